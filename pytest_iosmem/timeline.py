@@ -80,6 +80,8 @@ class Timeline:
         #: highest footprint the target itself saw (e.g. lifetime max from
         #: libproc), which can be above every sample we took.
         self.reported_peak: int | None = None
+        #: settled footprint when the test finished (set by the fixture)
+        self.end_footprint: int | None = None
 
     # -- recording -------------------------------------------------------
     def now(self) -> float:
@@ -117,8 +119,8 @@ class Timeline:
         with self._lock:
             self.iterations.append(it)
 
-    def add_event(self, kind: str, detail: str = "", **data: Any) -> Event:
-        e = Event(self.now(), kind, detail, dict(data))
+    def add_event(self, kind: str, detail: str = "", at: float | None = None, **data: Any) -> Event:
+        e = Event(self.now() if at is None else at, kind, detail, dict(data))
         with self._lock:
             self.events.append(e)
         return e
@@ -164,6 +166,7 @@ class Timeline:
                 "iterations": [asdict(i) for i in self.iterations],
                 "events": [asdict(e) for e in self.events],
                 "reported_peak": self.reported_peak,
+                "end_footprint": self.end_footprint,
             }
 
     @classmethod
@@ -175,4 +178,5 @@ class Timeline:
         tl.iterations = [IterationEnd(**i) for i in data.get("iterations", [])]
         tl.events = [Event(**e) for e in data.get("events", [])]
         tl.reported_peak = data.get("reported_peak")
+        tl.end_footprint = data.get("end_footprint")
         return tl

@@ -59,6 +59,13 @@ class TargetContext:
     artifacts_dir: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def flag(self, name: str) -> bool:
+        """A boolean option, whether it came as a flag, an ini bool or a string."""
+        value = self.option(name)
+        if isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        return bool(value)
+
 
 def _module(kind: str):
     try:

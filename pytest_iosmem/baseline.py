@@ -1,0 +1,194 @@
+"""Stored baselines: one JSON file per test module per profile.
+
+Layout: ``<dir>/<profile key>/<module path>.json``, e.g.
+``baselines/local-linux-x86_64/examples/test_gates.py.json``::
+
+    {
+      "profile": {"kind": "local", "model": "x86_64", "os": "linux", ...},
+      "schema": 1,
+      "tests": {
+        "test_open_close_detail": {"end": 31457280, "iterations": 6,
+                                    "leak_per_iteration": 2048, "peak": 33554432,
+                                    "reclaimed": null}
+      }
+    }
+
+Keys sorted, two-space indent, trailing newline: small, reviewable diffs.
+Written only on purpose, under a file lock (safe with pytest-xdist and
+parallel runs), atomically.  A corrupt or unknown-version file is a
+BaselineError naming it, and is never overwritten as a side effect.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping
+
+from .atomic import file_lock, write_atomic
+from .errors import BaselineError
+from .targets.base import Profile
+
+__all__ = ["SCHEMA_VERSION", "Baseline", "BaselineStore", "split_nodeid"]
+
+SCHEMA_VERSION = 1
+_METRIC_KEYS = ("end", "peak", "leak_per_iteration", "reclaimed", "iterations")
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The stored metrics of one test on one profile."""
+
+    end: int
+    peak: int
+    leak_per_iteration: float | None = None
+    reclaimed: int | None = None
+    iterations: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str) -> "Baseline":
+        if not isinstance(data, Mapping):
+            raise BaselineError(f"{where}: expected an object of metrics, got {type(data).__name__}")
+        try:
+            end, peak = data["end"], data["peak"]
+        except KeyError as exc:
+            raise BaselineError(f"{where}: missing metric {exc.args[0]!r}") from None
+        for key in ("end", "peak"):
+            if not isinstance(data[key], int) or isinstance(data[key], bool) or data[key] < 0:
+                raise BaselineError(f"{where}: {key} must be a non-negative integer of bytes, got {data[key]!r}")
+        for key in ("leak_per_iteration", "reclaimed", "iterations"):
+            v = data.get(key)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+                raise BaselineError(f"{where}: {key} must be a number or null, got {v!r}")
+        return cls(
+            end=end,
+            peak=peak,
+            leak_per_iteration=data.get("leak_per_iteration"),
+            reclaimed=data.get("reclaimed"),
+            iterations=data.get("iterations"),
+        )
+
+
+def split_nodeid(nodeid: str) -> tuple[str, str]:
+    """``"examples/test_gates.py::TestX::test_y[a]"`` -> (module path, test name)."""
+    module, sep, name = nodeid.partition("::")
+    if not sep:
+        raise BaselineError(f"{nodeid!r} is not a test node id")
+    return module, name
+
+
+class BaselineStore:
+    """Reads and writes baseline files under one directory."""
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+        self._cache: dict[Path, dict[str, Any]] = {}
+
+    # -- paths ----------------------------------------------------------------
+    def path_for(self, profile: Profile, module: str) -> Path:
+        rel = Path(module.replace("\\", "/"))
+        if rel.is_absolute() or ".." in rel.parts:
+            raise BaselineError(f"module path {module!r} must be relative to the rootdir")
+        return self.root / profile.key / (str(rel) + ".json")
+
+    # -- reading ----------------------------------------------------------------
+    def _load_file(self, path: Path) -> dict[str, Any]:
+        """The parsed file, or an empty document if it does not exist yet."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {"schema": SCHEMA_VERSION, "tests": {}}
+        except OSError as exc:
+            raise BaselineError(f"cannot read baseline file {path}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise BaselineError(f"baseline file {path} is not UTF-8 text (corrupt?)") from None
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise BaselineError(
+                f"baseline file {path} is corrupt: {exc.msg} at line {exc.lineno} column {exc.colno}. "
+                "Fix it or restore it from version control; it will not be overwritten."
+            ) from None
+        if not isinstance(doc, dict):
+            raise BaselineError(f"baseline file {path} is corrupt: expected a JSON object")
+        version = doc.get("schema")
+        if version != SCHEMA_VERSION:
+            raise BaselineError(
+                f"baseline file {path} has schema version {version!r}; this pytest-iosmem reads version "
+                f"{SCHEMA_VERSION}. Upgrade pytest-iosmem or regenerate the file with --iosmem-update-baselines."
+            )
+        tests = doc.get("tests")
+        if not isinstance(tests, dict):
+            raise BaselineError(f"baseline file {path} is corrupt: 'tests' must be an object")
+        for name, metrics in tests.items():
+            Baseline.from_dict(metrics, f"baseline file {path}, test {name!r}")
+        return doc
+
+    def load(self, profile: Profile, nodeid: str) -> Baseline | None:
+        module, name = split_nodeid(nodeid)
+        path = self.path_for(profile, module)
+        if path not in self._cache:
+            self._cache[path] = self._load_file(path)
+        raw = self._cache[path]["tests"].get(name)
+        return None if raw is None else Baseline.from_dict(raw, f"baseline file {path}, test {name!r}")
+
+    def iter_files(self) -> Iterator[tuple[str, Path]]:
+        """(profile key, path) of every baseline file under the root."""
+        if not self.root.is_dir():
+            return
+        for profile_dir in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            for path in sorted(profile_dir.rglob("*.json")):
+                yield profile_dir.name, path
+
+    def read_file(self, path: Path) -> dict[str, Any]:
+        return self._load_file(path)
+
+    # -- writing ----------------------------------------------------------------
+    def update(self, profile: Profile, entries: Iterable[tuple[str, Baseline]]) -> list[Path]:
+        """Merge ``(nodeid, baseline)`` entries into their files; returns the files written.
+
+        Each file is re-read under its lock, so concurrent writers never lose
+        each other's entries.  A corrupt file raises before anything is written.
+        """
+        by_file: dict[Path, dict[str, Baseline]] = {}
+        for nodeid, baseline in entries:
+            module, name = split_nodeid(nodeid)
+            by_file.setdefault(self.path_for(profile, module), {})[name] = baseline
+        written = []
+        for path, tests in sorted(by_file.items()):
+            with file_lock(path):
+                doc = self._load_file(path)
+                doc["schema"] = SCHEMA_VERSION
+                doc["profile"] = profile.to_dict()
+                for name, baseline in tests.items():
+                    doc["tests"][name] = baseline.to_dict()
+                self._write(path, doc)
+            self._cache.pop(path, None)
+            written.append(path)
+        return written
+
+    def remove(self, path: Path, names: Iterable[str]) -> int:
+        """Remove tests from one file (for ``iosmem baseline prune``); returns how many."""
+        names = set(names)
+        with file_lock(path):
+            doc = self._load_file(path)
+            before = len(doc["tests"])
+            doc["tests"] = {k: v for k, v in doc["tests"].items() if k not in names}
+            removed = before - len(doc["tests"])
+            if removed:
+                self._write(path, doc)
+        self._cache.pop(path, None)
+        return removed
+
+    @staticmethod
+    def _write(path: Path, doc: dict[str, Any]) -> None:
+        text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
+        try:
+            write_atomic(path, text)
+        except OSError as exc:
+            raise BaselineError(f"cannot write baseline file {path}: {exc.strerror or exc}") from None

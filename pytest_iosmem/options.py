@@ -1,0 +1,130 @@
+"""Every option of the plugin: a command-line flag with an ini twin.
+
+Resolution order: command line, then ini (``[pytest]``/``[tool.pytest.ini_options]``),
+then the default written here.  Target modules add their own options
+through :func:`pytest_iosmem.targets.target_options`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from .targets import TargetOption, target_options
+
+__all__ = ["GENERAL", "LIMITS", "add_options", "OptionReader"]
+
+
+@dataclass(frozen=True)
+class _Flag:
+    """A command-line-only switch (no ini twin: it is a decision of one run)."""
+
+    name: str
+    help: str
+
+    @property
+    def flag(self) -> str:
+        return "--iosmem-" + self.name.replace("_", "-")
+
+
+GENERAL: tuple[TargetOption, ...] = (
+    TargetOption("target", "where the app runs: local (default), simulator or device", "local"),
+    TargetOption(
+        "app",
+        "the app under test: a command line on the local target (default: the bundled reference app), "
+        "a bundle id on simulator/device",
+    ),
+    TargetOption("app_env", "environment for the app, KEY=VALUE (repeatable; ini: one per line)", None, "linelist"),
+    TargetOption("pid", "attach to this running process instead of launching the app (never terminated)"),
+    TargetOption("wda_url", "WebDriverAgent URL that drives the app (default: what the target learns)"),
+    TargetOption("wda_timeout", "seconds to wait for WebDriverAgent to answer /status (default 30)", "30"),
+    TargetOption(
+        "jetsam_limit",
+        "per-process memory limit: enforced by SIGKILL on the local target, overrides the model's known "
+        "limit on simulator/device (e.g. 1.5GB)",
+    ),
+    TargetOption("relaunch", "fresh app per 'test' (default: comparable baselines) or one per 'session'", "test"),
+    TargetOption("interval", "sampling interval in seconds (default 0.02: ten samples in a 200 ms spike)", "0.02"),
+    TargetOption("iterations", "measured iterations when iosmem.iterations() is called without n (default 6)", "6"),
+    TargetOption("warmup", "warm-up iterations when iosmem.iterations() is called without warmup (default 2)", "2"),
+    TargetOption("settle_timeout", "most seconds to wait for the footprint to settle (default 3)", "3"),
+    TargetOption("baselines", "directory of baseline files, relative to the rootdir (default baselines)", "baselines"),
+    TargetOption("artifacts", "directory for raw tool outputs and memgraphs (default iosmem-artifacts)", "iosmem-artifacts"),
+    TargetOption(
+        "attribution",
+        "say which classes grew when a leak or growth is found: auto (where cheap, e.g. the reference app), on, off",
+        "auto",
+    ),
+    TargetOption("json", "write a JSON report of every gated test to this path"),
+    TargetOption("markdown", "write a Markdown summary to this path (default: $GITHUB_STEP_SUMMARY when set)"),
+    TargetOption("html", "write a self-contained HTML report with footprint charts to this path"),
+)
+
+LIMITS: tuple[TargetOption, ...] = (
+    TargetOption("max_peak", "default peak footprint limit, e.g. 300MB (marker: max_peak)"),
+    TargetOption("max_growth", "default allowed growth over the baseline, e.g. 10% or 10%,5MB (default 10%)", "10%"),
+    TargetOption("leak_per_iteration", "default leak limit per iteration (default 128KB)", "128KB"),
+    TargetOption("reclaim_after_warning", "default bytes a memory warning must give back, e.g. 10MB"),
+    TargetOption("jetsam_headroom", "default fraction of the jetsam limit that must stay free, e.g. 50%"),
+    TargetOption("noise_floor", "growth below this is never a finding (default 1MB)", "1MB"),
+    TargetOption("trend_alpha", "significance level of the leak trend test (default 5%)", "5%"),
+)
+
+FLAGS = (
+    _Flag("update_baselines", "store this run's numbers as the baselines of the tests that ran (on purpose only)"),
+    _Flag("force_update", "with --iosmem-update-baselines: also accept tests that leak or break a hard limit"),
+)
+
+
+def _all_options() -> list[TargetOption]:
+    seen: dict[str, TargetOption] = {}
+    for opt in (*GENERAL, *LIMITS):
+        seen[opt.name] = opt
+    for _kind, opt in target_options():
+        seen.setdefault(opt.name, opt)
+    return list(seen.values())
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("iosmem", "iOS memory gates (pytest-iosmem)")
+    for opt in _all_options():
+        kwargs: dict[str, Any] = {"dest": "iosmem_" + opt.name, "default": None, "help": opt.help}
+        if opt.type == "bool":
+            kwargs["action"] = "store_const"
+            kwargs["const"] = "true"
+        elif opt.type in ("linelist", "args"):
+            kwargs["action"] = "append"
+        group.addoption(opt.flag, **kwargs)
+        ini_type = opt.type if opt.type in ("linelist", "args", "bool") else "string"
+        ini_default = opt.default
+        if ini_type == "bool":
+            ini_default = str(opt.default).lower() in ("1", "true", "yes", "on") if opt.default is not None else False
+        elif ini_type in ("linelist", "args"):
+            ini_default = []
+        parser.addini(opt.ini, opt.help, type=ini_type, default=ini_default)
+    for f in FLAGS:
+        group.addoption(f.flag, dest="iosmem_" + f.name, action="store_true", default=False, help=f.help)
+
+
+class OptionReader:
+    """``reader("interval")`` -> command line value, else ini value, else None."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def __call__(self, name: str) -> Any:
+        value = self.config.getoption("iosmem_" + name, default=None)
+        if value not in (None, []):
+            return value
+        try:
+            ini = self.config.getini("iosmem_" + name)
+        except ValueError:
+            return None
+        if ini in ("", [], None):
+            return None
+        return ini
+
+    def flag(self, name: str) -> bool:
+        return bool(self.config.getoption("iosmem_" + name, default=False))

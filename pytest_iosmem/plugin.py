@@ -1,0 +1,327 @@
+"""The pytest plugin: options, marker, fixtures and the hooks that turn measurements into outcomes.
+
+Flow of one test (see docs/architecture.md):
+
+1. collection: the ``iosmem`` marker's limits are parsed (a bad value stops
+   the run as a usage error naming the test, key and value);
+2. setup: ``iosmem_app`` launches (or reuses) the app, ``iosmem`` starts sampling;
+3. call: the test body runs; then ``pytest_runtest_call`` finishes the
+   measurement, analyses it and fails the test itself when a check fails;
+4. report: the result rides on the call report (so pytest-xdist carries it
+   to the controller), goes to JUnit via ``record_property`` and, at the
+   end, to the summary table, the reports and — on purpose only — the baselines.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Iterator
+
+import pytest
+
+from .errors import BaselineError, IosMemError, TargetError, UsageError
+from .options import OptionReader, add_options
+
+RUN_KEY = pytest.StashKey["IosMemRun"]()
+POLICY_KEY = pytest.StashKey["Any"]()
+RESULT_KEY = pytest.StashKey["dict"]()
+
+
+# -- set-up -------------------------------------------------------------------------------
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "iosmem(max_peak=None, max_growth=None, leak_per_iteration=None, reclaim_after_warning=None, "
+        "jetsam_headroom=None, noise_floor=None, trend_alpha=None): gate this test on the app's memory; "
+        "sizes like '150MB', percentages like '8%'. Implies the iosmem fixture.",
+    )
+    from .run import IosMemRun
+
+    workerinput = getattr(config, "workerinput", None)
+    worker_id = workerinput["workerid"] if workerinput else "master"
+    worker_count = int(workerinput.get("workercount", 1)) if workerinput else 1
+    try:
+        run = IosMemRun(OptionReader(config), config.rootpath, worker_id, worker_count)
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[RUN_KEY] = run
+    config.pluginmanager.register(_ResultCollector(run), "iosmem-results")
+
+
+def _run(config: pytest.Config):
+    return config.stash[RUN_KEY]
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    run = _run(config)
+    for item in items:
+        marker = item.get_closest_marker("iosmem")
+        if marker is None:
+            continue
+        if marker.args:
+            raise pytest.UsageError(f"{item.nodeid}: the iosmem marker takes keyword arguments only, got {marker.args!r}")
+        try:
+            item.stash[POLICY_KEY] = run.policy_for(item.nodeid, dict(marker.kwargs))
+        except UsageError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        fixturenames = getattr(item, "fixturenames", None)
+        if fixturenames is not None and "iosmem" not in fixturenames:
+            fixturenames.append("iosmem")
+
+
+# -- fixtures -------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def iosmem_target(request: pytest.FixtureRequest):
+    """The Target of this run (``--iosmem-target``), one per xdist worker."""
+    run = _run(request.config)
+    try:
+        target = run.target
+    except IosMemError as exc:
+        pytest.fail(f"iosmem target: {exc}", pytrace=False)
+    yield target
+    run.close()
+
+
+@pytest.fixture
+def iosmem_app(request: pytest.FixtureRequest, iosmem_target):
+    """The app under test, running: fresh per test by default (``--iosmem-relaunch``)."""
+    run = _run(request.config)
+    try:
+        app = run.acquire_app()
+    except IosMemError as exc:
+        pytest.fail(f"iosmem: cannot start the app: {exc}", pytrace=False)
+    yield app
+    run.release_app(app)
+
+
+@pytest.fixture
+def iosmem(request: pytest.FixtureRequest, iosmem_target, iosmem_app):
+    """Measures the app's footprint during the test; see :class:`pytest_iosmem.measure.IosMem`."""
+    from .measure import IosMem
+
+    run = _run(request.config)
+    item = request.node
+    policy = item.stash.get(POLICY_KEY, None) or run.default_policy
+    attribution = run.attribution == "on" or (run.attribution == "auto" and iosmem_target.kind == "local")
+    mem = IosMem(
+        iosmem_target,
+        iosmem_app,
+        policy,
+        interval=run.interval,
+        settle=run.settle,
+        iterations=run.iterations,
+        warmup=run.warmup,
+        attribution=attribution,
+        progress=_progress_writer(request.config, item.nodeid),
+    )
+    try:
+        mem.baseline = run.baseline_for(iosmem_target.profile(), item.nodeid)
+    except BaselineError as exc:
+        mem.finish()
+        request.session.shouldstop = f"iosmem: {exc}"
+        pytest.fail(f"iosmem: {exc}", pytrace=False)
+    yield mem
+    mem.finish()
+
+
+@pytest.fixture
+def wda_client(request: pytest.FixtureRequest, iosmem_target, iosmem_app):
+    """A facebook-wda ``Client`` for the app's WebDriverAgent, once it answers (bounded wait)."""
+    from .wda_glue import connect
+
+    run = _run(request.config)
+    try:
+        url = iosmem_app.wda_url or iosmem_target.wda_url(iosmem_app, run.wda_timeout)
+        return connect(url, run.wda_timeout)
+    except TargetError as exc:
+        pytest.fail(f"iosmem: {exc}", pytrace=False)
+
+
+@pytest.fixture
+def wda_session(wda_client):
+    """A facebook-wda session on the app that is running (it is not relaunched)."""
+    session = wda_client.session()
+    yield session
+    try:
+        session.close()
+    except Exception:  # the app may be gone (that is reported by the gate, not here)
+        pass
+
+
+def _progress_writer(config: pytest.Config, nodeid: str):
+    """In verbose mode, long iteration loops print progress lines (capture suspended)."""
+    if config.get_verbosity() < 1 or hasattr(config, "workerinput"):
+        return None
+    tr = config.pluginmanager.get_plugin("terminalreporter")
+    capman = config.pluginmanager.get_plugin("capturemanager")
+    if tr is None:
+        return None
+
+    def write(line: str) -> None:
+        if capman is not None:
+            with capman.global_and_fixture_disabled():
+                tr.write_line(f"    iosmem: {line}")
+        else:
+            tr.write_line(f"    iosmem: {line}")
+
+    return write
+
+
+# -- judging ------------------------------------------------------------------------------------
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
+    mem = getattr(item, "funcargs", {}).get("iosmem")
+    if mem is None:
+        return (yield)
+    error: BaseException | None = None
+    try:
+        result = yield
+    except BaseException as exc:  # noqa: BLE001 - re-raised below, after recording
+        error = exc
+        result = None
+    verdict = _judge(item, mem)
+    if error is not None:
+        terminated = [f for f in verdict.findings if f.kind == "terminated"]
+        if terminated and not isinstance(error, (KeyboardInterrupt, pytest.skip.Exception)):
+            raise pytest.fail.Exception(verdict.failure_message(), pytrace=False) from error
+        raise error
+    if verdict.findings:
+        pytest.fail(verdict.failure_message(), pytrace=False)
+    return result
+
+
+def _judge(item: pytest.Item, mem):
+    from .analysis import analyse
+    from .results import build_result
+
+    run = _run(item.config)
+    mem.finish()
+    target = mem.target
+    jetsam = target.jetsam_limit()
+    baseline = getattr(mem, "baseline", None)
+    verdict = analyse(
+        mem.timeline,
+        mem.policy,
+        None if run.update_baselines else baseline,
+        jetsam,
+        warnings_supported=mem.warnings_supported,
+    )
+    verdict.notes.extend(mem.notes)
+    attribution = _attribution(mem, verdict)
+    if attribution:
+        from .attribution import format_grown_classes  # noqa: F401 - imported with grown_classes
+
+        verdict_text = _attribution_text(attribution)
+        for i, f in enumerate(verdict.findings):
+            if f.kind in ("leak", "growth"):
+                verdict.findings[i] = type(f)(f.kind, f.message + "\n" + verdict_text, f.measured, f.limit)
+                break
+    result = build_result(
+        item.nodeid, target.profile(), mem.policy, verdict, baseline, mem.timeline, jetsam, attribution=attribution
+    )
+    item.stash[RESULT_KEY] = result
+    m = result["metrics"]
+    for key in ("peak", "end", "start"):
+        item.user_properties.append((f"iosmem_{key}", m.get(key)))
+    if m.get("leak"):
+        item.user_properties.append(("iosmem_leak_per_iteration", round(m["leak"]["per_iteration"])))
+        item.user_properties.append(("iosmem_leak_p", round(m["leak"]["p_value"], 5)))
+    if m.get("reclaimed") is not None:
+        item.user_properties.append(("iosmem_reclaimed", m["reclaimed"]))
+    from .results import verdict_label
+
+    item.user_properties.append(("iosmem_verdict", verdict_label(result)))
+    return verdict
+
+
+def _attribution(mem, verdict) -> list[dict[str, Any]]:
+    """Grown classes between the first and last measured iteration, when a leak/growth was found."""
+    if not any(f.kind in ("leak", "growth") for f in verdict.findings):
+        return []
+    first, last = mem.histograms.get("first"), mem.histograms.get("last")
+    if not first or not last:
+        return []
+    try:
+        from .attribution import grown_classes
+    except ImportError:  # pragma: no cover
+        return []
+    leak = verdict.metrics.leak
+    steps = max(1, (leak.n - 1) if leak else 1)
+    from dataclasses import asdict
+
+    return [asdict(row) for row in grown_classes(first, last, steps)]
+
+
+def _attribution_text(rows: list[dict[str, Any]]) -> str:
+    from .units import format_size
+
+    lines = ["  grown classes (per iteration):"]
+    for r in rows[:5]:
+        lines.append(
+            f"    {r['name']}: {r['count_per_iteration']:+.1f} instances, {format_size(r['bytes_per_iteration'], signed=True)}"
+        )
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[Any]:
+    report = yield
+    if call.when == "call":
+        result = item.stash.get(RESULT_KEY, None)
+        if result is not None:
+            if report.outcome != "passed" and result["outcome"] == "passed":
+                result = {**result, "outcome": "skipped" if report.skipped else report.outcome}
+            # A plain attribute: pytest's report serialisation carries it to the xdist controller.
+            report.iosmem = result
+    return report
+
+
+class _ResultCollector:
+    """Gathers the results that ride on call reports, also those from xdist workers."""
+
+    def __init__(self, run) -> None:
+        self.run = run
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        result = getattr(report, "iosmem", None)
+        if result is not None and report.when == "call":
+            self.run.results.append(result)
+
+
+# -- end of run -----------------------------------------------------------------------------------
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or RUN_KEY not in config.stash:
+        return
+    run = _run(config)
+    run.write_baselines()
+    from .reports.writers import write_reports
+
+    run.messages.extend(write_reports(run, config))
+    if run.failed_writes and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if RUN_KEY not in config.stash or hasattr(config, "workerinput"):
+        return
+    run = _run(config)
+    if not run.results and not run.messages:
+        return
+    from .reports.terminal import format_summary
+
+    tr = terminalreporter
+    tr.write_sep("-", "iosmem memory gates")
+    if run.results:
+        width = min(getattr(tr, "_tw", None).fullwidth if getattr(tr, "_tw", None) else 100, 100)
+        for line in format_summary(run.results, width=width).splitlines():
+            tr.write_line(line)
+    for msg in run.messages:
+        tr.write_line(msg)
+    profile = run.results[0]["profile"] if run.results else None
+    if profile:
+        tr.write_line(f"profile: {profile['key']}  baselines: {os.path.relpath(run.store.root, config.rootpath)}")

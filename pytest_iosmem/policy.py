@@ -1,0 +1,104 @@
+"""Limits a test is gated by, from the marker, the ini file and the command line.
+
+``@pytest.mark.iosmem(max_peak="300MB", max_growth="8%", leak_per_iteration="128KB",
+reclaim_after_warning="10MB", jetsam_headroom="50%")``.  Marker values win
+over command-line/ini defaults; ``None`` switches a check off for one test.
+A bad value is a usage error that names the test, the key and the value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Mapping
+
+from .errors import UsageError
+from .units import Tolerance, UnitError, format_size, parse_percent, parse_size, parse_tolerance
+
+__all__ = ["Policy", "POLICY_KEYS", "build_policy"]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The limits of one test. ``None`` means "not checked"."""
+
+    max_peak: int | None = None
+    max_growth: Tolerance | None = Tolerance(fraction=0.10)
+    leak_per_iteration: int | None = 128 * 1000
+    reclaim_after_warning: int | None = None
+    jetsam_headroom: float | None = None
+    #: growth below this many bytes is never a finding: it keeps small apps from flaking
+    noise_floor: int = 1_000_000
+    #: significance level of the leak trend test
+    trend_alpha: float = 0.05
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["max_growth"] = None if self.max_growth is None else asdict(self.max_growth)
+        return d
+
+    def describe(self) -> str:
+        parts = []
+        if self.max_peak is not None:
+            parts.append(f"max_peak={format_size(self.max_peak)}")
+        if self.max_growth is not None:
+            parts.append(f"max_growth={self.max_growth.describe()}")
+        if self.leak_per_iteration is not None:
+            parts.append(f"leak_per_iteration={format_size(self.leak_per_iteration)}")
+        if self.reclaim_after_warning is not None:
+            parts.append(f"reclaim_after_warning={format_size(self.reclaim_after_warning)}")
+        if self.jetsam_headroom is not None:
+            parts.append(f"jetsam_headroom={self.jetsam_headroom * 100:g}%")
+        return ", ".join(parts)
+
+
+_PARSERS = {
+    "max_peak": parse_size,
+    "max_growth": parse_tolerance,
+    "leak_per_iteration": parse_size,
+    "reclaim_after_warning": parse_size,
+    "jetsam_headroom": parse_percent,
+    "noise_floor": parse_size,
+    "trend_alpha": parse_percent,
+}
+POLICY_KEYS = tuple(f.name for f in fields(Policy))
+_NULLABLE = {"max_peak", "max_growth", "leak_per_iteration", "reclaim_after_warning", "jetsam_headroom"}
+
+
+def _parse(key: str, value: Any, where: str) -> Any:
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "off")):
+        if key not in _NULLABLE:
+            raise UsageError(f"{where}: {key}={value!r} cannot be switched off")
+        return None
+    try:
+        parsed = _PARSERS[key](value)
+    except UnitError as exc:
+        raise UsageError(f"{where}: {key}={value!r}: {exc}") from None
+    if key == "jetsam_headroom" and not 0 <= parsed < 1:
+        raise UsageError(f"{where}: jetsam_headroom={value!r} must be a fraction of the limit below 100%")
+    if key == "trend_alpha" and not 0 < parsed < 0.5:
+        raise UsageError(f"{where}: trend_alpha={value!r} must be between 0 and 50%")
+    return parsed
+
+
+def build_policy(
+    defaults: Mapping[str, Any],
+    marker_kwargs: Mapping[str, Any],
+    where: str,
+    base: Policy = Policy(),
+) -> Policy:
+    """Defaults (ini/command line, as strings) overlaid by the marker's keyword arguments.
+
+    ``where`` names the test (its node id) or the option source in errors.
+    """
+    unknown = sorted(set(marker_kwargs) - set(POLICY_KEYS))
+    if unknown:
+        raise UsageError(
+            f"{where}: unknown iosmem marker key(s) {', '.join(unknown)}; valid keys: {', '.join(POLICY_KEYS)}"
+        )
+    values: dict[str, Any] = {}
+    for key, value in defaults.items():
+        if value is not None:
+            values[key] = _parse(key, value, f"{where} (default from ini/command line)")
+    for key, value in marker_kwargs.items():
+        values[key] = _parse(key, value, where)
+    return replace(base, **values)

@@ -1,0 +1,1 @@
+"""Reports of a run: terminal summary, JSON, Markdown, HTML. Each reads result dicts."""

@@ -1,0 +1,65 @@
+"""The terminal summary table (tabulate), kept readable at 100 columns."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..results import verdict_label
+from ..units import format_size
+
+__all__ = ["summary_rows", "format_summary", "HEADERS"]
+
+HEADERS = ("test", "peak", "end", "leak/iter", "reclaim", "vs baseline", "verdict")
+
+
+def _short(nodeid: str, width: int) -> str:
+    name = nodeid.split("::", 1)[-1] if "::" in nodeid else nodeid
+    if len(name) <= width:
+        return name
+    keep = width - 1
+    return name[: keep // 2] + "…" + name[-(keep - keep // 2) :]
+
+
+def _delta(result: dict[str, Any]) -> str:
+    base = result.get("baseline")
+    end = (result.get("metrics") or {}).get("end")
+    if not base or end is None:
+        return "-"
+    delta = end - base["end"]
+    pct = f" {delta / base['end'] * 100:+.0f}%" if base["end"] else ""
+    return format_size(delta, signed=True) + pct
+
+
+def summary_rows(results: Sequence[dict[str, Any]], name_width: int = 30) -> list[list[str]]:
+    rows = []
+    for r in results:
+        m = r.get("metrics") or {}
+        leak = m.get("leak")
+        leak_text = "-" if not leak else format_size(leak["per_iteration"], signed=True)
+        rows.append(
+            [
+                _short(r["nodeid"], name_width),
+                format_size(m.get("peak")),
+                format_size(m.get("end")),
+                leak_text,
+                format_size(m.get("reclaimed")) if m.get("reclaimed") is not None else "-",
+                _delta(r),
+                verdict_label(r),
+            ]
+        )
+    return rows
+
+
+def format_summary(results: Sequence[dict[str, Any]], width: int = 100) -> str:
+    """Failures first, then the rest in run order."""
+    from tabulate import tabulate
+
+    ordered = sorted(results, key=lambda r: 0 if r.get("findings") else 1)
+    name_width = 30
+    while True:
+        text = tabulate(summary_rows(ordered, name_width), headers=HEADERS, tablefmt="simple", disable_numparse=True)
+        longest = max(len(line) for line in text.splitlines())
+        if longest <= width or name_width <= 12:
+            return text
+        name_width -= longest - width
+        name_width = max(name_width, 12)

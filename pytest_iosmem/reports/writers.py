@@ -1,0 +1,57 @@
+"""Writes the reports a run asked for (JSON, Markdown, HTML), atomically.
+
+Called at the end of the run in the process that holds every result (the
+xdist controller), also when tests failed or the run was interrupted, so
+what was measured is not lost.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+__all__ = ["write_reports", "report_paths"]
+
+
+def report_paths(run) -> dict[str, Path]:
+    paths = {}
+    for kind in ("json", "markdown", "html"):
+        value = run.option(kind)
+        if kind == "markdown" and not value:
+            value = os.environ.get("GITHUB_STEP_SUMMARY") or None
+        if value:
+            p = Path(value)
+            paths[kind] = p if p.is_absolute() else Path.cwd() / p
+    return paths
+
+
+def write_reports(run, config: Any) -> list[str]:
+    """Returns lines for the terminal summary (what was written, or why not)."""
+    from . import json_report
+
+    messages = []
+    paths = report_paths(run)
+    if not paths:
+        return messages
+    document = json_report.build_document(run.results, interrupted=bool(getattr(config, "_iosmem_interrupted", False)))
+    for kind, path in paths.items():
+        try:
+            if kind == "json":
+                json_report.write(document, path)
+            elif kind == "markdown":
+                from . import markdown
+
+                markdown.write(document, path, append=path == Path(os.environ.get("GITHUB_STEP_SUMMARY", "\0")))
+            elif kind == "html":
+                from . import html
+
+                html.write(document, path)
+        except ImportError as exc:
+            messages.append(f"iosmem {kind} report not written: {exc}")
+            continue
+        except OSError as exc:
+            messages.append(f"iosmem {kind} report not written to {path}: {exc.strerror or exc}")
+            continue
+        messages.append(f"iosmem {kind} report: {path}")
+    return messages

@@ -1,0 +1,89 @@
+"""The record of one gated test, as it travels from an xdist worker to reports.
+
+A plain JSON-serialisable dict (execnet and the JSON report both need that),
+built in one place so every report reads the same fields:
+
+``nodeid, outcome, profile, policy, jetsam_limit, baseline, metrics,
+findings, notes, attribution, timeline, artifacts``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .analysis import Finding, FindingKind, Verdict
+from .baseline import Baseline
+from .policy import Policy
+from .targets.base import JetsamLimit, Profile
+from .timeline import Timeline
+
+__all__ = ["build_result", "HARD_FINDINGS", "baseline_candidate", "verdict_label"]
+
+#: findings that keep a test's numbers out of the baselines unless forced
+HARD_FINDINGS = frozenset(
+    {FindingKind.LEAK, FindingKind.PEAK, FindingKind.HEADROOM, FindingKind.NO_RECLAIM, FindingKind.TERMINATED}
+)
+
+
+def build_result(
+    nodeid: str,
+    profile: Profile,
+    policy: Policy,
+    verdict: Verdict,
+    baseline: Baseline | None,
+    timeline: Timeline,
+    jetsam_limit: JetsamLimit | None = None,
+    attribution: list[dict[str, Any]] | None = None,
+    artifacts: list[str] | None = None,
+) -> dict[str, Any]:
+    d = verdict.to_dict()
+    return {
+        "nodeid": nodeid,
+        "outcome": "passed" if verdict.passed else "failed",
+        "profile": profile.to_dict(),
+        "policy": policy.to_dict(),
+        "jetsam_limit": None if jetsam_limit is None else {"bytes": jetsam_limit.bytes, "source": jetsam_limit.source},
+        "baseline": None if baseline is None else baseline.to_dict(),
+        "metrics": d["metrics"],
+        "findings": d["findings"],
+        "notes": d["notes"],
+        "attribution": attribution or [],
+        "artifacts": artifacts or [],
+        "timeline": timeline.to_dict(),
+    }
+
+
+def baseline_candidate(result: dict[str, Any], force: bool = False) -> Baseline | None:
+    """The numbers a result would store as a baseline, or None when they must not be accepted."""
+    m = result.get("metrics") or {}
+    if m.get("end") is None or m.get("peak") is None:
+        return None
+    kinds = {f["kind"] for f in result.get("findings", [])}
+    if not force and (kinds & HARD_FINDINGS or result.get("outcome") != "passed"):
+        return None
+    leak = m.get("leak") or {}
+    return Baseline(
+        end=int(m["end"]),
+        peak=int(m["peak"]),
+        leak_per_iteration=None if not leak else round(float(leak["per_iteration"])),
+        reclaimed=m.get("reclaimed"),
+        iterations=None if not leak else int(leak["n"]),
+    )
+
+
+def verdict_label(result: dict[str, Any]) -> str:
+    kinds = []
+    for f in result.get("findings", []):
+        if f["kind"] not in kinds:
+            kinds.append(f["kind"])
+    if kinds:
+        return "FAIL " + ",".join(kinds)
+    if result.get("outcome") not in (None, "passed"):
+        return result["outcome"]
+    if result.get("baseline") is None:
+        return "pass (no baseline)"
+    return "pass"
+
+
+def as_finding(d: dict[str, Any]) -> Finding:
+    return Finding(**d)

@@ -1,0 +1,151 @@
+"""Background footprint sampling for one test.
+
+One daemon thread reads the target at a fixed interval and appends to the
+test's Timeline.  It must never hang or crash a test run:
+
+- a failed read becomes a ``read_failed`` event (one per gap, with a
+  ``read_recovered`` event when reads work again), never an exception;
+- a dead app becomes a ``terminated`` event and ends sampling;
+- ``stop()`` is bounded in time: the thread is a daemon and is joined with a
+  timeout, so a target read stuck in a syscall cannot hold the run.
+
+The default interval (20 ms) puts ten samples inside a 200 ms spike.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from .errors import ReadFailed
+from .targets.base import App, Target, Termination
+from .timeline import EventKind, Timeline
+
+__all__ = ["Sampler", "SamplerStats", "DEFAULT_INTERVAL"]
+
+DEFAULT_INTERVAL = 0.02
+
+
+@dataclass
+class SamplerStats:
+    reads: int = 0
+    failed_reads: int = 0
+    gaps: int = 0
+    errors: int = 0  # unexpected exceptions from a target (bugs), kept as events
+
+
+class Sampler:
+    """Reads ``target.read(app)`` every ``interval`` seconds into ``timeline``."""
+
+    def __init__(self, target: Target, app: App, timeline: Timeline, interval: float = DEFAULT_INTERVAL) -> None:
+        if interval <= 0:
+            raise ValueError("sampling interval must be positive")
+        self.target = target
+        self.app = app
+        self.timeline = timeline
+        self.interval = interval
+        self.stats = SamplerStats()
+        self.termination: Termination | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._in_gap = False
+        self._lock = threading.Lock()
+
+    # -- control -------------------------------------------------------------
+    def start(self) -> "Sampler":
+        self.sample_once()
+        self._thread = threading.Thread(target=self._run, name=f"iosmem-sampler-{self.app.pid}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 2.0) -> bool:
+        """Stop sampling; returns False if the thread did not end in ``timeout``."""
+        self._stop.set()
+        t = self._thread
+        if t is None or t is threading.current_thread():
+            return True
+        t.join(timeout)
+        return not t.is_alive()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
+
+    # -- work ----------------------------------------------------------------
+    def _run(self) -> None:
+        next_at = time.monotonic()
+        while not self._stop.is_set():
+            next_at += self.interval
+            if not self.sample_once():
+                return
+            delay = next_at - time.monotonic()
+            if delay < 0:  # fell behind (slow read): do not try to catch up in a burst
+                next_at = time.monotonic()
+                delay = 0
+            if self._stop.wait(delay):
+                return
+
+    def sample_once(self) -> bool:
+        """Take one sample now. Returns False once the app is gone.
+
+        Also used by the test thread while it waits for the footprint to
+        settle, so it is safe to call from two threads.
+        """
+        with self._lock:
+            if self.termination is not None:
+                return False
+            try:
+                reading = self.target.read(self.app)
+            except ReadFailed as exc:
+                self.stats.failed_reads += 1
+                return self._on_failed_read(str(exc))
+            except Exception as exc:  # a target bug must not kill the test run
+                self.stats.errors += 1
+                self.timeline.add_event(EventKind.READ_FAILED, f"unexpected {type(exc).__name__}: {exc}")
+                return self._on_failed_read(str(exc), record=False)
+            self.stats.reads += 1
+            self.timeline.add_sample(reading.footprint)
+            self.timeline.note_peak(reading.peak)
+            if self._in_gap:
+                self._in_gap = False
+                self.timeline.add_event(EventKind.READ_RECOVERED, "footprint reads work again")
+            # A target may act inside read() (the local jetsam-like kill) or learn
+            # things on its own (device notifications): the next read sees the death.
+            self._drain_target_events()
+            return True
+
+    def _on_failed_read(self, why: str, record: bool = True) -> bool:
+        if not self._check_alive():
+            return False
+        if not self._in_gap:
+            self._in_gap = True
+            self.stats.gaps += 1
+            if record:
+                self.timeline.add_event(EventKind.READ_FAILED, why)
+        return True
+
+    def _check_alive(self) -> bool:
+        try:
+            term = self.target.poll_termination(self.app)
+        except Exception as exc:  # pragma: no cover - defensive
+            self.timeline.add_event(EventKind.READ_FAILED, f"cannot tell if the app runs: {exc}")
+            return True
+        if term is None:
+            return True
+        self._drain_target_events()
+        self.termination = term
+        data = {"reason": term.reason, "exit_code": term.exit_code, "signal": term.signal}
+        if term.last_footprint is not None:
+            data["last_footprint"] = term.last_footprint
+        self.timeline.add_event(EventKind.TERMINATED, term.describe(), **data)
+        return False
+
+    def _drain_target_events(self) -> None:
+        try:
+            events = self.target.drain_events(self.app)
+        except Exception as exc:  # pragma: no cover - defensive
+            events = []
+            self.timeline.add_event(EventKind.READ_FAILED, f"cannot read target events: {exc}")
+        for e in events:
+            self.timeline.add_event(e.kind, e.detail, **e.data)

@@ -1,0 +1,381 @@
+"""The local target: the app under test is a process on this host.
+
+It is the embedded default: with no configuration it launches the bundled
+reference app (``python -m pytest_iosmem.refapp``), a WebDriverAgent-speaking
+process with deliberate leaks, so the whole gate runs on any Linux or macOS
+machine.  Any other command works too (``--iosmem-app "./my-server --flag"``),
+or an already running process (``--iosmem-pid``).
+
+What iOS does, done honestly on a host process:
+- footprint: Linux ``/proc/PID/status`` (see :mod:`.procfs`), macOS
+  ``proc_pid_rusage`` phys_footprint (see :mod:`.libproc`);
+- memory warning: a signal the app handles (SIGUSR1 by default);
+- jetsam: with ``--iosmem-jetsam-limit``, the target SIGKILLs an app whose
+  footprint passes the limit and reports ``jetsam: per-process-limit``, as
+  iOS would (no signal handler runs, nothing is flushed).
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import platform
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..errors import NotSupported, ReadFailed, TargetError, UsageError
+from ..units import parse_size
+from . import TargetContext, TargetOption
+from .base import (
+    App,
+    AppSpec,
+    Capability,
+    ClassStat,
+    JetsamLimit,
+    Profile,
+    Reading,
+    TargetEvent,
+    Termination,
+)
+
+__all__ = ["LocalTarget", "OPTIONS", "create", "REFAPP_COMMAND", "WDA_URL_RE"]
+
+#: The line real WebDriverAgent prints in xcodebuild logs once it listens;
+#: the reference app prints the same.
+WDA_URL_RE = re.compile(r"ServerURLHere->(\S+?)<-ServerURLHere")
+
+REFAPP_COMMAND = [sys.executable, "-m", "pytest_iosmem.refapp", "--port", "0"]
+
+_CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGABRT, signal.SIGFPE, signal.SIGTRAP}
+
+OPTIONS = (
+    TargetOption(
+        "local_warning_signal",
+        "signal the local target sends as a memory warning (name or number; default SIGUSR1)",
+        "SIGUSR1",
+    ),
+    TargetOption(
+        "local_stop_timeout",
+        "seconds to wait after SIGTERM before SIGKILL when stopping the local app (default 3)",
+        "3",
+    ),
+)
+
+
+@dataclass
+class _LocalHandle:
+    """Private to LocalTarget: how we talk to and watch one local process."""
+
+    proc: subprocess.Popen | None
+    reader: _FootprintSource
+    command: list[str] = field(default_factory=list)
+    output: collections.deque = field(default_factory=lambda: collections.deque(maxlen=40))
+    url_seen: threading.Event = field(default_factory=threading.Event)
+    jetsam_killed_at: int | None = None
+    last_footprint: int | None = None
+    termination: Termination | None = None
+    events: list = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _parse_signal(value: str | int) -> int:
+    if isinstance(value, int):
+        return value
+    text = str(value).strip().upper()
+    if text.isdigit():
+        return int(text)
+    name = text if text.startswith("SIG") else "SIG" + text
+    try:
+        return int(getattr(signal, name))
+    except AttributeError:
+        raise UsageError(f"--iosmem-local-warning-signal={value!r} is not a signal name or number") from None
+
+
+class _FootprintSource:
+    """The platform's footprint source for one pid: the documented seam of this target.
+
+    Linux reads /proc/PID/status (kept open), macOS calls proc_pid_rusage;
+    elsewhere psutil's RSS is the honest fallback.  Tests that stand in for
+    the OS replace this object.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self._proc_reader = None
+        if sys.platform.startswith("linux"):
+            from .procfs import ProcStatusReader
+
+            self._proc_reader = ProcStatusReader(pid)
+
+    def __call__(self) -> Reading:
+        if self._proc_reader is not None:
+            return Reading(self._proc_reader.read())
+        if sys.platform == "darwin":
+            from .libproc import read_footprint
+
+            return read_footprint(self.pid)
+        import psutil
+
+        try:
+            return Reading(int(psutil.Process(self.pid).memory_info().rss))
+        except psutil.Error as exc:
+            raise ReadFailed(str(exc)) from None
+
+    def close(self) -> None:
+        if self._proc_reader is not None:
+            self._proc_reader.close()
+
+
+def describe_returncode(code: int) -> Termination:
+    """Turn a Popen return code into a Termination."""
+    if code < 0:
+        sig = -code
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = f"signal {sig}"
+        reason = "crash" if sig in _CRASH_SIGNALS else "signal"
+        return Termination(reason, f"killed by {name}", signal=sig)
+    return Termination("exit", f"exited with code {code}", exit_code=code)
+
+
+class LocalTarget:
+    """A process on this host plays the iOS app."""
+
+    kind = "local"
+
+    def __init__(
+        self,
+        warning_signal: int = signal.SIGUSR1,
+        jetsam_limit: int | None = None,
+        stop_timeout: float = 3.0,
+    ) -> None:
+        self.warning_signal = warning_signal
+        self.enforced_limit = jetsam_limit
+        self.stop_timeout = stop_timeout
+        caps = {Capability.MEMORY_WARNING, Capability.WDA, Capability.CLASS_HISTOGRAM}
+        if jetsam_limit:
+            caps.add(Capability.JETSAM_LIMIT)
+        self.capabilities = frozenset(caps)
+
+    # -- identity ----------------------------------------------------------
+    def profile(self) -> Profile:
+        system = platform.system().lower()
+        os_name = system
+        if system == "darwin":
+            os_name = "macos-" + ".".join(platform.mac_ver()[0].split(".")[:1])
+        # The kernel release is left out on purpose: it changes with every CI
+        # image update and would orphan baselines without changing the app.
+        return Profile("local", platform.machine() or "unknown", os_name, name=platform.node())
+
+    def jetsam_limit(self) -> JetsamLimit | None:
+        if self.enforced_limit is None:
+            return None
+        return JetsamLimit(self.enforced_limit, "--iosmem-jetsam-limit (enforced by the local target)")
+
+    # -- lifecycle -----------------------------------------------------------
+    def launch(self, spec: AppSpec) -> App:
+        command = list(spec.command or REFAPP_COMMAND) + list(spec.args)
+        env = dict(os.environ)
+        env.update(spec.env)
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        try:
+            proc = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,  # Ctrl-C in pytest must not reach the app first
+            )
+        except OSError as exc:
+            raise TargetError(f"cannot start the app {shlex.join(command)!r}: {exc.strerror or exc}") from None
+        handle = _LocalHandle(proc=proc, reader=_FootprintSource(proc.pid), command=command)
+        app = App(
+            pid=proc.pid,
+            name=spec.name or os.path.basename(command[0]),
+            target_kind=self.kind,
+            bundle_id=spec.bundle_id,
+            launched=True,
+            handle=handle,
+        )
+        threading.Thread(target=self._pump_output, args=(app,), name=f"iosmem-app-{proc.pid}", daemon=True).start()
+        return app
+
+    def attach(self, pid: int) -> App:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            raise TargetError(f"--iosmem-pid={pid}: no such process") from None
+        except PermissionError:
+            pass  # it exists; reading may still fail, which the sampler reports
+        handle = _LocalHandle(proc=None, reader=_FootprintSource(pid))
+        return App(pid=pid, name=f"pid {pid}", target_kind=self.kind, launched=False, handle=handle)
+
+    def _pump_output(self, app: App) -> None:
+        """Drain the app's output (so it never blocks on a full pipe) and spot the WDA URL."""
+        h: _LocalHandle = app.handle
+        assert h.proc is not None and h.proc.stdout is not None
+        for raw in h.proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip()
+            h.output.append(line)
+            if app.wda_url is None:
+                m = WDA_URL_RE.search(line)
+                if m:
+                    app.wda_url = m.group(1)
+                    h.url_seen.set()
+        h.url_seen.set()  # EOF: wake anyone waiting; they check wda_url
+
+    # -- measuring -------------------------------------------------------------
+    def read(self, app: App) -> Reading:
+        h: _LocalHandle = app.handle
+        reading = h.reader()
+        h.last_footprint = reading.footprint
+        limit = self.enforced_limit
+        if limit is not None and reading.footprint > limit and h.jetsam_killed_at is None:
+            self._jetsam_kill(app, reading.footprint)
+        return reading
+
+    def _jetsam_kill(self, app: App, footprint: int) -> None:
+        h: _LocalHandle = app.handle
+        with h.lock:
+            if h.jetsam_killed_at is not None:
+                return
+            h.jetsam_killed_at = footprint
+        try:
+            os.kill(app.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        h.events.append(
+            TargetEvent(
+                "jetsam_kill",
+                f"footprint {footprint} bytes passed the limit {self.enforced_limit} bytes",
+                {"footprint": footprint, "limit": self.enforced_limit},
+            )
+        )
+
+    def poll_termination(self, app: App) -> Termination | None:
+        h: _LocalHandle = app.handle
+        if h.termination is not None:
+            return h.termination
+        if h.proc is not None:
+            code = h.proc.poll()
+            if code is None:
+                return None
+            term = describe_returncode(code)
+        else:
+            try:
+                os.kill(app.pid, 0)
+                return None
+            except ProcessLookupError:
+                term = Termination("unknown", "the attached process is gone (exit status unknown)")
+            except PermissionError:
+                return None
+        if h.jetsam_killed_at is not None:
+            term = Termination(
+                "jetsam",
+                "jetsam: per-process-limit",
+                signal=term.signal,
+                last_footprint=h.jetsam_killed_at,
+            )
+        elif h.last_footprint is not None:
+            term = Termination(term.reason, term.detail, term.exit_code, term.signal, h.last_footprint)
+        h.termination = term
+        return term
+
+    def drain_events(self, app: App) -> list[TargetEvent]:
+        h: _LocalHandle = app.handle
+        if not h.events:
+            return []
+        with h.lock:
+            out, h.events = h.events, []
+        return out
+
+    def memory_warning(self, app: App) -> None:
+        try:
+            os.kill(app.pid, self.warning_signal)
+        except ProcessLookupError:
+            raise TargetError(f"cannot send a memory warning: process {app.pid} is gone") from None
+
+    def terminate(self, app: App) -> Termination | None:
+        h: _LocalHandle = app.handle
+        if not app.launched or h.proc is None:
+            return self.poll_termination(app)
+        if h.proc.poll() is None:
+            try:
+                h.proc.terminate()
+                h.proc.wait(timeout=self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                h.proc.kill()
+                try:
+                    h.proc.wait(timeout=self.stop_timeout)
+                except subprocess.TimeoutExpired:
+                    pass
+            except ProcessLookupError:
+                pass
+        h.reader.close()
+        return self.poll_termination(app)
+
+    # -- UI and attribution --------------------------------------------------
+    def wda_url(self, app: App, timeout: float) -> str:
+        if app.wda_url:
+            return app.wda_url
+        h: _LocalHandle = app.handle
+        if h.proc is None:
+            raise TargetError(f"pid {app.pid} was attached: give its WebDriverAgent URL with --iosmem-wda-url")
+        deadline = time.monotonic() + timeout
+        while app.wda_url is None and time.monotonic() < deadline:
+            if h.url_seen.wait(min(0.05, max(0.0, deadline - time.monotonic()))) and app.wda_url is None:
+                break  # output ended without the line
+        if app.wda_url:
+            return app.wda_url
+        command = shlex.join(h.command)
+        state = self.poll_termination(app)
+        why = f"the app {state.describe()}" if state else f"no line 'ServerURLHere->URL<-ServerURLHere' within {timeout:g}s"
+        tail = "\n".join(list(h.output)[-10:]) or "(no output)"
+        raise TargetError(
+            f"no WebDriverAgent URL from {command!r}: {why}. Give --iosmem-wda-url if the app serves WDA elsewhere.\n"
+            f"last output:\n{tail}"
+        )
+
+    def class_histogram(self, app: App) -> list[ClassStat]:
+        """Live objects by class from the reference app's debug endpoint."""
+        if not app.wda_url:
+            raise NotSupported("the local app announced no WDA URL, so there is no object table to ask")
+        url = app.wda_url.rstrip("/") + "/iosmem/objects"
+        try:
+            with urllib.request.urlopen(url, timeout=3) as resp:
+                rows = json.load(resp).get("value") or []
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise NotSupported(f"{url} gave no object table ({exc})") from None
+        return [ClassStat(str(r["class"]), int(r["count"]), int(r["bytes"])) for r in rows]
+
+    def close(self) -> None:
+        pass
+
+
+def create(ctx: TargetContext) -> LocalTarget:
+    limit = ctx.option("jetsam_limit")
+    try:
+        limit_bytes = parse_size(limit) if limit else None
+    except ValueError as exc:
+        raise UsageError(f"--iosmem-jetsam-limit={limit!r}: {exc}") from None
+    try:
+        stop_timeout = float(ctx.option("local_stop_timeout") or 3)
+    except ValueError:
+        raise UsageError(f"--iosmem-local-stop-timeout={ctx.option('local_stop_timeout')!r} is not a number") from None
+    return LocalTarget(
+        warning_signal=_parse_signal(ctx.option("local_warning_signal") or "SIGUSR1"),
+        jetsam_limit=limit_bytes,
+        stop_timeout=stop_timeout,
+    )
