@@ -72,6 +72,9 @@ class Metrics:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["reclaimed"] = self.reclaimed
+        d["reclaims"] = [dict(r) for r in d["reclaims"]]
+        if d["leak"] is not None:
+            d["leak"]["values"] = list(d["leak"]["values"])
         return d
 
 

@@ -1,0 +1,33 @@
+"""Helpers shared by the tests (plain functions, imported by test modules)."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from pathlib import Path
+
+MEMAPP = Path(__file__).parent / "apps" / "memapp.py"
+
+
+def memapp_command(*args: str) -> str:
+    """``--iosmem-app`` value that runs tests/apps/memapp.py with this interpreter."""
+    return " ".join([sys.executable, str(MEMAPP), *args])
+
+
+def wait_for_handler(pid: int, sig: int = signal.SIGUSR2, timeout: float = 10.0) -> None:
+    """Wait until ``pid`` has installed a handler for ``sig`` (Linux: SigCgt in /proc/PID/status).
+
+    Sending the signal earlier would kill the process with the default action.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("SigCgt:") and int(line.split()[1], 16) & (1 << (sig - 1)):
+                        return
+        except FileNotFoundError:
+            raise RuntimeError(f"process {pid} exited before installing its handler") from None
+        time.sleep(0.01)
+    raise RuntimeError(f"process {pid} installed no handler for signal {sig} within {timeout}s")
