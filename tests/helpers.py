@@ -31,3 +31,15 @@ def wait_for_handler(pid: int, sig: int = signal.SIGUSR2, timeout: float = 10.0)
             raise RuntimeError(f"process {pid} exited before installing its handler") from None
         time.sleep(0.01)
     raise RuntimeError(f"process {pid} installed no handler for signal {sig} within {timeout}s")
+
+
+def signal_and_wait(pid: int, sig: int, read, timeout: float = 5.0) -> None:
+    """Send ``sig`` and wait until ``read()`` changes: POSIX signals do not queue, so two
+    sent back to back may be delivered once."""
+    import os
+
+    before = read()
+    os.kill(pid, sig)
+    deadline = time.monotonic() + timeout
+    while read() == before and time.monotonic() < deadline:
+        time.sleep(0.005)
