@@ -79,9 +79,11 @@ def iosmem_target(request: pytest.FixtureRequest):
     """The Target of this run (``--iosmem-target``), one per xdist worker."""
     run = _run(request.config)
     try:
-        target = run.target
+        target, problem = run.target, None
     except IosMemError as exc:
-        pytest.fail(f"iosmem target: {exc}", pytrace=False)
+        target, problem = None, f"iosmem target: {exc}"
+    if problem:
+        pytest.fail(problem, pytrace=False)
     yield target
     run.close()
 
@@ -91,9 +93,11 @@ def iosmem_app(request: pytest.FixtureRequest, iosmem_target):
     """The app under test, running: fresh per test by default (``--iosmem-relaunch``)."""
     run = _run(request.config)
     try:
-        app = run.acquire_app()
+        app, problem = run.acquire_app(), None
     except IosMemError as exc:
-        pytest.fail(f"iosmem: cannot start the app: {exc}", pytrace=False)
+        app, problem = None, f"iosmem: cannot start the app: {exc}"
+    if problem:
+        pytest.fail(problem, pytrace=False)
     yield app
     run.release_app(app)
 
@@ -120,10 +124,13 @@ def iosmem(request: pytest.FixtureRequest, iosmem_target, iosmem_app):
     )
     try:
         mem.baseline = run.baseline_for(iosmem_target.profile(), item.nodeid)
+        problem = None
     except BaselineError as exc:
+        problem = f"iosmem: {exc}"
+    if problem:  # outside the except block, so the report shows one clear message
         mem.finish()
-        request.session.shouldstop = f"iosmem: {exc}"
-        pytest.fail(f"iosmem: {exc}", pytrace=False)
+        request.session.shouldstop = problem
+        pytest.fail(problem, pytrace=False)
     yield mem
     mem.finish()
 
@@ -138,7 +145,8 @@ def wda_client(request: pytest.FixtureRequest, iosmem_target, iosmem_app):
         url = iosmem_app.wda_url or iosmem_target.wda_url(iosmem_app, run.wda_timeout)
         return connect(url, run.wda_timeout)
     except TargetError as exc:
-        pytest.fail(f"iosmem: {exc}", pytrace=False)
+        problem = f"iosmem: {exc}"
+    pytest.fail(problem, pytrace=False)
 
 
 @pytest.fixture
