@@ -267,7 +267,7 @@ def test_disabled_plugin_and_quiet_mode(project):
     project.makepyfile(test_plain="def test_x():\n    pass\n")
     off = project.runpytest("-p", "no:cacheprovider", "-p", "no:iosmem")
     off.assert_outcomes(passed=1)
-    assert "iosmem" not in off.stdout.str()
+    assert "iosmem memory gates" not in off.stdout.str()
     project.makepyfile(test_leak=LEAK_TEST)
     quiet = run(project, app("--leak", str(300 * 1024)), "-q")
     quiet.assert_outcomes(passed=1, failed=1)
