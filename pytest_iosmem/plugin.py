@@ -39,6 +39,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "jetsam_headroom=None, noise_floor=None, trend_alpha=None): gate this test on the app's memory; "
         "sizes like '150MB', percentages like '8%'. Implies the iosmem fixture.",
     )
+    config.addinivalue_line(
+        "markers",
+        "iosmem_app(args=(), env=None): launch the app for this test with these extra launch arguments "
+        "and environment (feature flags, fixtures); the test gets its own app.",
+    )
     from .run import IosMemRun
 
     workerinput = getattr(config, "workerinput", None)
@@ -92,8 +97,11 @@ def iosmem_target(request: pytest.FixtureRequest):
 def iosmem_app(request: pytest.FixtureRequest, iosmem_target):
     """The app under test, running: fresh per test by default (``--iosmem-relaunch``)."""
     run = _run(request.config)
+    marker = request.node.get_closest_marker("iosmem_app")
+    args = [str(a) for a in marker.kwargs.get("args", ())] if marker else None
+    env = {str(k): str(v) for k, v in (marker.kwargs.get("env") or {}).items()} if marker else None
     try:
-        app, problem = run.acquire_app(), None
+        app, problem = run.acquire_app(args, env), None
     except IosMemError as exc:
         app, problem = None, f"iosmem: cannot start the app: {exc}"
     if problem:

@@ -111,8 +111,12 @@ class IosMemRun:
             raise UsageError(f"--iosmem-app: give the bundle id of the app to test on the {self.target.kind} target")
         return AppSpec(bundle_id=app, env=env, name=app)
 
-    def acquire_app(self) -> App:
-        """The app for the next test: a fresh one, or the session's one if still alive."""
+    def acquire_app(self, args: list[str] | None = None, env: dict[str, str] | None = None) -> App:
+        """The app for the next test: a fresh one, or the session's one if still alive.
+
+        ``args``/``env`` come from a test's ``iosmem_app`` marker (launch
+        arguments, feature flags); such a test always gets its own app.
+        """
         target = self.target
         pid = self.option("pid")
         if pid:
@@ -124,12 +128,17 @@ class IosMemRun:
             if app is None or target.poll_termination(app) is not None:
                 app = self._session_app = target.attach(pid_value)
             return self._with_wda_url(app)
+        spec = self.app_spec()
+        if args or env:
+            spec.args = [*spec.args, *(args or [])]
+            spec.env = {**spec.env, **(env or {})}
+            return self._with_wda_url(target.launch(spec))
         if self.relaunch == "session":
             app = self._session_app
             if app is None or target.poll_termination(app) is not None:
-                app = self._session_app = target.launch(self.app_spec())
+                app = self._session_app = target.launch(spec)
             return self._with_wda_url(app)
-        return self._with_wda_url(target.launch(self.app_spec()))
+        return self._with_wda_url(target.launch(spec))
 
     def _with_wda_url(self, app: App) -> App:
         url = self.option("wda_url")

@@ -159,7 +159,11 @@ class LocalTarget:
         warning_signal: int = signal.SIGUSR1,
         jetsam_limit: int | None = None,
         stop_timeout: float = 3.0,
+        runtime: str = "",
     ) -> None:
+        #: what the app itself runs on, part of the profile: the bundled reference
+        #: app's footprint depends on the Python that runs it, like an iOS app's on iOS.
+        self.runtime = runtime
         self.warning_signal = warning_signal
         self.enforced_limit = jetsam_limit
         self.stop_timeout = stop_timeout
@@ -176,6 +180,8 @@ class LocalTarget:
             os_name = "macos-" + ".".join(platform.mac_ver()[0].split(".")[:1])
         # The kernel release is left out on purpose: it changes with every CI
         # image update and would orphan baselines without changing the app.
+        if self.runtime:
+            os_name = f"{os_name}-{self.runtime}"
         return Profile("local", platform.machine() or "unknown", os_name, name=platform.node())
 
     def jetsam_limit(self) -> JetsamLimit | None:
@@ -378,4 +384,5 @@ def create(ctx: TargetContext) -> LocalTarget:
         warning_signal=_parse_signal(ctx.option("local_warning_signal") or "SIGUSR1"),
         jetsam_limit=limit_bytes,
         stop_timeout=stop_timeout,
+        runtime="" if ctx.option("app") else f"{sys.implementation.name}{sys.version_info[0]}.{sys.version_info[1]}",
     )
