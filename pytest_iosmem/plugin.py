@@ -315,7 +315,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     run = _run(config)
     run.write_baselines()
-    from .reports.writers import write_reports
+    from .reports.writers import write_reports  # imports a writer only for a report asked for
 
     run.messages.extend(write_reports(run, config))
     if run.failed_writes and session.exitstatus == 0:

@@ -11,14 +11,16 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from .baseline import Baseline, BaselineStore
-from .errors import BaselineError, TargetError, UsageError
+from typing import TYPE_CHECKING
+
+from .errors import UsageError
 from .options import LIMITS, OptionReader
 from .policy import Policy, build_policy
-from .results import baseline_candidate
 from .settle import SettleConfig
-from .targets import TargetContext, create_target
-from .targets.base import App, AppSpec, Profile, Target
+
+if TYPE_CHECKING:  # imported lazily below: a run that gates nothing must not pay for them
+    from .baseline import Baseline, BaselineStore
+    from .targets.base import App, AppSpec, Profile, Target
 
 __all__ = ["IosMemRun"]
 
@@ -72,12 +74,21 @@ class IosMemRun:
         self.force_update = reader.flag("force_update")
         self.defaults = {opt.name: reader(opt.name) for opt in LIMITS}
         self.default_policy = build_policy(self.defaults, {}, "iosmem options")
-        self.store = BaselineStore(self._path(reader("baselines") or "baselines"))
+        self.baselines_dir = self._path(reader("baselines") or "baselines")
+        self._store: BaselineStore | None = None
         self.artifacts_dir = self._path(reader("artifacts") or "iosmem-artifacts")
 
     def _path(self, value: str) -> Path:
         p = Path(value)
         return p if p.is_absolute() else self.rootdir / p
+
+    @property
+    def store(self) -> "BaselineStore":
+        if self._store is None:
+            from .baseline import BaselineStore
+
+            self._store = BaselineStore(self.baselines_dir)
+        return self._store
 
     # -- policy ----------------------------------------------------------------------
     def policy_for(self, nodeid: str, marker_kwargs: dict[str, Any]) -> Policy:
@@ -87,6 +98,8 @@ class IosMemRun:
     @property
     def target(self) -> Target:
         if self._target is None:
+            from .targets import TargetContext, create_target
+
             ctx = TargetContext(
                 option=self.option,
                 worker_id=self.worker_id,
@@ -96,7 +109,9 @@ class IosMemRun:
             self._target = create_target((self.option("target") or "local").strip().lower(), ctx)
         return self._target
 
-    def app_spec(self) -> AppSpec:
+    def app_spec(self) -> "AppSpec":
+        from .targets.base import AppSpec
+
         env = {}
         for item in self.option("app_env") or []:
             key, sep, value = str(item).partition("=")
@@ -169,6 +184,10 @@ class IosMemRun:
         """At the end of the run, in the process that saw every result."""
         if not self.update_baselines:
             return
+        from .errors import BaselineError
+        from .results import baseline_candidate
+        from .targets.base import Profile
+
         by_profile: dict[str, tuple[Profile, list[tuple[str, Baseline]]]] = {}
         refused = []
         for r in self.results:

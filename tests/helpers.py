@@ -33,13 +33,16 @@ def wait_for_handler(pid: int, sig: int = signal.SIGUSR2, timeout: float = 10.0)
     raise RuntimeError(f"process {pid} installed no handler for signal {sig} within {timeout}s")
 
 
-def signal_and_wait(pid: int, sig: int, read, timeout: float = 5.0) -> None:
-    """Send ``sig`` and wait until ``read()`` changes: POSIX signals do not queue, so two
-    sent back to back may be delivered once."""
+def signal_and_wait(pid: int, sig: int, read, grows_by: int = 1, timeout: float = 5.0) -> None:
+    """Send ``sig`` and wait until ``read()`` has grown by ``grows_by`` bytes.
+
+    POSIX signals do not queue: one sent while the app still handles the
+    previous one can merge with it, so each visit waits for its effect.
+    """
     import os
 
-    before = read()
+    target = read() + grows_by
     os.kill(pid, sig)
     deadline = time.monotonic() + timeout
-    while read() == before and time.monotonic() < deadline:
+    while read() < target and time.monotonic() < deadline:
         time.sleep(0.005)

@@ -48,7 +48,7 @@ def test_footprint_follows_real_allocations(target):
         wait_for_handler(app.pid)
         before = target.read(app).footprint
         for _ in range(3):
-            signal_and_wait(app.pid, signal.SIGUSR2, lambda: target.read(app).footprint)
+            signal_and_wait(app.pid, signal.SIGUSR2, lambda: target.read(app).footprint, grows_by=7 * MB)
         after = target.read(app).footprint
         assert after - before == pytest.approx(24 * MB, rel=0.1)
     finally:
@@ -74,7 +74,7 @@ def test_jetsam_like_limit_kills_and_says_so():
     app = target.launch(memapp("--leak", str(16 * MB)))
     try:
         wait_for_handler(app.pid)
-        signal_and_wait(app.pid, signal.SIGUSR2, lambda: target.read(app).footprint)
+        signal_and_wait(app.pid, signal.SIGUSR2, lambda: target.read(app).footprint, grows_by=15 * MB)
         os.kill(app.pid, signal.SIGUSR2)
         deadline = time.monotonic() + 5
         while target.poll_termination(app) is None and time.monotonic() < deadline:

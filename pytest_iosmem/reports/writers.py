@@ -28,12 +28,12 @@ def report_paths(run) -> dict[str, Path]:
 
 def write_reports(run, config: Any) -> list[str]:
     """Returns lines for the terminal summary (what was written, or why not)."""
-    from . import json_report
-
-    messages = []
+    messages: list[str] = []
     paths = report_paths(run)
     if not paths:
         return messages
+    from . import json_report
+
     document = json_report.build_document(run.results, interrupted=bool(getattr(config, "_iosmem_interrupted", False)))
     for kind, path in paths.items():
         try:

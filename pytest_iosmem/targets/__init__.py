@@ -2,12 +2,14 @@
 
 Each target module exposes::
 
-    OPTIONS: tuple[TargetOption, ...]     # registered by the plugin as
-                                          # --iosmem-<name> and ini iosmem_<name>
+    OPTIONS: tuple[TargetOption, ...]     # its options, which also stand in
+                                          # targets/catalog.py (see below)
     def create(ctx: TargetContext) -> Target
 
-Modules are imported only when their options are registered (cheap: no heavy
-imports at module level) or when the target is chosen.
+The plugin registers the options of every target in every pytest run, so it
+reads them from :mod:`.catalog`, a data-only module: importing the target
+modules themselves (subprocess wrappers, HTTP clients) is left to the run
+that chooses that target.
 """
 
 from __future__ import annotations
@@ -16,8 +18,12 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from typing import TYPE_CHECKING
+
 from ..errors import UsageError
-from .base import Target
+
+if TYPE_CHECKING:
+    from .base import Target
 
 __all__ = ["TargetOption", "TargetContext", "TARGET_MODULES", "target_options", "create_target"]
 
@@ -78,16 +84,11 @@ def _module(kind: str):
 
 
 def target_options() -> list[tuple[str, TargetOption]]:
-    """All (kind, option) pairs of the targets that are present."""
-    out = []
-    for kind in TARGET_MODULES:
-        try:
-            mod = _module(kind)
-        except ImportError:  # a target module not written yet / removed
-            continue
-        out.extend((kind, opt) for opt in getattr(mod, "OPTIONS", ()))
-    return out
+    """All (kind, option) pairs, from the data-only catalog (no target module is imported)."""
+    from .catalog import OPTIONS_BY_TARGET
+
+    return [(kind, opt) for kind, opts in OPTIONS_BY_TARGET.items() for opt in opts]
 
 
-def create_target(kind: str, ctx: TargetContext) -> Target:
+def create_target(kind: str, ctx: TargetContext) -> "Target":
     return _module(kind).create(ctx)

@@ -35,7 +35,8 @@ from typing import Callable
 
 from ..errors import NotSupported, ReadFailed, TargetError, UsageError
 from ..units import parse_size
-from . import TargetContext, TargetOption
+from . import TargetContext
+from .catalog import LOCAL_OPTIONS
 from .base import (
     App,
     AppSpec,
@@ -58,18 +59,7 @@ REFAPP_COMMAND = [sys.executable, "-m", "pytest_iosmem.refapp", "--port", "0"]
 
 _CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGABRT, signal.SIGFPE, signal.SIGTRAP}
 
-OPTIONS = (
-    TargetOption(
-        "local_warning_signal",
-        "signal the local target sends as a memory warning (name or number; default SIGUSR1)",
-        "SIGUSR1",
-    ),
-    TargetOption(
-        "local_stop_timeout",
-        "seconds to wait after SIGTERM before SIGKILL when stopping the local app (default 3)",
-        "3",
-    ),
-)
+OPTIONS = LOCAL_OPTIONS
 
 
 @dataclass
