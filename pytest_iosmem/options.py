@@ -46,7 +46,7 @@ GENERAL: tuple[TargetOption, ...] = (
         "limit on simulator/device (e.g. 1.5GB)",
     ),
     TargetOption("relaunch", "fresh app per 'test' (default: comparable baselines) or one per 'session'", "test"),
-    TargetOption("interval", "sampling interval in seconds (default 0.02: ten samples in a 200 ms spike)", "0.02"),
+    TargetOption("interval", "sampling interval in seconds (default 0.04: five samples in a 200 ms spike)", "0.04"),
     TargetOption("iterations", "measured iterations when iosmem.iterations() is called without n (default 6)", "6"),
     TargetOption("warmup", "warm-up iterations when iosmem.iterations() is called without warmup (default 2)", "2"),
     TargetOption("settle_timeout", "most seconds to wait for the footprint to settle (default 3)", "3"),
