@@ -155,6 +155,8 @@ def analyse(
 ) -> Verdict:
     m = compute_metrics(timeline)
     v = Verdict(m)
+    if m.read_gaps:
+        v.notes.append(f"footprint reads failed {m.read_gaps} time(s): the timeline has gaps (see read_failed events)")
     _check_terminated(timeline, v)
     _check_leak(m, policy, v)
     _check_growth(m, policy, baseline, v)

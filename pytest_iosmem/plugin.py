@@ -200,6 +200,10 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
         error = exc
         result = None
     verdict = _judge(item, mem)
+    if isinstance(error, KeyboardInterrupt):
+        # pytest makes no report for an interrupted call: keep what was measured directly.
+        result = item.stash[RESULT_KEY]
+        _run(item.config).results.append({**result, "outcome": "interrupted"})
     if error is not None:
         terminated = [f for f in verdict.findings if f.kind == "terminated"]
         if terminated and not isinstance(error, (KeyboardInterrupt, pytest.skip.Exception)):
@@ -317,7 +321,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run.write_baselines()
     from .reports.writers import write_reports  # imports a writer only for a report asked for
 
-    run.messages.extend(write_reports(run, config))
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    run.messages.extend(write_reports(run, interrupted=interrupted))
     if run.failed_writes and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 

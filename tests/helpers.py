@@ -10,6 +10,24 @@ from pathlib import Path
 MEMAPP = Path(__file__).parent / "apps" / "memapp.py"
 
 
+def inner_conftest() -> str:
+    """conftest.py text for inner pytest runs: these helpers plus a ``visit`` fixture
+    that performs one "visit" of tests/apps/memapp.py (SIGUSR2)."""
+    return (
+        Path(__file__).read_text()
+        + """
+
+import os, pytest
+
+@pytest.fixture
+def visit(iosmem):
+    wait_for_handler(iosmem.app.pid, signal.SIGUSR2)
+    wait_for_handler(iosmem.app.pid, signal.SIGUSR1)
+    return lambda: os.kill(iosmem.app.pid, signal.SIGUSR2)
+"""
+    )
+
+
 def memapp_command(*args: str) -> str:
     """``--iosmem-app`` value that runs tests/apps/memapp.py with this interpreter."""
     return " ".join([sys.executable, str(MEMAPP), *args])

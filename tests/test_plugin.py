@@ -7,25 +7,12 @@ warning SIGUSR1 — the UI of a real app reduced to a signal.
 import json
 import signal
 import sys
-from pathlib import Path
 
 import pytest
 
-from .helpers import MEMAPP, memapp_command
+from .helpers import MEMAPP, inner_conftest, memapp_command
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
-
-HELPERS = Path(__file__).with_name("helpers.py").read_text()
-CONFTEST = HELPERS + '''
-
-import os, pytest
-
-@pytest.fixture
-def visit(iosmem):
-    wait_for_handler(iosmem.app.pid, signal.SIGUSR2)
-    wait_for_handler(iosmem.app.pid, signal.SIGUSR1)
-    return lambda: os.kill(iosmem.app.pid, signal.SIGUSR2)
-'''
 
 LEAK_TEST = """
 import pytest
@@ -41,7 +28,7 @@ KB = 1000
 
 @pytest.fixture
 def project(pytester):
-    pytester.makeconftest(CONFTEST)
+    pytester.makeconftest(inner_conftest())
     return pytester
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 __all__ = ["write_reports", "report_paths"]
 
@@ -26,7 +25,7 @@ def report_paths(run) -> dict[str, Path]:
     return paths
 
 
-def write_reports(run, config: Any) -> list[str]:
+def write_reports(run, interrupted: bool = False) -> list[str]:
     """Returns lines for the terminal summary (what was written, or why not)."""
     messages: list[str] = []
     paths = report_paths(run)
@@ -34,7 +33,7 @@ def write_reports(run, config: Any) -> list[str]:
         return messages
     from . import json_report
 
-    document = json_report.build_document(run.results, interrupted=bool(getattr(config, "_iosmem_interrupted", False)))
+    document = json_report.build_document(run.results, interrupted=interrupted)
     for kind, path in paths.items():
         try:
             if kind == "json":
