@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 from typing import Callable, Iterator
 
+from .baseline import Baseline
 from .errors import NotSupported, TargetError
 from .policy import Policy
 from .sampler import Sampler
@@ -65,6 +66,8 @@ class IosMem:
         #: class histograms at the first and last measured iteration (when attribution is on)
         self.histograms: dict[str, list[ClassStat]] = {}
         self.notes: list[str] = []
+        #: the stored baseline of this test on this profile (None: no baseline yet)
+        self.baseline: Baseline | None = None
         self.warnings_supported = True
         self._finished = False
         self.sampler.start()

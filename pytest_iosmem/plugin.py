@@ -222,7 +222,7 @@ def _judge(item: pytest.Item, mem):
     mem.finish()
     target = mem.target
     jetsam = target.jetsam_limit()
-    baseline = getattr(mem, "baseline", None)
+    baseline = mem.baseline
     verdict = analyse(
         mem.timeline,
         mem.policy,
