@@ -44,29 +44,37 @@ def pytest_configure(config: pytest.Config) -> None:
         "iosmem_app(args=(), env=None): launch the app for this test with these extra launch arguments "
         "and environment (feature flags, fixtures); the test gets its own app.",
     )
-    from .run import IosMemRun
-
-    workerinput = getattr(config, "workerinput", None)
-    worker_id = workerinput["workerid"] if workerinput else "master"
-    worker_count = int(workerinput.get("workercount", 1)) if workerinput else 1
-    try:
-        run = IosMemRun(OptionReader(config), config.rootpath, worker_id, worker_count)
-    except UsageError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    config.stash[RUN_KEY] = run
-    config.pluginmanager.register(_ResultCollector(run), "iosmem-results")
+    config.pluginmanager.register(_ResultCollector(config), "iosmem-results")
 
 
 def _run(config: pytest.Config):
-    return config.stash[RUN_KEY]
+    """The run state, made on first use: a pytest run that gates nothing never imports it."""
+    run = config.stash.get(RUN_KEY, None)
+    if run is None:
+        from .run import IosMemRun
+
+        workerinput = getattr(config, "workerinput", None)
+        worker_id = workerinput["workerid"] if workerinput else "master"
+        worker_count = int(workerinput.get("workercount", 1)) if workerinput else 1
+        try:
+            run = IosMemRun(OptionReader(config), config.rootpath, worker_id, worker_count)
+        except UsageError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        config.stash[RUN_KEY] = run
+    return run
+
+
+_OUR_FIXTURES = frozenset({"iosmem", "iosmem_app", "iosmem_target", "wda_client", "wda_session"})
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    run = _run(config)
     for item in items:
+        if not _OUR_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())):
+            _run(config)  # validates the options now, before any test runs
         marker = item.get_closest_marker("iosmem")
         if marker is None:
             continue
+        run = _run(config)
         if marker.args:
             raise pytest.UsageError(f"{item.nodeid}: the iosmem marker takes keyword arguments only, got {marker.args!r}")
         try:
@@ -303,20 +311,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 class _ResultCollector:
     """Gathers the results that ride on call reports, also those from xdist workers."""
 
-    def __init__(self, run) -> None:
-        self.run = run
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         result = getattr(report, "iosmem", None)
         if result is not None and report.when == "call":
-            self.run.results.append(result)
+            _run(self.config).results.append(result)
 
 
 # -- end of run -----------------------------------------------------------------------------------
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
-    if hasattr(config, "workerinput") or RUN_KEY not in config.stash:
+    if hasattr(config, "workerinput"):
         return
+    if RUN_KEY not in config.stash:
+        if not (config.getoption("iosmem_json") or config.getoption("iosmem_markdown") or config.getoption("iosmem_html")):
+            return  # nothing was gated and no report was asked for
     run = _run(config)
     run.write_baselines()
     from .reports.writers import write_reports  # imports a writer only for a report asked for

@@ -196,13 +196,16 @@ def test_a_bad_marker_value_is_a_usage_error_naming_test_key_and_value(project, 
     result.stderr.fnmatch_lines([f"*{needle}*"])
 
 
-def test_a_bad_option_is_a_usage_error(project):
-    project.makepyfile(test_ok="def test_x():\n    pass\n")
+def test_a_bad_option_is_a_usage_error_before_any_gated_test_runs(project):
+    project.makepyfile(test_ok="def test_x(iosmem):\n    pass\n")
     result = run(project, "--iosmem-interval=fast")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--iosmem-interval='fast' is not a number*"])
     result = run(project, "--iosmem-max-growth=lots")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
+    # A run that gates nothing does not even read the plugin's options (start-up stays light).
+    project.makepyfile(test_ok="def test_x():\n    pass\n")
+    run(project, "--iosmem-interval=fast").assert_outcomes(passed=1)
 
 
 def test_ini_defaults_apply_and_the_marker_wins(project):
