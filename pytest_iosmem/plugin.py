@@ -349,8 +349,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     tr = terminalreporter
     tr.write_sep("-", "iosmem memory gates")
     if run.results:
-        width = min(getattr(tr, "_tw", None).fullwidth if getattr(tr, "_tw", None) else 100, 100)
-        for line in format_summary(run.results, width=width).splitlines():
+        for line in format_summary(run.results, width=100).splitlines():
             tr.write_line(line)
     for msg in run.messages:
         tr.write_line(msg)

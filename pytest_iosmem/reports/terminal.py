@@ -9,15 +9,18 @@ from ..units import format_size
 
 __all__ = ["summary_rows", "format_summary", "HEADERS"]
 
-HEADERS = ("test", "peak", "end", "leak/iter", "reclaim", "vs baseline", "verdict")
+HEADERS = ("test", "peak", "end", "leak/iter", "reclaim", "vs base", "verdict")
 
 
 def _short(nodeid: str, width: int) -> str:
+    """The test name without its module; too long, it keeps its start and its
+    parameters (``test_leaky_scr…[Timer Detail]``), which tell tests apart."""
     name = nodeid.split("::", 1)[-1] if "::" in nodeid else nodeid
     if len(name) <= width:
         return name
     keep = width - 1
-    return name[: keep // 2] + "…" + name[-(keep - keep // 2) :]
+    tail = min(len(name) - name.find("[") if "[" in name else keep // 3, keep * 2 // 3)
+    return name[: keep - tail] + "…" + name[len(name) - tail :]
 
 
 def _delta(result: dict[str, Any]) -> str:

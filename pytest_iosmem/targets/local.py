@@ -172,7 +172,9 @@ class LocalTarget:
         # image update and would orphan baselines without changing the app.
         if self.runtime:
             os_name = f"{os_name}-{self.runtime}"
-        return Profile("local", platform.machine() or "unknown", os_name, name=platform.node())
+        name = f"{platform.system()} {platform.machine()}" + (f", {self.runtime}" if self.runtime else "")
+        # (not the host name: baselines are shared between machines and must not churn)
+        return Profile("local", platform.machine() or "unknown", os_name, name=name)
 
     def jetsam_limit(self) -> JetsamLimit | None:
         if self.enforced_limit is None:

@@ -1,0 +1,106 @@
+"""``python -m pytest_iosmem.refapp``: start the reference app.
+
+Prints one line to stdout once it listens — the line WebDriverAgent prints
+in xcodebuild logs, which the local target watches for::
+
+    ServerURLHere->http://127.0.0.1:PORT<-ServerURLHere
+
+SIGUSR1 is a memory warning (passed to the app-wide caches and the live
+screens, as UIKit does); SIGTERM/SIGINT stop it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import signal
+import sys
+import threading
+
+from ..units import UnitError, parse_size
+from .model import SCREEN_KEYS, App, Config
+from .server import make_server
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except UnitError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _screen_size(text: str) -> tuple[str, int]:
+    key, sep, value = text.partition("=")
+    if not sep or key not in SCREEN_KEYS.values():
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: write SCREEN=SIZE with SCREEN one of {', '.join(SCREEN_KEYS.values())}"
+        )
+    return key, _size(value)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m pytest_iosmem.refapp",
+        description="The pytest-iosmem reference app: a WebDriverAgent-speaking process with real, deliberate leaks.",
+        epilog="example: python -m pytest_iosmem.refapp --port 8100 --leak-size 1MB --size map=256KB",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="port; 0 picks a free one and prints it (default 0)")
+    p.add_argument("--leak-size", type=_size, default=512 * 1024, help="bytes each leaky screen retains per visit (default 512KiB)")
+    p.add_argument("--size", type=_screen_size, action="append", default=[], metavar="SCREEN=SIZE",
+                   help="size for one screen: " + ", ".join(SCREEN_KEYS.values()) + " (repeatable)")
+    p.add_argument("--noise", type=_size, default=64 * 1024, help="most transient allocator noise per visit (default 64KiB)")
+    p.add_argument("--burst-hold", type=float, default=0.3, help="seconds the Burst screen holds its allocations (default 0.3)")
+    p.add_argument("--seed", type=int, default=None, help="seed of the noise (default: random)")
+    p.add_argument("--bundle-id", default="com.example.refapp", help="the app's bundle id (default com.example.refapp)")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # iOS apps run under ARC, which has no cycle collector: a retain cycle is never freed.
+    # The reference app runs the same way, so its Retain Cycle screen leaks as on iOS.
+    gc.disable()
+    config = Config(
+        leak_size=args.leak_size,
+        sizes=dict(args.size),
+        noise=args.noise,
+        burst_hold=args.burst_hold,
+        seed=args.seed,
+        bundle_id=args.bundle_id,
+    )
+    if "burst" in config.sizes:
+        config.burst_size = config.sizes.pop("burst")
+    app = App(config)
+    try:
+        server = make_server(app, args.host, args.port)
+    except OSError as exc:
+        print(f"refapp: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+
+    def on_warning(signum, frame):
+        with app.lock:
+            app.memory_warning()
+
+    signal.signal(signal.SIGUSR1, on_warning)
+    signal.signal(signal.SIGTERM, lambda s, f: stop.set())
+    signal.signal(signal.SIGINT, lambda s, f: stop.set())
+
+    def run_loop():
+        while not stop.wait(1.0):  # fires repeating timers once a second, like NSRunLoop
+            with app.lock:
+                app.run_loop.fire_due()
+
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
+    threading.Thread(target=run_loop, daemon=True).start()
+    host, port = server.server_address[:2]
+    print(f"ServerURLHere->http://{host}:{port}<-ServerURLHere", flush=True)
+    while not stop.wait(0.5):
+        pass
+    server.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

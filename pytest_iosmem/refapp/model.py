@@ -1,0 +1,314 @@
+"""The reference app's screens and the leaks they reproduce.
+
+The app runs without Python's cycle collector (see ``__main__``), because an
+iOS app under ARC has none: memory is freed when the last strong reference
+goes, and a reference cycle is never freed.  Each leaky screen keeps its
+controller (and the buffer it owns) alive the way iOS apps really do:
+
+==================  ============================================================
+screen              what keeps the memory alive
+==================  ============================================================
+Timer Detail        a repeating timer on the app's run loop retains its target
+Retain Cycle        the controller's completion closure captures the controller
+Observer            a notification observer that is never removed
+Purging Cache       an image cache that empties on a memory warning (well behaved)
+Stubborn Cache      an image cache that ignores memory warnings
+Burst               nothing: large short-lived allocations (a peak, not a leak)
+Map                 annotations added to a shared map view, never cleared
+Clean               nothing: allocator noise, freed when the screen closes
+==================  ============================================================
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .memory import Buffer, live
+
+__all__ = ["SCREENS", "SCREEN_KEYS", "Config", "App"]
+
+KB = 1000
+MB = 1000 * 1000
+
+#: screen title -> key used by ``--size KEY=SIZE``
+SCREEN_KEYS = {
+    "Timer Detail": "timer",
+    "Retain Cycle": "cycle",
+    "Observer": "observer",
+    "Purging Cache": "purging_cache",
+    "Stubborn Cache": "stubborn_cache",
+    "Burst": "burst",
+    "Map": "map",
+    "Clean": "clean",
+}
+SCREENS = tuple(SCREEN_KEYS)
+
+
+@dataclass
+class Config:
+    leak_size: int = 512 * 1024  # retained per visit by each leaky screen
+    sizes: dict[str, int] = field(default_factory=dict)  # per-screen overrides
+    burst_size: int = 40 * MB
+    burst_hold: float = 0.3  # seconds the burst is held
+    noise: int = 64 * 1024  # transient allocator noise per visit (upper bound)
+    seed: int | None = None
+    bundle_id: str = "com.example.refapp"
+
+    def size_of(self, key: str) -> int:
+        if key in self.sizes:
+            return self.sizes[key]
+        if key == "burst":
+            return self.burst_size
+        if key == "clean":
+            return self.noise
+        return self.leak_size
+
+
+class ViewController:
+    """A screen on the navigation stack; owns a buffer of its screen's size."""
+
+    def __init__(self, app: "App", title: str, size: int) -> None:
+        self.app = app
+        self.title = title
+        self.buffer = Buffer(size, f"{type(self).__name__}.buffer") if size else None
+        live.track(self)
+
+    def did_appear(self) -> None:
+        pass
+
+    def will_disappear(self) -> None:
+        pass
+
+    def did_receive_memory_warning(self) -> None:
+        pass
+
+
+class HomeViewController(ViewController):
+    pass
+
+
+class TimerDetailViewController(ViewController):
+    def did_appear(self) -> None:
+        # scheduledTimer(target: self, selector: #selector(tick), repeats: true)
+        self.app.run_loop.schedule(RepeatingTimer(self.tick, interval=1.0))
+
+    def tick(self) -> None:
+        self.ticks = getattr(self, "ticks", 0) + 1
+
+
+class RepeatingTimer:
+    """Like an NSTimer: the run loop retains it, and it retains its target."""
+
+    def __init__(self, action: Callable[[], None], interval: float) -> None:
+        self.action = action  # a bound method: a strong reference to the target
+        self.interval = interval
+        live.track(self)
+
+
+class RetainCycleViewController(ViewController):
+    def did_appear(self) -> None:
+        # self.onDone = { self.dismiss() }  -- the closure captures self strongly
+        self.on_done = Closure(lambda: self.will_disappear())
+
+
+class Closure:
+    def __init__(self, body: Callable[[], None]) -> None:
+        self.body = body
+        live.track(self)
+
+
+class ObserverViewController(ViewController):
+    def did_appear(self) -> None:
+        # NotificationCenter.default.addObserver(self, ...) and never removeObserver
+        self.app.notifications.add_observer("SettingsChanged", self.settings_changed)
+
+    def settings_changed(self) -> None:
+        pass
+
+
+class ImageCache:
+    """An app-wide image cache; ``purges_on_warning`` is the difference between the two cache screens."""
+
+    def __init__(self, name: str, purges_on_warning: bool) -> None:
+        self.name = name
+        self.purges_on_warning = purges_on_warning
+        self.images: list[Buffer] = []
+
+    def add(self, size: int) -> None:
+        self.images.append(Buffer(size, f"{self.name}.UIImage"))
+
+    def memory_warning(self) -> None:
+        if self.purges_on_warning:
+            self.images.clear()
+
+
+class CacheViewController(ViewController):
+    cache_name = "PurgingCache"
+
+    def __init__(self, app: "App", title: str, size: int) -> None:
+        super().__init__(app, title, 0)  # the memory goes to the cache, not the screen
+        self.image_size = size
+
+    def did_appear(self) -> None:
+        self.app.caches[self.cache_name].add(self.image_size)
+
+
+class PurgingCacheViewController(CacheViewController):
+    cache_name = "PurgingCache"
+
+
+class StubbornCacheViewController(CacheViewController):
+    cache_name = "StubbornCache"
+
+
+class BurstViewController(ViewController):
+    """Decodes a burst of large images, uses them, lets them go: a peak, not a leak."""
+
+    def __init__(self, app: "App", title: str, size: int) -> None:
+        super().__init__(app, title, 0)
+        self.burst_size = size
+
+    def did_appear(self) -> None:
+        chunk = 4 * MB
+        burst = [Buffer(min(chunk, self.burst_size - i), "DecodedImage") for i in range(0, self.burst_size, chunk)]
+        time.sleep(self.app.config.burst_hold)
+        del burst
+
+
+class MapViewController(ViewController):
+    annotations_per_visit = 16
+
+    def __init__(self, app: "App", title: str, size: int) -> None:
+        super().__init__(app, title, 0)
+        self.leak = size
+
+    def did_appear(self) -> None:
+        each = self.leak // self.annotations_per_visit
+        for _ in range(self.annotations_per_visit):
+            self.app.shared_map_view.append(Annotation(each))
+
+
+class Annotation:
+    """An MKPointAnnotation with its callout image."""
+
+    def __init__(self, size: int) -> None:
+        self.image = Buffer(size, "MKAnnotationView.image")
+        live.track(self, 0, "MKPointAnnotation")
+
+
+class CleanViewController(ViewController):
+    """Allocates and frees noise while it is shown; nothing survives it."""
+
+    def __init__(self, app: "App", title: str, size: int) -> None:
+        super().__init__(app, title, 0)
+        self.noise_size = size
+
+    def did_appear(self) -> None:
+        self.scratch = self.app.noise_buffers(self.noise_size)
+
+    def will_disappear(self) -> None:
+        self.scratch = []
+
+
+_CONTROLLERS: dict[str, type[ViewController]] = {
+    "Timer Detail": TimerDetailViewController,
+    "Retain Cycle": RetainCycleViewController,
+    "Observer": ObserverViewController,
+    "Purging Cache": PurgingCacheViewController,
+    "Stubborn Cache": StubbornCacheViewController,
+    "Burst": BurstViewController,
+    "Map": MapViewController,
+    "Clean": CleanViewController,
+}
+
+
+class RunLoop:
+    """The main run loop's timers; a background thread fires them like NSRunLoop."""
+
+    def __init__(self) -> None:
+        self.timers: list[RepeatingTimer] = []
+
+    def schedule(self, timer: RepeatingTimer) -> None:
+        self.timers.append(timer)
+
+    def fire_due(self) -> None:
+        for t in list(self.timers):
+            t.action()
+
+
+class NotificationCenter:
+    def __init__(self) -> None:
+        self.observers: dict[str, list[Callable[[], None]]] = {}
+
+    def add_observer(self, name: str, callback: Callable[[], None]) -> None:
+        self.observers.setdefault(name, []).append(callback)
+
+    def post(self, name: str) -> None:
+        for cb in list(self.observers.get(name, [])):
+            cb()
+
+
+class App:
+    """State of the running app. Every method is called with ``lock`` held."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.lock = threading.RLock()
+        self.rng = random.Random(config.seed)
+        self.launch()
+
+    # -- lifecycle ------------------------------------------------------------------
+    def launch(self) -> None:
+        """A fresh app: what a relaunch by WebDriverAgent gives (everything retained is dropped)."""
+        self.state = 4  # XCUIApplicationStateRunningForeground
+        self.run_loop = RunLoop()
+        self.notifications = NotificationCenter()
+        self.caches = {
+            "PurgingCache": ImageCache("PurgingCache", purges_on_warning=True),
+            "StubbornCache": ImageCache("StubbornCache", purges_on_warning=False),
+        }
+        self.shared_map_view: list[Annotation] = []
+        self.stack: list[ViewController] = [HomeViewController(self, "Memory Lab", 0)]
+        self.warnings = 0
+
+    def terminate(self) -> None:
+        self.launch()
+        self.state = 1  # not running
+
+    # -- navigation ------------------------------------------------------------------
+    @property
+    def top(self) -> ViewController:
+        return self.stack[-1]
+
+    def open(self, title: str) -> None:
+        key = SCREEN_KEYS[title]
+        vc = _CONTROLLERS[title](self, title, self.config.size_of(key))
+        self.stack.append(vc)
+        self.noise_buffers(self.config.noise)  # transient: freed right away
+        vc.did_appear()
+
+    def back(self) -> None:
+        if len(self.stack) > 1:
+            vc = self.stack.pop()
+            vc.will_disappear()
+
+    # -- memory ----------------------------------------------------------------------
+    def noise_buffers(self, upper: int) -> list:
+        """Allocator noise: a random amount of short-lived small objects and one buffer."""
+        if upper <= 0:
+            return []
+        amount = self.rng.randrange(0, upper + 1)
+        small = [bytearray(self.rng.randrange(16, 512)) for _ in range(self.rng.randrange(0, 200))]
+        return [Buffer(amount, "NoiseBuffer"), small]
+
+    def memory_warning(self) -> None:
+        """didReceiveMemoryWarning: the app-wide observers (caches), then the live screens."""
+        self.warnings += 1
+        for cache in self.caches.values():
+            cache.memory_warning()
+        for vc in self.stack:
+            vc.did_receive_memory_warning()
