@@ -1,0 +1,66 @@
+"""Who allocated: the classes that grew between two class histograms. Pure.
+
+The histograms come from ``heap PID`` on a simulator, a memory graph on a
+device, or the reference app's ``/iosmem/objects``; all of them are lists
+of :class:`~pytest_iosmem.targets.base.ClassStat`.  Taken at the first and
+the last measured iteration, their difference divided by the iterations
+between them is the table a developer needs to find the retain cycle:
+"one more TimerDetailViewController per visit".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from .targets.base import ClassStat
+from .units import format_size
+
+__all__ = ["ClassGrowth", "grown_classes", "format_grown_classes"]
+
+
+@dataclass(frozen=True)
+class ClassGrowth:
+    name: str
+    count_before: int
+    count_after: int
+    bytes_before: int
+    bytes_after: int
+    count_per_iteration: float
+    bytes_per_iteration: float
+
+
+def grown_classes(
+    before: Sequence[ClassStat], after: Sequence[ClassStat], iterations: int, top: int = 10
+) -> list[ClassGrowth]:
+    """Classes whose bytes or instance count grew, most bytes first, per iteration."""
+    if iterations < 1:
+        raise ValueError("iterations must be at least 1")
+    old = {s.name: s for s in before}
+    rows = []
+    for s in after:
+        o = old.get(s.name, ClassStat(s.name, 0, 0))
+        if s.bytes > o.bytes or s.count > o.count:
+            rows.append(
+                ClassGrowth(
+                    s.name, o.count, s.count, o.bytes, s.bytes,
+                    (s.count - o.count) / iterations, (s.bytes - o.bytes) / iterations,
+                )
+            )
+    rows.sort(key=lambda r: (-r.bytes_per_iteration, -r.count_per_iteration, r.name))
+    return rows[:top]
+
+
+def format_grown_classes(rows: Sequence[ClassGrowth]) -> str:
+    from tabulate import tabulate
+
+    return tabulate(
+        [
+            [r.name, f"{r.count_per_iteration:+.1f}", format_size(r.bytes_per_iteration, signed=True),
+             f"{r.count_before} -> {r.count_after}"]
+            for r in rows
+        ],
+        headers=("class", "instances/iter", "bytes/iter", "instances"),
+        tablefmt="simple",
+        disable_numparse=True,
+    )
