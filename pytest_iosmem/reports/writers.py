@@ -46,11 +46,11 @@ def write_reports(run, interrupted: bool = False) -> list[str]:
                 from . import html
 
                 html.write(document, path)
-        except ImportError as exc:
-            messages.append(f"iosmem {kind} report not written: {exc}")
-            continue
         except OSError as exc:
             messages.append(f"iosmem {kind} report not written to {path}: {exc.strerror or exc}")
+            continue
+        except Exception as exc:  # noqa: BLE001 - one report failing must not cost the others
+            messages.append(f"iosmem {kind} report not written: {type(exc).__name__}: {exc}")
             continue
         messages.append(f"iosmem {kind} report: {path}")
     return messages
