@@ -1,0 +1,1 @@
+"""Pure parsers of Apple tools' output. Each is tested on real recorded output (tests/data)."""
