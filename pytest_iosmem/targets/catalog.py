@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from . import TargetOption
 
-__all__ = ["LOCAL_OPTIONS", "OPTIONS_BY_TARGET"]
+__all__ = ["LOCAL_OPTIONS", "SIMULATOR_OPTIONS", "OPTIONS_BY_TARGET"]
 
 LOCAL_OPTIONS = (
     TargetOption(
@@ -25,6 +25,21 @@ LOCAL_OPTIONS = (
     ),
 )
 
+SIMULATOR_OPTIONS = (
+    TargetOption("simulator_udid", "simulator to use, by UDID (see: iosmem devices)"),
+    TargetOption("simulator_name", "simulator to use, by name, e.g. 'iPhone 15' (with --iosmem-simulator-runtime)"),
+    TargetOption("simulator_runtime", "runtime of the simulator to pick by name, e.g. 'iOS 17.5'"),
+    TargetOption("simulator_app", "path of an .app to install on the simulator before launching"),
+    TargetOption(
+        "simulator_pool",
+        "one simulator per xdist worker: UDIDs, each optionally UDID@WDA_URL (ini: one per line)",
+        None,
+        "linelist",
+    ),
+    TargetOption("simulator_clone", "clone the simulator for each xdist worker, delete the clones at the end", None, "bool"),
+)
+
 OPTIONS_BY_TARGET: dict[str, tuple[TargetOption, ...]] = {
     "local": LOCAL_OPTIONS,
+    "simulator": SIMULATOR_OPTIONS,
 }
