@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from . import TargetOption
 
-__all__ = ["LOCAL_OPTIONS", "SIMULATOR_OPTIONS", "OPTIONS_BY_TARGET"]
+__all__ = ["LOCAL_OPTIONS", "SIMULATOR_OPTIONS", "DEVICE_OPTIONS", "OPTIONS_BY_TARGET"]
 
 LOCAL_OPTIONS = (
     TargetOption(
@@ -39,7 +39,19 @@ SIMULATOR_OPTIONS = (
     TargetOption("simulator_clone", "clone the simulator for each xdist worker, delete the clones at the end", None, "bool"),
 )
 
+DEVICE_OPTIONS = (
+    TargetOption("device_udid", "device to use, by UDID (default: the only connected one)"),
+    TargetOption("device_sysmon_interval", "seconds between sysmontap samples of the device (default 0.5)", "0.5"),
+    TargetOption(
+        "device_memory_warning",
+        "off (default: say memory warnings are not available on a device) or experimental "
+        "(Instruments' process-control MemoryEvent, not yet shown on a device)",
+        "off",
+    ),
+)
+
 OPTIONS_BY_TARGET: dict[str, tuple[TargetOption, ...]] = {
     "local": LOCAL_OPTIONS,
     "simulator": SIMULATOR_OPTIONS,
+    "device": DEVICE_OPTIONS,
 }
