@@ -17,7 +17,7 @@ from .policy import Policy
 from .targets.base import JetsamLimit, Profile
 from .timeline import Timeline
 
-__all__ = ["build_result", "HARD_FINDINGS", "baseline_candidate", "verdict_label"]
+__all__ = ["build_result", "HARD_FINDINGS", "baseline_candidate", "verdict_label", "is_failure"]
 
 #: findings that keep a test's numbers out of the baselines unless forced
 HARD_FINDINGS = frozenset(
@@ -71,11 +71,18 @@ def baseline_candidate(result: dict[str, Any], force: bool = False) -> Baseline 
     )
 
 
+def is_failure(result: dict[str, Any]) -> bool:
+    """A gate that failed and was not expected to (xfail demonstrations are not failures)."""
+    return bool(result.get("findings")) and result.get("outcome") != "xfailed"
+
+
 def verdict_label(result: dict[str, Any]) -> str:
     kinds = []
     for f in result.get("findings", []):
         if f["kind"] not in kinds:
             kinds.append(f["kind"])
+    if kinds and result.get("outcome") == "xfailed":
+        return "xfail " + ",".join(kinds)
     if kinds:
         return "FAIL " + ",".join(kinds)
     if result.get("outcome") not in (None, "passed"):
