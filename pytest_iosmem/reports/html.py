@@ -1,171 +1,232 @@
-"""One self-contained HTML page: per test, a footprint chart, findings, attribution.
+"""One self-contained HTML page: per test, a footprint chart, findings, limits, attribution.
 
-Charts are pygal SVG inlined in the page (no script, no font, no network at
-view time: pygal's default CDN script is switched off).  The chart draws the
-footprint samples, iteration ends, marks, memory warnings and a termination
-as series, and the baseline and limits as horizontal lines.  Every string
-from a test or the app is escaped (``html.escape``; pygal escapes SVG text).
+The page is opened from a CI artifact, often offline, so it needs nothing at
+view time: CSS is inline, charts are inline SVG (see :mod:`.charts`), there is
+no script and no web font.  Every string that comes from a test or the app
+(test names, messages, notes, class names, mark labels, app commands) is
+escaped with ``html.escape``; pygal escapes the text it puts into the SVG.
+Failures come first: they are why someone opens the page.
 """
 
 from __future__ import annotations
 
 import html
-import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from ..atomic import write_atomic
-from ..results import verdict_label
+from ..results import is_failure, verdict_label
 from ..units import format_size
+from .charts import MAX_POINTS, downsample, footprint_chart
+from .common import delta, headline_counts, ordered, rank
 
-__all__ = ["render", "write", "MAX_POINTS"]
-
-MAX_POINTS = 2000
-_SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
+__all__ = ["render", "write", "downsample", "MAX_POINTS"]
 
 _CSS = """
-body{font:14px/1.4 -apple-system,BlinkMacSystemFont,"Segoe UI",Helvetica,Arial,sans-serif;margin:2em;color:#1d1d1f;max-width:1100px}
-h1{font-size:1.6em}h2{font-size:1.15em;margin-top:2em;word-break:break-all}
-.fail{color:#b00020}.pass{color:#1b7f3b}
-table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:.25em .6em;text-align:left}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
-pre{background:#f6f6f6;padding:.6em;white-space:pre-wrap}
-.chart svg{width:100%;height:auto}
-.notes{color:#555}
+body{font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Helvetica,Arial,sans-serif;margin:2em auto;
+ color:#1d1d1f;max-width:1100px;padding:0 1em}
+h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.15em;margin:0 0 .3em;word-break:break-all}
+h3{font-size:1em;margin:1em 0 .3em}
+.fail{color:#b00020}.pass{color:#1b7f3b}.other{color:#8a6d00}
+.banner{background:#fff4ce;border:1px solid #e0c060;padding:.5em .8em;border-radius:4px}
+section.test{border-top:1px solid #ddd;padding-top:1.2em;margin-top:1.8em}
+table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid #ddd;padding:.25em .6em;text-align:left;
+ vertical-align:top}th{background:#f5f5f7}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+pre{background:#fbeff1;border-left:3px solid #b00020;padding:.6em;white-space:pre-wrap;word-break:break-word}
+.chart svg{width:100%;height:auto;display:block}
+.caption,.muted{color:#6e6e73;font-size:.92em}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em}
+a{color:#0a60ff;text-decoration:none}
+table.summary{width:100%}table.summary td:first-child{word-break:break-all}
 """
 
 
-def downsample(samples: list[list[float]], limit: int = MAX_POINTS) -> list[tuple[float, int]]:
-    """At most ``limit`` points, keeping each bucket's min and max so no peak is lost."""
-    if len(samples) <= limit:
-        return [(float(t), int(v)) for t, v in samples]
-    bucket = -(-len(samples) // (limit // 2))
-    out: list[tuple[float, int]] = []
-    for i in range(0, len(samples), bucket):
-        chunk = samples[i : i + bucket]
-        lo = min(chunk, key=lambda s: s[1])
-        hi = max(chunk, key=lambda s: s[1])
-        for t, v in sorted({(lo[0], lo[1]), (hi[0], hi[1])}):
-            out.append((float(t), int(v)))
-    return out
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
 
 
-def _mb(v: float) -> float:
-    return round(v / 1e6, 3)
+def _state(result: dict[str, Any]) -> str:
+    if result.get("outcome") == "xfailed":
+        return "other"
+    return ("fail", "other", "pass")[rank(result)]
 
 
-def chart_svg(result: dict[str, Any]) -> str:
-    import pygal
-    from pygal.style import Style
+def _leak(m: dict[str, Any]) -> str:
+    """The leak estimate with its p-value and the number of iterations it rests on."""
+    leak = m.get("leak")
+    if not leak:
+        return "-"
+    return f"{format_size(leak['per_iteration'], signed=True)} (p={leak['p_value']:.2g}, n={leak['n']})"
 
-    tl = result.get("timeline") or {}
-    samples = downsample(tl.get("samples") or [])
-    if not samples:
-        return "<p>(no samples)</p>"
-    t_end = samples[-1][0] or 1.0
-    style = Style(background="white", plot_background="white", font_family="Helvetica, Arial, sans-serif",
-                  colors=("#0a60ff", "#7b2ff7", "#ff9500", "#34c759", "#ff2d55", "#8e8e93", "#b00020", "#5856d6"))
-    chart = pygal.XY(
-        width=1000, height=440, style=style, js=[], show_dots=False, x_title="seconds", y_title="footprint (MB)",
-        legend_at_bottom=True, legend_at_bottom_columns=4, truncate_legend=40, dynamic_print_values=False,
-        explicit_size=False, disable_xml_declaration=True,
+
+def _table(headers: Iterable[str], rows: Iterable[Iterable[str]], numeric: frozenset[int] | set[int] = frozenset(),
+           cls: str = "") -> str:
+    """A table of already escaped cells; columns in ``numeric`` are right-aligned."""
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td class=n>{c}</td>" if i in numeric else f"<td>{c}</td>" for i, c in enumerate(row)) + "</tr>"
+        for row in rows
     )
-    chart.add("footprint", [(round(t, 3), _mb(v)) for t, v in samples])
+    return f"<table{' class=' + cls if cls else ''}><tr>{head}</tr>{body}</table>"
+
+
+def _summary(tests: list[dict[str, Any]]) -> str:
+    rows = []
+    for i, r in enumerate(tests):
+        m = r.get("metrics") or {}
+        base = r.get("baseline") or {}
+        rows.append([
+            f"<a href='#t{i}'><code>{_e(r.get('nodeid', '?'))}</code></a>",
+            _e(format_size(m.get("peak"))),
+            _e(delta(m.get("peak"), base.get("peak"))),
+            _e(format_size(m.get("end"))),
+            _e(delta(m.get("end"), base.get("end"))),
+            _e(_leak(m)),
+            _e(format_size(m.get("reclaimed"))),
+            f"<span class={_state(r)}>{_e(verdict_label(r))}</span>",
+        ])
+    return _table(["test", "peak", "peak vs baseline", "end", "end vs baseline", "leak/iteration", "reclaimed",
+                   "verdict"], rows, numeric={1, 2, 3, 4, 5, 6}, cls="summary")
+
+
+def _limits(r: dict[str, Any]) -> str:
+    policy = r.get("policy") or {}
+    base = r.get("baseline")
+    rows = []
+    for key in ("max_peak", "leak_per_iteration", "reclaim_after_warning"):
+        if policy.get(key) is not None:
+            rows.append([_e(key), _e(format_size(policy[key]))])
+    growth = policy.get("max_growth")
+    if growth:
+        parts = [f"{growth['fraction'] * 100:g}%" if growth.get("fraction") is not None else "",
+                 format_size(growth["bytes"]) if growth.get("bytes") is not None else ""]
+        rows.append(["max_growth", _e(" or ".join(p for p in parts if p))])
+    if policy.get("jetsam_headroom") is not None:
+        rows.append(["jetsam_headroom", _e(f"{policy['jetsam_headroom'] * 100:g}%")])
+    jl = r.get("jetsam_limit")
+    if jl:
+        rows.append(["jetsam limit", f"{_e(format_size(jl['bytes']))} <span class=muted>({_e(jl.get('source', ''))})</span>"])
+    if base:
+        parts = [f"end {format_size(base.get('end'))}", f"peak {format_size(base.get('peak'))}"]
+        if base.get("leak_per_iteration") is not None:
+            parts.append(f"leak/iteration {format_size(base['leak_per_iteration'], signed=True)}")
+        if base.get("reclaimed") is not None:
+            parts.append(f"reclaimed {format_size(base['reclaimed'])}")
+        rows.append(["baseline", _e(", ".join(parts))])
+    else:
+        rows.append(["baseline", "<span class=muted>none for this profile</span>"])
+    return "<h3>Limits and baseline</h3>" + _table(["what", "value"], rows)
+
+
+def _attribution(r: dict[str, Any]) -> str:
+    rows = r.get("attribution") or []
+    if not rows:
+        return ""
+    cells = [
+        [
+            f"<code>{_e(a.get('name', '?'))}</code>",
+            _e(f"{a.get('count_per_iteration', 0):+.1f}"),
+            _e(format_size(a.get("bytes_per_iteration"), signed=True)),
+            _e(f"{a.get('count_before', '-')} → {a.get('count_after', '-')}"),
+            _e(f"{format_size(a.get('bytes_before'))} → {format_size(a.get('bytes_after'))}"),
+        ]
+        for a in rows
+    ]
+    return "<h3>What grew</h3>" + _table(
+        ["class", "instances/iteration", "bytes/iteration", "instances", "bytes"], cells, numeric={1, 2, 3, 4}
+    )
+
+
+def _details(r: dict[str, Any]) -> str:
+    tl = r.get("timeline") or {}
+    out = []
+    events = tl.get("events") or []
+    if events:
+        rows = [[_e(f"{e.get('t', 0):.2f}"), _e(e.get("kind", "")), _e(e.get("detail", ""))] for e in events[:200]]
+        out.append(f"<details><summary>events ({len(events)})</summary>"
+                   + _table(["t (s)", "kind", "detail"], rows, numeric={0}) + "</details>")
     iters = tl.get("iterations") or []
     if iters:
-        chart.add("iteration ends", [(round(i["t"], 3), _mb(i["footprint"])) for i in iters],
-                  stroke=False, show_dots=True, dots_size=4)
-    top = max(v for _, v in samples)
-    marks = tl.get("marks") or []
-    if marks:
-        chart.add("marks", [{"value": (round(m["t"], 3), _mb(top)), "label": m["label"]} for m in marks],
-                  stroke=False, show_dots=True, dots_size=5)
-    warnings = [e for e in tl.get("events") or [] if e["kind"] == "memory_warning"]
-    if warnings:
-        chart.add("memory warnings", [(round(e["t"], 3), _mb(e["data"].get("before", top))) for e in warnings],
-                  stroke=False, show_dots=True, dots_size=7)
-    deaths = [e for e in tl.get("events") or [] if e["kind"] == "terminated"]
-    if deaths:
-        chart.add("terminated", [{"value": (round(e["t"], 3), _mb(e["data"].get("last_footprint") or samples[-1][1])),
-                                  "label": e["detail"]} for e in deaths], stroke=False, show_dots=True, dots_size=8)
-
-    def hline(title: str, value: float | None) -> None:
-        # A limit far above the footprint would flatten the curve it is there to judge.
-        if value and value <= 2 * top:
-            chart.add(title, [(0, _mb(value)), (round(t_end, 3), _mb(value))], show_dots=False,
-                      stroke_style={"dasharray": "6, 4"})
-
-    base = result.get("baseline") or {}
-    hline("baseline end", base.get("end"))
-    policy = result.get("policy") or {}
-    hline("max peak", policy.get("max_peak"))
-    jl = result.get("jetsam_limit")
-    if jl:
-        headroom = policy.get("jetsam_headroom")
-        hline("jetsam limit" if not headroom else f"{(1 - headroom) * 100:g}% of jetsam limit",
-              jl["bytes"] * (1 - (headroom or 0)))
-    # pygal still inlines a small config script for its tooltips; with no tooltip
-    # script loaded it does nothing, and a report without any script opens anywhere.
-    return _SCRIPT.sub("", chart.render(is_unicode=True))
+        rows = [[_e(i["index"] + 1), _e(f"{i['t']:.2f}"), _e(format_size(i["footprint"])),
+                 "warm-up" if i.get("warmup") else "", _e(f"{i.get('settle_seconds', 0):.2f}s"
+                                                          + ("" if i.get("settled") else " (not settled)"))]
+                for i in iters[:500]]
+        out.append(f"<details><summary>iterations ({len(iters)})</summary>"
+                   + _table(["#", "t (s)", "settled footprint", "", "settling"], rows, numeric={0, 1, 2}) + "</details>")
+    phases = tl.get("phases") or []
+    if phases:
+        rows = [[_e(p["name"]), _e(f"{p['start']:.2f}"), "" if p.get("end") is None else _e(f"{p['end']:.2f}")]
+                for p in phases[:200]]
+        out.append(f"<details><summary>phases ({len(phases)})</summary>"
+                   + _table(["phase", "start (s)", "end (s)"], rows, numeric={1, 2}) + "</details>")
+    artifacts = r.get("artifacts") or []
+    if artifacts:
+        out.append("<h3>Artifacts</h3><ul>" + "".join(f"<li><code>{_e(a)}</code></li>" for a in artifacts) + "</ul>")
+    return "".join(out)
 
 
-def _phases(result: dict[str, Any]) -> str:
-    phases = (result.get("timeline") or {}).get("phases") or []
-    if not phases:
-        return ""
-    def row(p: dict[str, Any]) -> str:
-        end = "" if p["end"] is None else f"{p['end']:.2f}"
-        return f"<tr><td>{html.escape(p['name'])}</td><td class=n>{p['start']:.2f}</td><td class=n>{end}</td></tr>"
-
-    cells = "".join(row(p) for p in phases[:50])
-    more = f"<p class=notes>{len(phases) - 50} more phases</p>" if len(phases) > 50 else ""
-    return f"<details><summary>phases</summary><table><tr><th>phase</th><th>start s</th><th>end s</th></tr>{cells}</table>{more}</details>"
-
-
-def _test_section(result: dict[str, Any]) -> str:
-    m = result.get("metrics") or {}
-    failed = bool(result.get("findings"))
+def _test_section(r: dict[str, Any], index: int) -> str:
+    m = r.get("metrics") or {}
+    state = _state(r)
     parts = [
-        f"<section class=test><h2 class={'fail' if failed else 'pass'}>{html.escape(result['nodeid'])}</h2>",
-        f"<p><b>{html.escape(verdict_label(result))}</b> — peak {format_size(m.get('peak'))}, "
-        f"end {format_size(m.get('end'))}, {m.get('samples', 0)} samples over {m.get('duration', 0):.1f}s</p>",
+        f"<section class=test id=t{index}><h2 class={state}>{_e(r.get('nodeid', '?'))}</h2>",
+        f"<p><b class={state}>{_e(verdict_label(r))}</b> · peak {_e(format_size(m.get('peak')))}"
+        f" · end {_e(format_size(m.get('end')))} · leak/iteration {_e(_leak(m))}"
+        f" · {_e(m.get('samples', 0))} samples over {float(m.get('duration') or 0):.1f}s</p>",
     ]
-    if failed:
-        msgs = "\n".join(f["message"] for f in result["findings"])
-        parts.append(f"<pre class=fail>{html.escape(msgs)}</pre>")
-    parts.append(f"<div class=chart>{chart_svg(result)}</div>")
-    rows = result.get("attribution") or []
-    if rows:
-        cells = "".join(
-            f"<tr><td>{html.escape(r['name'])}</td><td class=n>{r['count_per_iteration']:+.1f}</td>"
-            f"<td class=n>{html.escape(format_size(r['bytes_per_iteration'], signed=True))}</td></tr>"
-            for r in rows
-        )
-        parts.append(f"<table><tr><th>class that grew</th><th>instances/iter</th><th>bytes/iter</th></tr>{cells}</table>")
-    notes = result.get("notes") or []
+    if r.get("findings"):
+        parts.append(f"<pre class={'fail' if is_failure(r) else 'other'}>" + _e("\n".join(f.get("message", "") for f in r["findings"])) + "</pre>")
+    if m.get("terminated"):
+        parts.append(f"<p class=fail>The app died: {_e(m['terminated'])}</p>")
+    svg, caption = footprint_chart(r)
+    if svg:
+        parts.append(f"<div class=chart>{svg}</div>")
+    if caption:
+        parts.append("<p class=caption>" + "<br>".join(_e(c) for c in caption) + "</p>")
+    notes = r.get("notes") or []
     if notes:
-        parts.append("<ul class=notes>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
-    parts.append(_phases(result))
-    parts.append("</section>")
-    return "\n".join(parts)
+        parts.append("<h3>Notes</h3><ul class=muted>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
+    parts += [_attribution(r), _limits(r), _details(r), "</section>"]
+    return "\n".join(p for p in parts if p)
+
+
+def _profiles(tests: list[dict[str, Any]]) -> str:
+    seen: dict[str, str] = {}
+    for r in tests:
+        p = r.get("profile") or {}
+        seen.setdefault(str(p.get("key", "?")), str(p.get("name", "")))
+    return ", ".join(f"<code>{_e(k)}</code>" + (f" ({_e(n)})" if n else "") for k, n in seen.items())
 
 
 def render(document: dict[str, Any]) -> str:
-    tests = sorted(document.get("tests", []), key=lambda r: 0 if r.get("findings") else 1)
-    failed = sum(1 for r in tests if r.get("findings"))
-    profile = (tests[0].get("profile") or {}).get("key", "") if tests else ""
-    head = (
-        f"<h1>iOS memory gates</h1><p>{len(tests)} gated, <span class={'fail' if failed else 'pass'}>{failed} failed</span>"
-        f"{' — run interrupted, partial results' if document.get('interrupted') else ''}"
-        f" · profile <code>{html.escape(profile)}</code> · {html.escape(str(document.get('created', '')))}</p>"
-    )
-    body = "\n".join(_test_section(r) for r in tests)
+    """The whole page as a string."""
+    tests = ordered(document.get("tests") or [])
+    failed = sum(1 for r in tests if is_failure(r))
+    counts = headline_counts(tests)
+    head = [
+        "<h1>iOS memory gates</h1>",
+        f"<p><b>{_e(counts[0])}</b>, <b class={'fail' if failed else 'pass'}>{_e(counts[1])}</b>"
+        + "".join(f", <b class=other>{_e(c)}</b>" for c in counts[2:])
+        + (f" · profile {_profiles(tests)}" if tests else "") + "</p>",
+        f"<p class=muted>pytest-iosmem {_e(document.get('plugin_version', '?'))} · {_e(document.get('created', ''))}"
+        f" · report schema {_e(document.get('schema_version', '?'))}</p>",
+    ]
+    if document.get("interrupted"):
+        head.append("<p class=banner>The run was interrupted: these are partial results, what was measured before it stopped.</p>")
+    if tests:
+        head.append(_summary(tests))
+    else:
+        head.append("<p class=muted>No gated test ran.</p>")
+    body = "\n".join(_test_section(r, i) for i, r in enumerate(tests))
     return (
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
         "<meta name=viewport content='width=device-width, initial-scale=1'>"
-        f"<title>iOS memory gates</title><style>{_CSS}</style></head><body>{head}{body}</body></html>\n"
+        f"<title>iOS memory gates: {len(tests)} gated, {failed} failed</title><style>{_CSS}</style></head>"
+        f"<body>{''.join(head)}\n{body}</body></html>\n"
     )
 
 
 def write(document: dict[str, Any], path: str | Path) -> None:
+    """Write the page atomically (a half-written report is never left behind)."""
     write_atomic(path, render(document))

@@ -1,91 +1,149 @@
 """The Markdown summary: for a pull request comment or GitHub's job summary.
 
-Failures first, each with its message and, when attribution ran, the classes
-that grew; then one table of every gated test.  Test names and messages are
-escaped for Markdown tables and code spans.
+Written for the person whose pull request the gate stopped: the headline
+first, then each failure with its message and the classes that grew, then
+one table of every gated test (peak, change against the baseline, leak per
+iteration with its p-value, reclaim, verdict), notes and the profile.
+
+Test names, messages and notes come from users and apps, so they are
+escaped for where they go (GitHub-flavoured Markdown):
+
+- in a code span, a backtick cannot be escaped with a backslash: the span
+  gets a longer backtick fence instead (:func:`code_span`);
+- in a table cell, a ``|`` ends the cell even inside a code span; GFM's
+  ``\\|`` is the one escape that works there;
+- in plain text, Markdown and HTML punctuation is backslash-escaped
+  (:func:`text`), so a note cannot open a tag or a link;
+- code blocks get a fence longer than any backtick run in the message.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from ..atomic import write_atomic
-from ..results import verdict_label
+from ..results import is_failure, verdict_label
 from ..units import format_size
+from .common import delta, headline_counts, leak_text, ordered
 
-__all__ = ["render", "write"]
+__all__ = ["render", "write", "code_span", "code_block", "text", "TOP_CLASSES"]
 
-
-def _cell(text: Any) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("`", "\\`")
-
-
-def _delta(r: dict) -> str:
-    base, end = r.get("baseline"), (r.get("metrics") or {}).get("end")
-    if not base or end is None:
-        return "no baseline"
-    d = end - base["end"]
-    pct = f" ({d / base['end'] * 100:+.1f}%)" if base["end"] else ""
-    return format_size(d, signed=True) + pct
+#: grown classes listed per failing test
+TOP_CLASSES = 5
+#: characters that could start emphasis, code, a link, an HTML tag, an entity or end a table cell
+_TEXT_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 
 
-def _leak(r: dict) -> str:
-    leak = (r.get("metrics") or {}).get("leak")
-    if not leak:
-        return "-"
-    return f"{format_size(leak['per_iteration'], signed=True)} (p={leak['p_value']:.2g})"
+def code_span(value: Any, in_table: bool = True) -> str:
+    """``value`` as one inline code span, whatever backticks or pipes it holds."""
+    s = " ".join(str(value).splitlines())
+    longest = max((len(run) for run in re.findall(r"`+", s)), default=0)
+    fence = "`" * (longest + 1)
+    if s.startswith("`") or s.endswith("`") or (s.startswith(" ") and s.endswith(" ") and s.strip()):
+        s = f" {s} "
+    if in_table:
+        s = s.replace("|", "\\|")
+    return f"{fence}{s}{fence}"
+
+
+def text(value: Any) -> str:
+    """Plain text with Markdown/HTML punctuation escaped; one line (safe in a table cell)."""
+    return _TEXT_SPECIAL.sub(r"\\\1", " ".join(str(value).splitlines()))
+
+
+def code_block(lines: Iterable[str]) -> list[str]:
+    """A fenced code block whose fence no line of ``lines`` can close."""
+    body = "\n".join(lines).splitlines() or [""]
+    longest = max((len(run) for line in body for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, *body, fence]
+
+
+def _failure(r: dict[str, Any]) -> list[str]:
+    lines = [f"### ❌ {code_span(r.get('nodeid', '?'), in_table=False)}", ""]
+    lines += code_block(f.get("message", "") for f in r["findings"])
+    lines.append("")
+    rows = sorted(r.get("attribution") or [], key=lambda a: -(a.get("bytes_per_iteration") or 0))
+    if rows:
+        lines += ["| class that grew | instances/iter | bytes/iter | instances |", "|---|---:|---:|---:|"]
+        for a in rows[:TOP_CLASSES]:
+            lines.append(
+                f"| {code_span(a.get('name', '?'))} | {a.get('count_per_iteration', 0):+.1f} | "
+                f"{format_size(a.get('bytes_per_iteration'), signed=True)} | "
+                f"{a.get('count_before', '-')} → {a.get('count_after', '-')} |"
+            )
+        if len(rows) > TOP_CLASSES:
+            lines.append(f"\n{len(rows) - TOP_CLASSES} more classes grew; see the HTML or JSON report.")
+        lines.append("")
+    return lines
+
+
+def _table(tests: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "| test | peak | vs baseline peak | end | vs baseline end | leak/iter | reclaimed | verdict |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in tests:
+        m = r.get("metrics") or {}
+        base = r.get("baseline") or {}
+        lines.append(
+            f"| {code_span(r.get('nodeid', '?'))} | {format_size(m.get('peak'))} "
+            f"| {delta(m.get('peak'), base.get('peak'))} | {format_size(m.get('end'))} "
+            f"| {delta(m.get('end'), base.get('end'))} | {leak_text(m)} | {format_size(m.get('reclaimed'))} "
+            f"| {('❌ ' if is_failure(r) else '') + text(verdict_label(r))} |"
+        )
+    return lines
+
+
+def _profiles(tests: list[dict[str, Any]]) -> str:
+    seen: dict[str, str] = {}
+    for r in tests:
+        p = r.get("profile") or {}
+        seen.setdefault(str(p.get("key", "?")), str(p.get("name", "")))
+    return ", ".join(code_span(k, in_table=False) + (f" ({text(n)})" if n else "") for k, n in seen.items())
 
 
 def render(document: dict[str, Any]) -> str:
-    tests = document.get("tests", [])
-    failed = [r for r in tests if r.get("findings")]
-    lines = [
-        "## iOS memory gates",
-        "",
-        f"**{len(tests)} gated, {len(failed)} failed**"
-        + (" — run interrupted, partial results" if document.get("interrupted") else ""),
-        "",
-    ]
-    if tests:
-        p = tests[0].get("profile") or {}
-        lines += [f"Profile: `{_cell(p.get('key', '?'))}` ({_cell(p.get('name', ''))})", ""]
+    """The summary as Markdown text."""
+    tests = ordered(document.get("tests") or [])
+    failed = [r for r in tests if is_failure(r)]
+    counts = headline_counts(tests)
+    headline = f"**{', '.join(counts[:2])}**" + "".join(f", {c}" for c in counts[2:])
+    if document.get("interrupted"):
+        headline += " — run interrupted, partial results"
+    lines = ["## iOS memory gates", "", headline, ""]
     for r in failed:
-        lines += [f"### ❌ `{_cell(r['nodeid'])}`", "", "```"]
-        lines += [f["message"].replace("```", "'''") for f in r["findings"]]
-        lines += ["```", ""]
-        rows = r.get("attribution") or []
-        if rows:
-            lines += ["| class that grew | instances/iter | bytes/iter |", "|---|---:|---:|"]
-            for a in rows[:5]:
-                lines.append(
-                    f"| `{_cell(a['name'])}` | {a['count_per_iteration']:+.1f} | "
-                    f"{format_size(a['bytes_per_iteration'], signed=True)} |"
-                )
-            lines.append("")
-    lines += [
-        "| test | peak | end | vs baseline | leak/iter | reclaimed | verdict |",
-        "|---|---:|---:|---:|---:|---:|---|",
-    ]
-    for r in sorted(tests, key=lambda r: 0 if r.get("findings") else 1):
-        m = r.get("metrics") or {}
-        lines.append(
-            f"| `{_cell(r['nodeid'])}` | {format_size(m.get('peak'))} | {format_size(m.get('end'))} | {_delta(r)} "
-            f"| {_leak(r)} | {format_size(m.get('reclaimed'))} | {_cell(verdict_label(r))} |"
-        )
-    notes = [(r["nodeid"], n) for r in tests for n in r.get("notes", [])]
+        lines += _failure(r)
+    if tests:
+        lines += _table(tests)
+    else:
+        lines.append("No gated test ran.")
+    notes = [(r.get("nodeid", "?"), n) for r in tests for n in r.get("notes") or []]
     if notes:
         lines += ["", "<details><summary>Notes</summary>", ""]
-        lines += [f"- `{_cell(nodeid)}`: {_cell(n)}" for nodeid, n in notes]
+        lines += [f"- {code_span(nodeid, in_table=False)}: {text(n)}" for nodeid, n in notes]
         lines += ["", "</details>"]
+    if tests:
+        lines += ["", f"Profile: {_profiles(tests)} · pytest-iosmem {text(document.get('plugin_version', '?'))}"]
     return "\n".join(lines) + "\n"
 
 
 def write(document: dict[str, Any], path: str | Path, append: bool = False) -> None:
-    """Atomic write; ``append`` adds to a file others write too ($GITHUB_STEP_SUMMARY)."""
-    text = render(document)
+    """Atomic write; ``append`` adds to a file others write too ($GITHUB_STEP_SUMMARY).
+
+    Appending cannot be atomic; it is one ``write`` call of the whole text, after
+    a blank line so the summary does not run into what an earlier step wrote.
+    """
+    body = render(document)
     if append:
         with open(path, "a", encoding="utf-8") as fh:
-            fh.write(text)
+            if fh.tell() > 0:
+                body = "\n" + body
+            fh.write(body)
+            fh.flush()
+            os.fsync(fh.fileno())
     else:
-        write_atomic(path, text)
+        write_atomic(path, body)
