@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 from .. import __version__
 from ..atomic import write_atomic
+from ..results import is_failure
 
 __all__ = ["SCHEMA_VERSION", "build_document", "write", "load"]
 
@@ -29,7 +30,7 @@ def build_document(results: Sequence[dict[str, Any]], interrupted: bool = False)
         "interrupted": interrupted,
         "summary": {
             "tests": len(results),
-            "failed": sum(1 for r in results if r.get("findings")),
+            "failed": sum(1 for r in results if is_failure(r)),
         },
         "tests": list(results),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..results import verdict_label
+from ..results import is_failure, verdict_label
 from ..units import format_size
 
 __all__ = ["summary_rows", "format_summary", "HEADERS"]
@@ -57,7 +57,7 @@ def format_summary(results: Sequence[dict[str, Any]], width: int = 100) -> str:
     """Failures first, then the rest in run order."""
     from tabulate import tabulate
 
-    ordered = sorted(results, key=lambda r: 0 if r.get("findings") else 1)
+    ordered = sorted(results, key=lambda r: 0 if is_failure(r) else 1 if r.get("findings") else 2)
     name_width = 30
     while True:
         text = tabulate(summary_rows(ordered, name_width), headers=HEADERS, tablefmt="simple", disable_numparse=True)
