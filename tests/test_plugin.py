@@ -325,3 +325,16 @@ def test_modules():
 
 def test_memapp_is_where_the_tests_say():
     assert MEMAPP.exists() and signal.SIGUSR2
+
+
+def test_four_xdist_workers_updating_baselines_lose_nothing(project):
+    """Counted: every one of 12 tests run by 4 workers ends up in the baseline files."""
+    pytest.importorskip("xdist")
+    project.makepyfile(
+        test_a="import pytest\n\n@pytest.mark.parametrize('i', range(6))\ndef test_x(iosmem, i):\n    pass\n",
+        test_b="import pytest\n\n@pytest.mark.parametrize('i', range(6))\ndef test_y(iosmem, i):\n    pass\n",
+    )
+    res = run(project, "-n", "4", app(), "--iosmem-update-baselines", subprocess=True)
+    res.assert_outcomes(passed=12)
+    stored = [n for f in (project.path / "baselines").rglob("*.json") for n in json.loads(f.read_text())["tests"]]
+    assert len(stored) == 12 and len(set(stored)) == 12

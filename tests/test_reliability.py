@@ -183,3 +183,43 @@ def test_intermittent_read_failures_are_gaps_in_the_report():
     assert v.passed
     assert v.metrics.read_gaps >= 3
     assert any("footprint reads failed" in n for n in v.notes)
+
+
+# -- every parser of tool output: parse or raise ParseError, nothing else ------------------------
+
+from pytest_iosmem.errors import ParseError  # noqa: E402
+from pytest_iosmem.parsers.footprint_tool import parse_footprint, parse_vmmap_summary  # noqa: E402
+from pytest_iosmem.parsers.heap import parse_heap  # noqa: E402
+from pytest_iosmem.parsers.leaks import parse_leaks  # noqa: E402
+from pytest_iosmem.parsers.simctl import parse_launch_pid, parse_launchctl_pid, parse_list  # noqa: E402
+
+_DATA = __import__("pathlib").Path(__file__).parent / "data"
+_SEEDS = [
+    (_DATA / name).read_text()
+    for name in ("heap_ios_sim_17_2.txt", "leaks_output_ios_sim_bytebuddy_cycle.txt", "footprint_macos26_ferryx.txt",
+                 "simctl_list_xcode14.json", "simctl_spawn_launchctl_list_1.txt")
+]
+_PARSERS = [
+    parse_heap, parse_leaks, parse_footprint, parse_vmmap_summary, parse_list,
+    lambda t: parse_launch_pid(t, "com.example.app"), lambda t: parse_launchctl_pid(t, "com.example.app"),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.sampled_from(_SEEDS), cut=st.integers(0, 5000), junk=st.text(max_size=40), mode=st.integers(0, 3))
+def test_tool_output_parsers_never_raise_anything_else(seed, cut, junk, mode):
+    """Real recordings, truncated, spliced with junk or with lines dropped."""
+    if mode == 0:
+        text = seed[:cut]
+    elif mode == 1:
+        text = seed[:cut] + junk + seed[cut:]
+    elif mode == 2:
+        lines = seed.splitlines()
+        text = "\n".join(line for i, line in enumerate(lines) if i % (cut % 7 + 2))
+    else:
+        text = junk
+    for parse in _PARSERS:
+        try:
+            parse(text)
+        except ParseError as exc:
+            assert "cannot parse" in str(exc)
