@@ -1,69 +1,64 @@
 """The ``iosmem`` command: look at targets, sample an app live, manage baselines, render reports.
 
 Exit codes, for CI: 0 ok, 1 a regression was found (or a report has failed
-tests), 2 a usage error (bad arguments, a missing or bad file).  Expected
-errors are one line on stderr, never a traceback.
+gates), 2 a usage error (bad arguments, a missing or bad file).  Expected
+errors are one line on stderr (``iosmem: error: ...``), never a traceback.
+
+Each subcommand lives in its own module with ``register(sub)`` adding its
+parser and a handler; heavy imports happen inside the handlers, so
+``iosmem --help`` stays fast.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable, Sequence
+from typing import Sequence
 
 from ..errors import IosMemError
+from .common import EXIT_INTERRUPTED, EXIT_OK, EXIT_REGRESSION, EXIT_USAGE, CliError, Handler, Parser, formatter
 
-__all__ = ["main", "EXIT_OK", "EXIT_REGRESSION", "EXIT_USAGE"]
-
-EXIT_OK, EXIT_REGRESSION, EXIT_USAGE = 0, 1, 2
-
-
-class CliError(Exception):
-    """A usage error: printed as one line, exit code 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse exits 2 too; keep its usage line
-        self.print_usage(sys.stderr)
-        raise CliError(message)
-
-
-def _formatter(prog: str) -> argparse.HelpFormatter:
-    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
+__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_REGRESSION", "EXIT_USAGE", "CliError"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     from . import baseline, devices, heap_diff, refapp, report, sample
 
-    parser = _Parser(
+    parser = Parser(
         prog="iosmem",
         description="pytest-iosmem's command line: targets, live sampling, baselines, reports.",
         epilog="exit codes: 0 ok, 1 regression found, 2 usage error\n"
-        "example: iosmem baseline update report.json",
-        formatter_class=_formatter,
+        "examples:\n  iosmem devices\n  iosmem baseline update report.json",
+        formatter_class=formatter,
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for module in (devices, sample, baseline, report, heap_diff, refapp):
-        module.register(sub, _formatter)
+        module.register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    """Run one ``iosmem`` command; returns its exit code (the console script exits with it)."""
+    from_console = argv is None
+    args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        if argv[:1] == ["refapp"]:  # everything after it belongs to the reference app
+        if args_list[:1] == ["refapp"]:  # everything after it belongs to the reference app, --help included
             from .refapp import run_refapp
 
-            return run_refapp(argv[1:])
-        args = parser.parse_args(argv)
-        handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
+            return run_refapp(args_list[1:], replace_process=from_console)
+        parser = build_parser()
+        try:
+            args = parser.parse_args(args_list)
+        except SystemExit as exc:  # --help and --version end here; in-process callers get a code back
+            return exc.code if isinstance(exc.code, int) else EXIT_OK
+        handler: Handler | None = getattr(args, "handler", None)
         if handler is None:
-            parser.print_help()
+            parser.print_help(sys.stderr)
             return EXIT_USAGE
         return handler(args)
     except (CliError, IosMemError) as exc:
         print(f"iosmem: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
+        print("iosmem: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

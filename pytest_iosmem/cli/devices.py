@@ -1,58 +1,88 @@
-"""``iosmem devices``: the targets that can be used on this machine, as a table."""
+"""``iosmem devices``: the targets that can be used on this machine, as a table.
+
+- local: always (this host; its profile key is the one baselines are stored under);
+- simulators: when ``xcrun`` is on PATH (macOS with Xcode), from ``simctl list``;
+- devices: when pymobiledevice3 is installed, the connected iPhones/iPads.
+
+A kind that cannot be listed here is said in one plain line under the table;
+that is information, not an error (exit 0).
+"""
 
 from __future__ import annotations
 
+import argparse
 import shutil
+import subprocess
 import sys
+from typing import Any, Callable
 
 from tabulate import tabulate
 
+from ..errors import IosMemError
+from .common import EXIT_OK, add_parser
 
-def register(sub, formatter) -> None:
-    p = sub.add_parser("devices", help="list the targets usable here (local, simulators, devices)",
-                       description=__doc__, epilog="example: iosmem devices", formatter_class=formatter)
+Rows = list[list[str]]
+HEADERS = ("target", "id", "name", "profile", "state")
+
+
+def register(sub: Any) -> None:
+    p = add_parser(sub, "devices", "list the targets usable here (local, simulators, devices)", __doc__,
+                   "example:\n  iosmem devices")
     p.set_defaults(handler=run)
 
 
-def _local_row() -> list[str]:
+def local_rows() -> Rows:
+    """This host, keyed as the local target keys the bundled reference app (Python runtime included)."""
     from ..targets.local import LocalTarget
 
-    p = LocalTarget(runtime=f"{sys.implementation.name}{sys.version_info[0]}.{sys.version_info[1]}").profile()
-    return ["local", "this host", p.name, p.key, "ready (bundled reference app by default)"]
+    runtime = f"{sys.implementation.name}{sys.version_info[0]}.{sys.version_info[1]}"
+    p = LocalTarget(runtime=runtime).profile()
+    return [["local", "this host", p.name, p.key, "ready (bundled reference app, or --iosmem-app COMMAND)"]]
 
 
-def _simulator_rows() -> tuple[list[list[str]], str | None]:
+def simulator_rows() -> Rows:
     if shutil.which("xcrun") is None:
-        return [], "simulators: no xcrun on PATH (needs macOS with Xcode)"
+        raise LookupError("no xcrun on PATH (simulators need macOS with Xcode)")
+    from ..targets.simulator import device_rows
+
+    rows = device_rows()
+    if not rows:
+        raise LookupError("xcrun found, but no available simulator (create one in Xcode or with simctl create)")
+    return rows
+
+
+def device_rows() -> Rows:
     try:
-        from ..targets import simulator
+        import pymobiledevice3  # noqa: F401
     except ImportError:
-        return [], "simulators: the simulator target is not available in this version"
+        raise LookupError("pymobiledevice3 is not installed (pip install 'pytest-iosmem[device]')") from None
+    from ..targets.device import device_rows as rows_of_connected
+
+    rows = rows_of_connected()
+    if not rows:
+        raise LookupError("none connected (plug one in, unlock it, trust this computer)")
+    return rows
+
+
+def _collect(kind: str, lister: Callable[[], Rows]) -> tuple[Rows, str | None]:
+    """Rows of one kind, or a note saying plainly why there are none."""
     try:
-        return simulator.device_rows(), None
-    except Exception as exc:  # noqa: BLE001 - a listing problem is reported, not fatal
-        return [], f"simulators: {exc}"
+        return lister(), None
+    except LookupError as exc:
+        return [], f"{kind}: {exc}"
+    except (IosMemError, OSError, subprocess.SubprocessError) as exc:
+        return [], f"{kind}: cannot list them: {exc}"
 
 
-def _device_rows() -> tuple[list[list[str]], str | None]:
-    try:
-        from ..targets import device
-    except ImportError:
-        return [], "devices: the device target is not available in this version"
-    try:
-        return device.device_rows(), None
-    except Exception as exc:  # noqa: BLE001
-        return [], f"devices: {exc}"
-
-
-def run(args) -> int:
-    rows = [_local_row()]
+def run(args: argparse.Namespace) -> int:
+    rows = local_rows()
     notes = []
-    for found, note in (_simulator_rows(), _device_rows()):
+    for kind, lister in (("simulators", simulator_rows), ("devices", device_rows)):
+        found, note = _collect(kind, lister)
         rows += found
         if note:
             notes.append(note)
-    print(tabulate(rows, headers=("target", "id", "name", "profile", "state"), tablefmt="simple"))
+    print(tabulate(rows, headers=HEADERS, tablefmt="simple", disable_numparse=True))
     for note in notes:
         print(note)
-    return 0
+    return EXIT_OK

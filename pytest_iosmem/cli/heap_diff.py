@@ -1,68 +1,91 @@
 """``iosmem heap-diff A B``: the classes that grew between two class histograms.
 
-A and B are files from ``heap PID`` or the reference app's
-``/iosmem/objects`` JSON, or such a URL (``http://127.0.0.1:8100/iosmem/objects``).
+A and B are each one of:
+
+- a file saved from ``heap PID`` (macOS / iOS Simulator; the COUNT BYTES AVG CLASS_NAME table),
+- a file with the reference app's ``/iosmem/objects`` JSON (``{"value": [{"class", "count", "bytes"}]}``),
+- such a URL, read live (``http://127.0.0.1:8100/iosmem/objects``).
+
+The format is detected from the content.  With ``--iterations N`` (the
+scenario ran N times between A and B) growth is shown per iteration, which is
+how a leak reads: "+1 ViewController per iteration".
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
-from . import CliError
+from ..targets.base import ClassStat
+from .common import EXIT_OK, CliError, add_parser
+
+FETCH_TIMEOUT = 10.0
 
 
-def register(sub, formatter) -> None:
-    p = sub.add_parser("heap-diff", help="grown classes between two heap class histograms",
-                       description=__doc__, formatter_class=formatter,
-                       epilog="example: iosmem heap-diff before.heap after.heap --iterations 6")
-    p.add_argument("before")
-    p.add_argument("after")
-    p.add_argument("--iterations", type=int, default=1, help="divide growth by this many iterations (default 1)")
+def register(sub: Any) -> None:
+    p = add_parser(sub, "heap-diff", "grown classes between two heap class histograms", __doc__,
+                   "examples:\n  heap -s MyApp > before.txt; (run the scenario 6 times); heap -s MyApp > after.txt\n"
+                   "  iosmem heap-diff before.txt after.txt --iterations 6\n"
+                   "  iosmem heap-diff before.json http://127.0.0.1:8100/iosmem/objects")
+    p.add_argument("before", help="histogram before the scenario (file or URL)")
+    p.add_argument("after", help="histogram after the scenario (file or URL)")
+    p.add_argument("--iterations", type=int, default=1, help="times the scenario ran between them (default 1)")
     p.add_argument("--top", type=int, default=15, help="rows to show (default 15)")
     p.set_defaults(handler=run)
 
 
-def load_histogram(source: str):
-    from ..errors import ParseError
-    from ..parsers.heap import parse_heap
-    from ..targets.base import ClassStat
-
+def _read(source: str) -> str:
     if source.startswith(("http://", "https://")):
         try:
-            with urllib.request.urlopen(source, timeout=10) as r:
-                text = r.read().decode("utf-8", "replace")
-        except (urllib.error.URLError, OSError) as exc:
-            raise CliError(f"{source}: cannot fetch: {exc}") from None
-    else:
-        try:
-            text = Path(source).read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            raise CliError(f"{source}: no such file") from None
-        except OSError as exc:
-            raise CliError(f"{source}: cannot read: {exc.strerror}") from None
-    if text.lstrip().startswith("{"):
-        try:
-            rows = json.loads(text)["value"]
-            return [ClassStat(str(r["class"]), int(r["count"]), int(r["bytes"])) for r in rows]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise CliError(f"{source}: not an /iosmem/objects table ({exc})") from None
+            with urllib.request.urlopen(source, timeout=FETCH_TIMEOUT) as r:
+                return r.read().decode("utf-8", "replace")
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise CliError(f"{source}: cannot fetch: {getattr(exc, 'reason', exc)}") from None
+    try:
+        return Path(source).read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        raise CliError(f"{source}: no such file") from None
+    except OSError as exc:
+        raise CliError(f"{source}: cannot read: {exc.strerror or exc}") from None
+
+
+def parse_objects_json(text: str, source: str) -> list[ClassStat]:
+    """The reference app's ``/iosmem/objects`` answer (WebDriverAgent-style ``value`` envelope)."""
+    try:
+        rows = json.loads(text)["value"]
+        return [ClassStat(str(r["class"]), int(r["count"]), int(r["bytes"])) for r in rows]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CliError(f"{source}: not an /iosmem/objects table ({type(exc).__name__}: {exc})") from None
+
+
+def load_histogram(source: str) -> list[ClassStat]:
+    """Classes of one histogram, whichever of the formats it is in."""
+    from ..errors import ParseError
+    from ..parsers.heap import parse_heap
+
+    text = _read(source)
+    if text.lstrip().startswith(("{", "[")):
+        return parse_objects_json(text, source)
     try:
         return parse_heap(text).classes
     except ParseError as exc:
-        raise CliError(f"{source}: {exc}") from None
+        raise CliError(f"{source}: neither heap output nor /iosmem/objects JSON: {exc}") from None
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from ..attribution import format_grown_classes, grown_classes
 
     if args.iterations < 1:
-        raise CliError(f"--iterations={args.iterations}: must be at least 1")
+        raise CliError(f"--iterations {args.iterations}: must be at least 1")
+    if args.top < 1:
+        raise CliError(f"--top {args.top}: must be at least 1")
     rows = grown_classes(load_histogram(args.before), load_histogram(args.after), args.iterations, args.top)
     if not rows:
         print("no class grew")
-        return 0
-    print(format_grown_classes(rows))
-    return 0
+    else:
+        print(format_grown_classes(rows))
+    return EXIT_OK

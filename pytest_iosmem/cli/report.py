@@ -1,36 +1,77 @@
 """``iosmem report REPORT.json``: render a saved run's report as HTML and/or Markdown.
 
-Exits 1 when the report has failed tests (so a CI step can gate on a saved
-report), 0 otherwise, 2 for a missing or bad report file.
+The JSON report (``--iosmem-json``) holds everything the other reports show,
+so a CI artifact can be rendered again later, or elsewhere.
+
+Exit code: 1 when the report has failed gates (xfail demonstrations do not
+count), so a CI step can gate on a saved report; 0 otherwise; 2 for a missing
+or bad report file or a report format that cannot be rendered here.
 """
 
 from __future__ import annotations
 
-from . import CliError
+import argparse
+import importlib
+from types import ModuleType
+from typing import Any
+
+from .common import EXIT_OK, EXIT_REGRESSION, CliError, add_parser
+
+#: what each renderer needs beyond the plugin itself
+_EXTRAS = {"html": "pip install 'pytest-iosmem[html]' (the charts need pygal)"}
 
 
-def register(sub, formatter) -> None:
-    p = sub.add_parser("report", help="render a JSON report as HTML or Markdown",
-                       description=__doc__, formatter_class=formatter,
-                       epilog="example: iosmem report iosmem.json --html report.html --markdown summary.md")
-    p.add_argument("report")
-    p.add_argument("--html", help="write the HTML page here")
-    p.add_argument("--markdown", help="write the Markdown summary here ('-' for stdout)")
+def register(sub: Any) -> None:
+    p = add_parser(sub, "report", "render a JSON report as HTML or Markdown", __doc__,
+                   "examples:\n  iosmem report iosmem-report.json --html report.html --markdown summary.md\n"
+                   "  iosmem report iosmem-report.json --markdown - >> \"$GITHUB_STEP_SUMMARY\"")
+    p.add_argument("report", help="a JSON report written by --iosmem-json")
+    p.add_argument("--html", metavar="OUT", help="write the self-contained HTML page here")
+    p.add_argument("--markdown", metavar="OUT", help="write the Markdown summary here ('-' for stdout)")
     p.set_defaults(handler=run)
 
 
-def run(args) -> int:
-    from ..reports import html, json_report, markdown
+def _renderer(name: str) -> ModuleType:
+    """``pytest_iosmem.reports.<name>``, imported only when asked for (pygal is optional)."""
+    try:
+        return importlib.import_module(f"pytest_iosmem.reports.{name}")
+    except ImportError as exc:
+        hint = _EXTRAS.get(name, "this version of pytest-iosmem has no such report")
+        raise CliError(f"--{name}: cannot render it here ({exc}); {hint}") from None
 
-    doc = json_report.load(args.report)
+
+def failed_gates(document: dict[str, Any]) -> int:
+    from ..results import is_failure
+
+    return sum(1 for t in document.get("tests", []) if is_failure(t))
+
+
+def _write(name: str, document: dict[str, Any], out: str) -> None:
+    try:
+        _renderer(name).write(document, out)
+    except OSError as exc:
+        raise CliError(f"--{name} {out}: cannot write: {exc.strerror or exc}") from None
+    print(f"wrote {out}")
+
+
+def _render_all(args: argparse.Namespace, document: dict[str, Any]) -> None:
+    if args.html:
+        _write("html", document, args.html)
+    if args.markdown == "-":
+        print(_renderer("markdown").render(document), end="")
+    elif args.markdown:
+        _write("markdown", document, args.markdown)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..reports import json_report
+
     if not args.html and not args.markdown:
         raise CliError("say what to render: --html OUT and/or --markdown OUT")
-    if args.html:
-        html.write(doc, args.html)
-        print(f"wrote {args.html}")
-    if args.markdown == "-":
-        print(markdown.render(doc), end="")
-    elif args.markdown:
-        markdown.write(doc, args.markdown)
-        print(f"wrote {args.markdown}")
-    return 1 if doc["summary"]["failed"] else 0
+    document = json_report.load(args.report)
+    try:
+        _render_all(args, document)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # load() checked the envelope; a test record with missing or mistyped fields ends here
+        raise CliError(f"{args.report}: malformed report ({type(exc).__name__}: {exc})") from None
+    return EXIT_REGRESSION if failed_gates(document) else EXIT_OK

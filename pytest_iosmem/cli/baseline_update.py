@@ -1,0 +1,87 @@
+"""``iosmem baseline update REPORT.json``: accept a run's numbers as the new baselines.
+
+The pull-request flow: the gate failed on growth that is intended, so
+download the JSON report from the CI run and accept it here, in one command,
+then commit ``baselines/``; the reviewer sees the numbers change in the diff.
+
+A test that failed or broke a hard limit (leak, peak, headroom, no-reclaim,
+terminated) is refused: its numbers would hide a real problem.  ``--force``
+accepts them anyway, on purpose.  Growth alone is not a hard finding: it is
+exactly what an update accepts.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .baseline import open_store
+from .common import EXIT_OK, CliError, add_parser
+
+
+def register(actions: Any) -> None:
+    p = add_parser(actions, "update", "accept a JSON report's numbers as the new baselines", __doc__,
+                   "examples:\n  gh run download RUN_ID -n iosmem-report\n"
+                   "  iosmem baseline update iosmem-report.json\n  git add baselines && git commit -m 'Accept memory growth'")
+    p.add_argument("report", help="a JSON report (--iosmem-json), e.g. the CI artifact")
+    p.add_argument("--force", action="store_true", help="also accept tests that failed or broke a hard limit")
+    p.set_defaults(handler=run)
+
+
+def _profile_of(test: dict[str, Any], report: str) -> Any:
+    """The test's profile, rebuilt; its key must be the one the report recorded (or we'd write elsewhere)."""
+    from ..targets.base import Profile
+
+    p = test["profile"]
+    profile = Profile(p["kind"], p["model"], p["os"], p.get("name", ""))
+    if p.get("key", profile.key) != profile.key:
+        raise CliError(f"{report}: profile key {p['key']!r} of {test['nodeid']} does not match its fields "
+                       f"({profile.key!r}); was it written by another version of pytest-iosmem?")
+    return profile
+
+
+def _refusal(test: dict[str, Any]) -> str:
+    kinds = sorted({f["kind"] for f in test.get("findings", [])})
+    if (test.get("metrics") or {}).get("end") is None:
+        return "no footprint was measured"
+    if kinds:
+        return "findings: " + ", ".join(kinds)
+    return f"outcome {test.get('outcome')}"
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..reports.json_report import load
+    from ..results import baseline_candidate
+    from ..units import format_size
+
+    doc = load(args.report)
+    store = open_store(args.dir, must_exist=False)
+    accepted: dict[str, tuple[Any, list[tuple[str, Any]]]] = {}
+    refused: list[tuple[str, str]] = []
+    try:
+        for t in doc.get("tests", []):
+            candidate = baseline_candidate(t, force=args.force)
+            if candidate is None:
+                refused.append((t["nodeid"], _refusal(t)))
+                continue
+            profile = _profile_of(t, args.report)
+            accepted.setdefault(profile.key, (profile, []))[1].append((t["nodeid"], candidate))
+    except (KeyError, TypeError) as exc:
+        raise CliError(f"{args.report}: malformed report ({type(exc).__name__}: {exc})") from None
+    if doc.get("interrupted"):
+        print(f"note: {args.report} is from an interrupted run; only the tests it holds are updated")
+    # Read every file first: a corrupt one stops the update before anything is written.
+    before = {(key, nodeid): store.load(profile, nodeid)
+              for key, (profile, items) in accepted.items() for nodeid, _ in items}
+    for key, (profile, items) in accepted.items():
+        for path in store.update(profile, items):
+            print(f"wrote {path}")
+        for nodeid, b in items:
+            was = before[(key, nodeid)]
+            change = "new" if was is None else f"was end {format_size(was.end)}, peak {format_size(was.peak)}"
+            print(f"  {nodeid}: end {format_size(b.end)}, peak {format_size(b.peak)} ({change})")
+    for nodeid, why in refused:
+        print(f"refused {nodeid}: {why} (--force accepts it)")
+    if not accepted:
+        print("nothing to update")
+    return EXIT_OK
