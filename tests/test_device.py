@@ -1,109 +1,84 @@
-"""The device target's logic at its seam (DeviceSession), with recorded sysmontap rows.
+"""The device target's logic at its seam (DeviceSession), driven by recorded data.
 
 ``RecordedSession`` stands for a connected device (pymobiledevice3 behind
-pytest_iosmem/targets/device_adapter.py): it replays sysmontap samples built
-from real recordings (tests/data/PROVENANCE.md) and notification payloads in
-the ``(selector, [args])`` shape of pymobiledevice3's NotificationsService.
+pytest_iosmem/targets/device_adapter.py).  It hands the target what the
+adapter would: sysmontap messages (the recordings of tests/test_device_recordings.py)
+and notification payloads.  Shapes that come from pymobiledevice3's source
+rather than a recording are said so where they are built: the
+``(selector, [body])`` tuple is what pymobiledevice3's NotificationsService
+queues for a dispatched message (services/dvt/instruments/notifications.py),
+and a body for *our* pid with a memory-level code is built in the shape of the
+recorded bodies (appium-ios-remotexpc's example), with the pid changed.
 """
 
-import json
+from __future__ import annotations
+
 import os
-import re
+import subprocess
+import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from pytest_iosmem.errors import NotSupported, ReadFailed, TargetError, TargetUnavailable, UsageError
 from pytest_iosmem.targets import TargetContext
-from pytest_iosmem.targets.base import AppSpec, Target
-from pytest_iosmem.targets.device import DeviceTarget, SysmonTracker, footprint_of, map_notification
+from pytest_iosmem.targets.base import AppSpec, Capability, Target
+from pytest_iosmem.targets.device import (
+    DeviceTarget,
+    MemoryGraph,
+    SysmonTracker,
+    map_notification,
+    parse_notification,
+)
+from pytest_iosmem.timeline import EventKind
 
-DATA = Path(__file__).parent / "data"
+from .test_device_recordings import (
+    issue889_closed,
+    jetsam_rpages_bytes,
+    pydevice_raw_row,
+    remotexpc_notifications,
+    tidevice_messages,
+)
 
-
-def recorded_issue889_row() -> dict:
-    """The iOS 17 row of pymobiledevice3 issue 889 (decoded dicts), cut after physFootprint in the
-    issue; closed here so it parses. ``pid`` is not in the excerpt: the test gives one."""
-    text = (DATA / "pymobiledevice3_sysmon_process_single_issue889_truncated.txt").read_text()
-    body = text[text.index("{"):].rstrip().rstrip(",")
-    return json.loads(body + "}")
-
-
-def raw_row_py_ios_device_8():
-    """The raw per-pid row annotated in py-ios-device issue 8 (sysmontap_attributes.txt, section 3)."""
-    text = (DATA / "sysmontap_attributes.txt").read_text()
-    block = text[text.index('"351": ['):].split("]", 1)[0]
-    values = [float(v) if "." in v else int(v) for v in re.findall(r"-?\d+(?:\.\d+)?", block.split("[", 1)[1])]
-    attributes = ["pid", "memVirtualSize", "memResidentSize", "cpuUsage", "x1", "x2", "physFootprint", "memAnon",
-                  "powerScore", "diskBytesRead"]
-    return attributes, {"351": values}
-
-
-def test_footprint_from_a_real_decoded_row():
-    row = recorded_issue889_row()
-    assert row["physFootprint"] == 121752144 and row["comm"] == "ZLKD"
-    assert footprint_of(4242, [], {"4242": row}) == 121752144
-    assert footprint_of(1, [], {"4242": row}) is None
-
-
-def test_footprint_from_a_real_raw_row_by_attribute_order():
-    attributes, processes = raw_row_py_ios_device_8()
-    assert footprint_of(351, attributes, processes) == 934232
-    with pytest.raises(ReadFailed, match="no physFootprint"):
-        footprint_of(351, ["pid", "cpuUsage"], processes)
-
-
-def test_tracker_notices_the_pid_leaving_the_samples():
-    t = SysmonTracker(pid=4242, missing_limit=2)
-    row = recorded_issue889_row()
-    t.feed([], {"4242": row})
-    t.feed([], {"4242": {**row, "physFootprint": 130_000_000}})
-    assert (t.latest, t.peak) == (130_000_000, 130_000_000)
-    t.feed([], {"1": row})
-    assert not t.gone
-    t.feed([], {"1": row})
-    assert t.gone
-
-
-def test_notifications_about_our_pid():
-    assert map_notification(("memoryNotification:", [{"pid": 42, "kind": "warning"}]), 42).kind == "memory_warning_received"
-    kill = map_notification(("applicationStateNotification:", [{"pid": 42, "state_description": "Terminated",
-                                                                "reason": "jetsam memory limit"}]), 42)
-    assert kill.kind == "jetsam_kill"
-    assert map_notification(("memoryNotification:", [{"pid": 7}]), 42) is None
-    assert map_notification("garbage", 42) is None
+IPHONE8 = {"ProductType": "iPhone10,1", "ProductVersion": "11.4.1", "DeviceName": "test phone", "DeviceClass": "iPhone"}
 
 
 class RecordedSession:
-    """Stands for a connected device: replays recorded rows, records what was asked."""
+    """Stands for a connected device: the test pushes recorded messages through the callbacks."""
 
-    def __init__(self, rows, info=None):
-        self.rows = rows
-        self.calls = []
-        self._info = info or {"ProductType": "iPhone10,1", "ProductVersion": "11.4.1", "DeviceName": "test phone"}
-        self.notify = None
+    def __init__(self, info=None, pid=351, graph=MemoryGraph(b"memgraph-bytes", 3)):
+        self._info = dict(info or IPHONE8)
+        self.pid = pid
+        self.graph = graph
+        self.calls: list[tuple] = []
+        self.sample = self.notify = self.error = None
 
     def info(self):
         return self._info
 
     def launch(self, bundle_id, args, env):
         self.calls.append(("launch", bundle_id, list(args), dict(env)))
-        return 4242
+        return self.pid
 
     def kill(self, pid):
         self.calls.append(("kill", pid))
 
     def pid_for_bundle(self, bundle_id):
-        return 4242 if bundle_id == "com.example.app" else 0
+        return self.pid if bundle_id == "com.example.app" else 0
 
-    def start_sysmon(self, interval_ms, on_sample):
+    def start_sysmon(self, interval_ms, on_sample, on_error):
         self.calls.append(("sysmon", interval_ms))
-        for attributes, processes in self.rows:  # delivered at once: the stream the device would push
-            on_sample(attributes, processes)
+        self.sample, self.error = on_sample, on_error
 
-    def start_notifications(self, on_event):
+    def start_notifications(self, on_event, on_error):
+        self.calls.append(("notifications",))
         self.notify = on_event
+
+    def memory_graph(self, pid):
+        self.calls.append(("memgraph", pid))
+        if isinstance(self.graph, Exception):
+            raise self.graph
+        return self.graph
 
     def send_memory_warning(self, pid):
         self.calls.append(("warning", pid))
@@ -112,113 +87,319 @@ class RecordedSession:
         self.calls.append(("close",))
 
 
-def test_launch_read_profile_and_limits():
-    row = recorded_issue889_row()
-    session = RecordedSession([([], {"4242": row})])
+def _decoded(pid: int, footprint) -> dict:
+    """A process sample in the decoded-row shape (as pymobiledevice3's CLI prints rows)."""
+    return {"Processes": {str(pid): {"pid": pid, "physFootprint": footprint}}}
+
+
+def test_launch_and_read_a_raw_recorded_row():
+    attributes, processes = pydevice_raw_row()
+    session = RecordedSession(pid=351)
     target = DeviceTarget(session, interval_ms=250)
     assert isinstance(target, Target)
     app = target.launch(AppSpec(bundle_id="com.example.app", args=["-x"], env={"A": "1"}))
-    assert session.calls[:2] == [("launch", "com.example.app", ["-x"], {"A": "1"}), ("sysmon", 250)]
-    assert target.read(app).footprint == 121752144
-    p = target.profile()
-    assert (p.kind, p.model, p.os, p.name) == ("device", "iPhone10,1", "iOS 11.4.1", "iPhone 8")
-    assert target.jetsam_limit().bytes == 1400 * 1024 * 1024  # the sourced row of the table
-    target.terminate(app)
-    assert ("kill", 4242) in session.calls
-
-
-def test_jetsam_notification_ends_the_app_with_the_last_footprint():
-    session = RecordedSession([([], {"4242": recorded_issue889_row()})])
-    target = DeviceTarget(session)
-    app = target.launch(AppSpec(bundle_id="com.example.app"))
-    session.notify(("applicationStateNotification:", [{"pid": 4242, "state_description": "Terminated",
-                                                       "reason": "jetsam"}]))
-    term = target.poll_termination(app)
-    assert term.reason == "jetsam" and term.last_footprint == 121752144
-    assert [e.kind for e in target.drain_events(app)] == ["jetsam_kill"]
-    with pytest.raises(ReadFailed):
-        target.read(app)
-
-
-def test_memory_warning_is_not_faked():
-    target = DeviceTarget(RecordedSession([]))
-    app = target.attach(4242)
-    with pytest.raises(NotSupported, match="no public tool sends a memory warning"):
-        target.memory_warning(app)
-    session = RecordedSession([])
-    DeviceTarget(session, warning_mode="experimental").memory_warning(app)
-    assert ("warning", 4242) in session.calls
-
-
-def test_stale_stream_and_no_sample_are_read_failures():
-    target = DeviceTarget(RecordedSession([]), stale_after=0.01)
-    app = target.attach(4242)
+    assert session.calls[:3] == [("launch", "com.example.app", ["-x"], {"A": "1"}), ("sysmon", 250), ("notifications",)]
     with pytest.raises(ReadFailed, match="no sysmontap sample of the app yet"):
         target.read(app)
-    app.handle.tracker.feed([], {"4242": {"physFootprint": 1}})
+    session.sample(attributes, {"Processes": processes})
+    reading = target.read(app)
+    assert reading.footprint == 934232 and reading.peak is None  # sysmontap has no lifetime max
+    assert target.poll_termination(app) is None
+
+
+def test_other_pids_and_system_messages_are_ignored():
+    attributes, (system, sample) = tidevice_messages()
+    session = RecordedSession(pid=1)
+    target = DeviceTarget(session)
+    app = target.launch(AppSpec(bundle_id="com.example.app"))
+    session.sample(attributes, sample)  # pids 0 and 1: ours is 1
+    for _ in range(5):
+        session.sample(attributes, system)  # CPU-only messages: not "pid missing"
+    assert target.read(app).footprint == 12353840
+    assert target.poll_termination(app) is None
+
+
+def test_one_stream_serves_every_launch():
+    session = RecordedSession()
+    target = DeviceTarget(session)
+    first = target.launch(AppSpec(bundle_id="com.example.app"))
+    target.terminate(first)
+    target.launch(AppSpec(bundle_id="com.example.app"))
+    assert [c for c in session.calls if c[0] == "sysmon"] == [("sysmon", 500)]
+
+
+def test_pid_leaving_the_samples_ends_the_app_with_its_last_footprint():
+    session = RecordedSession(pid=4242)
+    target = DeviceTarget(session)
+    app = target.launch(AppSpec(bundle_id="com.example.app"))
+    import json
+
+    row = json.loads(issue889_closed()[issue889_closed().index("["):])[0]  # the iOS 17 row, pid given here
+    session.sample([], {"Processes": {"4242": row}})
+    for _ in range(3):
+        session.sample([], {"Processes": {"1": row}})
+    term = target.poll_termination(app)
+    assert term.reason == "unknown" and term.last_footprint == 121752144
+    assert "left the process samples" in term.detail and "crash reports" in term.detail
+    with pytest.raises(ReadFailed, match="no longer running"):
+        target.read(app)
+    assert target.poll_termination(app) is term  # stable once decided
+
+
+def test_death_at_the_jetsam_limit_is_jetsam_with_the_recorded_numbers():
+    # The JetsamEvent excerpt: an iPhone10,1 on iOS 11.4.1 killed "MemoryTest" (pid 2541) at
+    # rpages 89600 x 16 KB; jetsam_limits has that model's limit from the same report.
+    name, killed_at = jetsam_rpages_bytes()
+    session = RecordedSession(pid=2541)
+    target = DeviceTarget(session)
+    app = target.launch(AppSpec(bundle_id="com.example." + name))
+    session.sample([], _decoded(2541, killed_at))
+    for _ in range(3):
+        session.sample([], _decoded(1, 1))
+    term = target.poll_termination(app)
+    assert term.reason == "jetsam" and term.last_footprint == killed_at
+    assert "100% of the limit" in term.detail
+
+
+def test_memory_notifications_become_events_and_explain_the_death():
+    notes = remotexpc_notifications()
+    session = RecordedSession(pid=449)
+    target = DeviceTarget(session)
+    app = target.launch(AppSpec(bundle_id="com.apple.mobilecal"))
+    session.sample([], _decoded(449, 50_000_000))
+    for n in notes:  # recorded, in appium's {"selector", "data"} shape
+        session.notify(n)
+    session.notify(("memoryLevelNotification:", [notes[2]["data"]]))  # same level again: no second note
+    # our pid, pymobiledevice3's (selector, [body]) shape; body shaped like the recorded one
+    session.notify(("memoryLevelNotification:", [{"code": 2, "mach_absolute_time": 1, "timestamp": None, "pid": 449}]))
+    session.notify(("applicationStateNotification:", [{**notes[1]["data"], "state_description": "Terminated"}]))
+    events = target.drain_events(app)
+    assert [(e.kind, e.detail) for e in events] == [
+        (EventKind.NOTE, "app state: Suspended"),
+        (EventKind.NOTE, "device-wide memory pressure: level 3"),
+        (EventKind.MEMORY_WARNING, "the device sent the app a memory warning (critical)"),
+        (EventKind.NOTE, "app state: Terminated"),
+    ]
+    assert events[2].data == {"source": "device", "code": 2, "level": "critical"}
+    term = target.poll_termination(app)
+    assert term.reason == "jetsam" and "critical memory notification" in term.detail
+    assert term.last_footprint == 50_000_000
+
+
+def test_terminated_without_memory_evidence_is_not_called_jetsam():
+    session = RecordedSession(pid=327)
+    target = DeviceTarget(session)
+    app = target.launch(AppSpec(bundle_id="com.apple.Spotlight"))
+    body = {**remotexpc_notifications()[0]["data"], "state_description": "Terminated"}
+    session.notify(("applicationStateNotification:", [body]))
+    term = target.poll_termination(app)
+    assert term.reason == "unknown" and "state became Terminated" in term.detail
+
+
+def test_notification_parsing_edges():
+    assert parse_notification("garbage") is None
+    assert parse_notification(("memoryLevelNotification:", [])) is None
+    assert parse_notification({"not": "a message"}) is None
+    note = parse_notification(("memoryLevelNotification:", [{"code": 0, "pid": 7}]))
+    assert map_notification(note, 7) is None  # back to normal: nothing to report
+    assert map_notification(note, 8) is None
+
+
+def test_memory_warning_is_not_faked_unless_opted_in():
+    target = DeviceTarget(RecordedSession())
+    app = target.attach(4242)
+    assert Capability.MEMORY_WARNING not in target.capabilities
+    with pytest.raises(NotSupported, match="no public tool sends a memory warning"):
+        target.memory_warning(app)
+    session = RecordedSession()
+    experimental = DeviceTarget(session, warning_mode="experimental")
+    assert Capability.MEMORY_WARNING in experimental.capabilities
+    experimental.memory_warning(experimental.attach(4242))
+    assert ("warning", 4242) in session.calls
+    with pytest.raises(UsageError):
+        DeviceTarget(RecordedSession(), warning_mode="yes")
+
+
+def test_stream_failures_are_read_failures_with_their_reason():
+    attributes, processes = pydevice_raw_row()
+    session = RecordedSession()
+    target = DeviceTarget(session)
+    app = target.attach(351)
+    session.sample(attributes[:-1], {"Processes": processes})  # attribute list out of step with rows
+    with pytest.raises(ReadFailed, match="sysmontap.*10 values for 9"):
+        target.read(app)
+    session.sample(attributes, {"Processes": processes})
+    assert target.read(app).footprint == 934232  # recovers on the next good sample
+    session.error("device: the connection to the device was lost")
+    with pytest.raises(ReadFailed, match="stream stopped: device: the connection"):
+        target.read(app)
+
+
+def test_no_footprint_value_and_stale_stream():
+    session = RecordedSession()
+    target = DeviceTarget(session, stale_after=0.01)
+    app = target.attach(351)
+    session.sample([], _decoded(351, None))  # NSNull footprint: alive, unreadable
+    with pytest.raises(ReadFailed, match="carry no physFootprint"):
+        target.read(app)
+    assert target.poll_termination(app) is None
+    session.sample([], _decoded(351, 1000))
     time.sleep(0.03)
     with pytest.raises(ReadFailed, match="no sysmontap sample for"):
         target.read(app)
 
 
-def test_attach_by_bundle():
-    target = DeviceTarget(RecordedSession([]))
-    assert target.attach_bundle("com.example.app").pid == 4242
+def test_terminate_kills_and_saves_a_memgraph(tmp_path):
+    session = RecordedSession(pid=351)
+    target = DeviceTarget(session, memgraph_dir=str(tmp_path))
+    app = target.launch(AppSpec(bundle_id="com.example.app"))
+    session.sample([], _decoded(351, 2000))
+    term = target.terminate(app)
+    assert session.calls[-2:] == [("memgraph", 351), ("kill", 351)]
+    assert term.reason == "signal" and term.signal == 9 and term.last_footprint == 2000
+    (capture,) = target.memgraphs
+    assert capture.leaked_count == 3 and open(capture.path, "rb").read() == b"memgraph-bytes"
+    assert "3 leaked allocation(s)" in capture.describe()
+    attached = target.attach(99)
+    target.terminate(attached)  # not ours: never killed
+    assert ("kill", 99) not in session.calls
+
+
+def test_memgraph_refused_is_a_note_not_a_failure(tmp_path):
+    session = RecordedSession(graph=TargetError("device: the device refused to inspect the app"))
+    target = DeviceTarget(session, memgraph_dir=str(tmp_path))
+    app = target.launch(AppSpec(bundle_id="com.example.app"))
+    target.terminate(app)
+    assert ("kill", 351) in session.calls and not target.memgraphs
+    assert "memory graph not captured" in target.drain_events(app)[0].detail
+
+
+def test_profile_and_jetsam_limit():
+    target = DeviceTarget(RecordedSession())
+    p = target.profile()
+    assert (p.kind, p.model, p.os, p.name) == ("device", "iPhone10,1", "iOS 11.4.1", "iPhone 8")
+    assert target.jetsam_limit().bytes == 89600 * 16384  # sourced row of jetsam_limits
+    assert DeviceTarget(RecordedSession(), jetsam_override=3_000_000_000).jetsam_limit().source == "--iosmem-jetsam-limit"
+    ipad = DeviceTarget(RecordedSession({"ProductType": "iPad13,4", "ProductVersion": "17.5", "DeviceClass": "iPad",
+                                         "DeviceName": "Lab iPad"}))
+    p = ipad.profile()
+    assert (p.os, p.name, ipad.jetsam_limit()) == ("iPadOS 17.5", "Lab iPad", None)  # unknown stays unknown
+
+
+def test_attach_by_bundle_and_wda_url():
+    target = DeviceTarget(RecordedSession(pid=4242), wda_url="http://127.0.0.1:8100")
+    app = target.attach_bundle("com.example.app")
+    assert (app.pid, app.launched, target.wda_url(app, 1)) == (4242, False, "http://127.0.0.1:8100")
     with pytest.raises(TargetError, match="not running"):
         target.attach_bundle("com.example.other")
+    with pytest.raises(TargetError, match="--iosmem-wda-url"):
+        plain = DeviceTarget(RecordedSession())
+        plain.wda_url(plain.attach(1), 1)
 
 
-def test_options_are_checked():
+def _ctx(tmp_path=None, **values):
+    return TargetContext(option=lambda n: values.get(n), artifacts_dir=str(tmp_path) if tmp_path else None)
+
+
+@pytest.mark.parametrize(
+    "values, match",
+    [
+        ({"device_memory_warning": "yes"}, "choose off or experimental"),
+        ({"device_sysmon_interval": "fast"}, "not a number of seconds"),
+        ({"device_sysmon_interval": "0"}, "between 0.001 and 60"),
+        ({"jetsam_limit": "lots"}, "--iosmem-jetsam-limit"),
+    ],
+)
+def test_options_are_checked_before_connecting(values, match):
     from pytest_iosmem.targets import device
 
-    with pytest.raises(UsageError, match="choose off or experimental"):
-        device.create(TargetContext(option=lambda n: {"device_memory_warning": "yes"}.get(n)))
+    with pytest.raises(UsageError, match=match):
+        device.create(_ctx(**values))
 
 
-def test_without_pymobiledevice3_the_error_says_how_to_install(monkeypatch):
-    import builtins
+def test_create_passes_the_options(monkeypatch, tmp_path):
+    from pytest_iosmem.targets import device, device_adapter
 
-    real_import = builtins.__import__
-
-    def no_pmd(name, *a, **k):
-        if name.startswith("pymobiledevice3"):
-            raise ImportError(name)
-        return real_import(name, *a, **k)
-
-    monkeypatch.setattr(builtins, "__import__", no_pmd)
-    from pytest_iosmem.targets import device_adapter
-
-    with pytest.raises(TargetUnavailable, match=r"pip install 'pytest-iosmem\[device\]'"):
-        device_adapter.list_devices()
+    session = RecordedSession()
+    monkeypatch.setattr(device_adapter, "connect", lambda udid: session.calls.append(("connect", udid)) or session)
+    target = device.create(_ctx(tmp_path, device_udid="00008110-X", device_sysmon_interval="0.25",
+                                device_memory_warning="experimental", device_memgraph="true",
+                                jetsam_limit="1.5GB", wda_url="http://h:8100"))
+    assert session.calls[0] == ("connect", "00008110-X")
+    assert (target.interval_ms, target.warning_mode, target.jetsam_override, target.default_wda_url) == (
+        250, "experimental", 1_500_000_000, "http://h:8100")
+    assert target.memgraph_dir == os.path.join(str(tmp_path), "memgraphs")
 
 
-def _connected_device():
+def test_importing_the_target_does_not_import_pymobiledevice3():
+    code = ("import sys, pytest_iosmem.targets.device, pytest_iosmem.targets.device_adapter; "
+            "assert 'pymobiledevice3' not in sys.modules, 'imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_tracker_counts_only_process_samples():
+    t = SysmonTracker(pid=5, missing_limit=2)
+    t.feed([], {"Type": 33})
+    t.feed([], _decoded(1, 1))
+    t.feed([], _decoded(1, 1))
+    assert not t.gone  # never seen: not "gone" (maybe not started yet)
+    t.feed([], _decoded(5, 10))
+    t.feed([], _decoded(1, 1))
+    assert not t.gone
+    t.feed([], _decoded(1, 1))
+    assert t.gone and t.latest == 10
+
+
+# -- the device-marked test: the whole flow on a connected device -------------------------------
+
+
+def _device_skip_reason() -> str | None:
     try:
         from pytest_iosmem.targets.device_adapter import list_devices
 
-        return bool(list_devices())
-    except Exception:
-        return False
+        if not list_devices(details=False):
+            return "no device connected"
+    except TargetUnavailable as exc:  # pymobiledevice3 missing, usbmuxd not running, ...
+        return str(exc)
+    if not os.environ.get("IOSMEM_DEVICE_BUNDLE"):
+        return "a device is connected: set IOSMEM_DEVICE_BUNDLE to an installed, development-signed app (docs/device.md)"
+    return None
 
 
 @pytest.mark.device
-@pytest.mark.skipif(not os.environ.get("IOSMEM_DEVICE_BUNDLE") or not _connected_device(),
-                    reason="needs pymobiledevice3, a connected device and IOSMEM_DEVICE_BUNDLE (see docs/device.md)")
-def test_whole_flow_on_a_connected_device():
+def test_whole_flow_on_a_connected_device(tmp_path):
+    """Run with: IOSMEM_DEVICE_BUNDLE=com.example.MyApp pytest tests/test_device.py -m device -p no:cacheprovider
+    (add IOSMEM_DEVICE_TRY_WARNING=1 to try the experimental memory warning)."""
+    reason = _device_skip_reason()
+    if reason:
+        pytest.skip(reason)
     from pytest_iosmem.targets import device
 
-    target = device.create(TargetContext(option=lambda n: None))
-    app = target.launch(AppSpec(bundle_id=os.environ["IOSMEM_DEVICE_BUNDLE"]))
+    try_warning = os.environ.get("IOSMEM_DEVICE_TRY_WARNING") == "1"
+    target = device.create(_ctx(tmp_path, device_udid=os.environ.get("IOSMEM_DEVICE_UDID"),
+                                device_memory_warning="experimental" if try_warning else "off",
+                                device_memgraph="true"))
     try:
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
+        print("profile:", target.profile(), "limit:", target.jetsam_limit())
+        app = target.launch(AppSpec(bundle_id=os.environ["IOSMEM_DEVICE_BUNDLE"]))
+        deadline = time.monotonic() + 20
+        while True:
             try:
-                assert target.read(app).footprint > 1_000_000
+                footprint = target.read(app).footprint
                 break
             except ReadFailed:
+                if time.monotonic() > deadline:
+                    raise
                 time.sleep(0.5)
-        else:
-            pytest.fail("no footprint sample of the app within 15 s")
+        assert footprint > 1_000_000
+        if try_warning:
+            target.memory_warning(app)
+            time.sleep(3)
+            events = target.drain_events(app)
+            print("events after the experimental warning:", events)
+            assert any(e.kind == EventKind.MEMORY_WARNING for e in events), "no memory notification for the app"
+        term = target.terminate(app)
+        assert term is not None and term.reason == "signal"
+        print("memgraphs:", [m.describe() for m in target.memgraphs])
     finally:
-        target.terminate(app)
         target.close()

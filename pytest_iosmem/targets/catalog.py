@@ -48,6 +48,13 @@ DEVICE_OPTIONS = (
         "(Instruments' process-control MemoryEvent, not yet shown on a device)",
         "off",
     ),
+    TargetOption(
+        "device_memgraph",
+        "save a .memgraph of the app through Instruments' Leaks channel before stopping it "
+        "(development-signed apps; files under the artifacts directory)",
+        None,
+        "bool",
+    ),
 )
 
 OPTIONS_BY_TARGET: dict[str, tuple[TargetOption, ...]] = {

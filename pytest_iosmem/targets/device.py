@@ -1,298 +1,554 @@
 """The device target: an app on a connected iPhone or iPad, through pymobiledevice3.
 
 All pymobiledevice3 calls live in :mod:`.device_adapter`; this module is the
-logic above that seam, tested with recorded sysmontap rows:
+logic above that seam and imports nothing heavy.  The seam is
+:class:`DeviceSession`; tests replace it with a session that replays
+recorded sysmontap rows and notification payloads.
 
-- the footprint is sysmontap's ``physFootprint`` (bytes) of our pid, from a
-  stream the adapter pushes on its own asyncio thread; ``read()`` returns the
-  latest value and never blocks on the device;
-- our pid missing from several consecutive samples, or a jetsam kill in the
-  memory notifications, ends the app (``terminated (jetsam)`` with the last
-  footprint);
-- no public tool sends a memory warning to a device app: by default
-  ``memory_warning()`` says so (the reclaim check is reported as not run);
-  ``--iosmem-device-memory-warning experimental`` tries Instruments'
-  process-control event instead, and is marked experimental until shown on a device.
-
-The seam, :class:`DeviceSession`, is what a test replaces with recorded rows.
+- Footprint: sysmontap's ``physFootprint`` (bytes) of our pid.  The adapter
+  streams samples from its own asyncio thread into :class:`SysmonTracker`;
+  ``read()`` returns the latest value and never waits on the device.  One
+  stream serves every app the target watches (a pytest run launches the app
+  once per test; streams must not pile up).
+- Death: our pid missing from consecutive process samples, or an
+  ``applicationStateNotification:`` saying ``Terminated``.  It is reported
+  as jetsam only with evidence (a memory notification for our pid shortly
+  before, or a last footprint at the known limit), and says which.
+- Memory warnings *received* from the OS (``memoryLevelNotification:`` for
+  our pid) go into the timeline; sending one is not possible through any
+  public tool, so ``memory_warning()`` raises NotSupported unless the
+  experimental process-control event was asked for.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
-from .. import jetsam_limits
-from ..errors import NotSupported, ReadFailed, TargetError, UsageError
+from ..errors import NotSupported, ParseError, ReadFailed, TargetError, UsageError
+from ..parsers.sysmontap import footprint_bytes, process_rows
+from ..timeline import EventKind
 from ..units import parse_size
 from . import TargetContext
 from .base import App, AppSpec, Capability, ClassStat, JetsamLimit, Profile, Reading, TargetEvent, Termination
 from .catalog import DEVICE_OPTIONS
 
-__all__ = ["DeviceSession", "SysmonTracker", "DeviceTarget", "footprint_of", "map_notification", "OPTIONS", "create",
-           "device_rows"]
+__all__ = [
+    "DeviceSession",
+    "MemoryGraph",
+    "MemgraphCapture",
+    "Notification",
+    "SysmonTracker",
+    "DeviceTarget",
+    "parse_notification",
+    "map_notification",
+    "memory_level_name",
+    "OPTIONS",
+    "create",
+    "device_rows",
+]
 
 OPTIONS = DEVICE_OPTIONS
 
-RowsCallback = Callable[[Sequence[str], Mapping[str, Any]], None]
+SampleCallback = Callable[[Sequence[str], Any], None]  # (procAttrs, one sysmontap message)
+ErrorCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class MemoryGraph:
+    """What the Leaks channel returns: the ``.memgraph`` bytes (None when nothing leaked
+    in a leaked-only graph) and the number of leaked allocations."""
+
+    data: bytes | None
+    leaked_count: int
 
 
 class DeviceSession(Protocol):
-    """The seam: what the device target needs from a connected device (see device_adapter)."""
+    """The seam: everything the device target needs from a connected device.
 
-    def info(self) -> dict[str, str]: ...  # ProductType, ProductVersion, DeviceName, UniqueDeviceID, DeviceClass
+    Implemented on pymobiledevice3 by ``device_adapter.PymobiledeviceSession``;
+    replaced in tests by a session replaying recordings.  Callbacks are called
+    from the adapter's own thread and must not block.
+    """
 
-    def launch(self, bundle_id: str, args: Sequence[str], env: Mapping[str, str]) -> int: ...
+    def info(self) -> dict[str, str]:
+        """Lockdown values: ProductType, ProductVersion, DeviceName, UniqueDeviceID, DeviceClass."""
+        ...
+
+    def launch(self, bundle_id: str, args: Sequence[str], env: Mapping[str, str]) -> int:
+        """Launch (killing a running instance) and return the pid."""
+        ...
 
     def kill(self, pid: int) -> None: ...
 
-    def pid_for_bundle(self, bundle_id: str) -> int: ...  # 0 when not running
+    def pid_for_bundle(self, bundle_id: str) -> int:
+        """The pid of the running app, 0 when it does not run."""
+        ...
 
-    def start_sysmon(self, interval_ms: int, on_sample: RowsCallback) -> None: ...
+    def start_sysmon(self, interval_ms: int, on_sample: SampleCallback, on_error: ErrorCallback) -> None:
+        """Stream sysmontap messages until close(); on_error once if the stream dies."""
+        ...
 
-    def start_notifications(self, on_event: Callable[[Any], None]) -> None: ...
+    def start_notifications(self, on_event: Callable[[Any], None], on_error: ErrorCallback) -> None:
+        """Stream the mobilenotifications channel (app state and memory level) until close()."""
+        ...
 
-    def send_memory_warning(self, pid: int) -> None: ...
+    def memory_graph(self, pid: int) -> MemoryGraph: ...
 
-    def close(self) -> None: ...
+    def send_memory_warning(self, pid: int) -> None:
+        """EXPERIMENTAL: process control's ``sendProcessControlEvent:toPid:`` MemoryEvent."""
+        ...
+
+    def close(self) -> None:
+        """Stop the streams and disconnect, bounded in time."""
+        ...
 
 
-def footprint_of(pid: int, attributes: Sequence[str], processes: Mapping[str, Any]) -> int | None:
-    """``physFootprint`` of ``pid`` in one sysmontap sample, or None if the pid is not in it.
-
-    ``processes`` is either sysmontap's raw ``{"<pid>": [values in attribute order]}``
-    or already-decoded ``{"<pid>": {"physFootprint": ...}}`` rows.
-    """
-    row = processes.get(str(pid))
-    if row is None:
-        row = processes.get(pid)  # type: ignore[call-overload]
-    if row is None:
-        return None
-    if isinstance(row, Mapping):
-        value = row.get("physFootprint")
-    else:
-        try:
-            value = row[list(attributes).index("physFootprint")]
-        except (ValueError, IndexError):
-            raise ReadFailed("sysmontap rows carry no physFootprint attribute") from None
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-        return None
-    return int(value)  # sysmontap reports bytes (pymobiledevice3 lists physFootprint among its byte fields)
+# -- sysmontap ---------------------------------------------------------------------------------
 
 
 @dataclass
 class SysmonTracker:
-    """Keeps the latest footprint of one pid from the stream, and notices when it disappears."""
+    """The latest footprint of one pid from the sysmontap stream, and whether the pid went away.
+
+    ``missing`` counts consecutive *process* samples without our pid; system-only
+    messages do not count (they carry no process at all).
+    """
 
     pid: int
-    missing_limit: int = 3  # consecutive samples without our pid before we call it gone
+    missing_limit: int = 3
     latest: int | None = None
-    peak: int | None = None
     samples: int = 0
     missing: int = 0
+    unreadable: int = 0  # samples where our row had no usable physFootprint
+    error: str | None = None
     updated_at: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def feed(self, attributes: Sequence[str], processes: Mapping[str, Any]) -> None:
-        value = footprint_of(self.pid, attributes, processes)
+    def feed(self, attributes: Sequence[str], message: Any) -> None:
+        try:
+            rows = process_rows(attributes, message)
+            row = rows.get(self.pid) if rows is not None else None
+            value = footprint_bytes(row) if row is not None else None
+        except ParseError as exc:
+            with self.lock:
+                self.error = str(exc)
+            return
+        if rows is None:
+            return
         with self.lock:
-            if value is None:
+            self.error = None
+            if row is None:
                 self.missing += 1
-                return
-            self.missing = 0
-            self.samples += 1
-            self.latest = value
-            self.peak = value if self.peak is None else max(self.peak, value)
-            self.updated_at = time.monotonic()
+            elif value is None:
+                self.missing = 0
+                self.unreadable += 1
+            else:
+                self.missing = 0
+                self.samples += 1
+                self.latest = value
+                self.updated_at = time.monotonic()
 
     @property
     def gone(self) -> bool:
+        """Seen at least once, then absent from ``missing_limit`` samples in a row."""
         return self.samples > 0 and self.missing >= self.missing_limit
 
 
-def map_notification(payload: Any, pid: int) -> TargetEvent | None:
-    """A device notification about our pid as a timeline event (None for others).
+# -- notifications -----------------------------------------------------------------------------
 
-    pymobiledevice3's notifications channel yields ``(selector, [args])`` for
-    dispatched messages, the args a dict describing the process.  The field
-    names used here (``pid``, ``kind``/``state_description``/``reason``) come
-    from pymobiledevice3's source and Instruments' DTX messages, not from a
-    recording: they are checked by the ``device``-marked test on a real device.
-    """
-    if isinstance(payload, (tuple, list)) and len(payload) == 2 and isinstance(payload[0], str):
-        selector, args = payload
-        body = args[0] if isinstance(args, list) and args and isinstance(args[0], Mapping) else {}
-    elif isinstance(payload, Mapping):
-        selector, body = str(payload.get("selector", "")), payload
-    else:
+#: memoryLevelNotification codes as appium-ios-remotexpc documents them (0 normal, 1 warning,
+#: 2 critical); other codes are shown as numbers rather than guessed.
+_LEVELS = {0: "normal", 1: "warning", 2: "critical"}
+
+
+def memory_level_name(code: int | None) -> str:
+    if code is None:
+        return "unknown"
+    return _LEVELS.get(code, f"level {code}")
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One mobilenotifications message, decoded."""
+
+    selector: str
+    pid: int | None
+    state: str = ""  # applicationStateNotification: Foreground, Background, Suspended, Terminated
+    code: int | None = None  # memoryLevelNotification
+    app_name: str = ""
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
         return None
-    if body.get("pid") not in (pid, str(pid)):
-        return None
-    text = " ".join(str(body.get(k, "")) for k in ("kind", "state_description", "reason", "description")).lower()
-    memory = "memory" in selector.lower() or "memory" in text
-    if "jetsam" in text or (memory and ("kill" in text or "terminat" in text)):
-        return TargetEvent("jetsam_kill", "jetsam: killed by the device's memory limit", {"notification": selector})
-    if memory:
-        return TargetEvent("memory_warning_received", "the device sent a memory warning", {"notification": selector})
-    if "terminat" in text:
-        return TargetEvent("app_terminated", body.get("state_description") or "terminated", {"notification": selector})
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
     return None
 
 
+def parse_notification(payload: Any) -> Notification | None:
+    """A payload as pymobiledevice3 yields it, or None when it is not about a process.
+
+    pymobiledevice3's NotificationsService queues dispatched messages as
+    ``(selector, [args])``; appium-ios-remotexpc documents the same messages as
+    ``{"selector": ..., "data": ...}``.  The body is a dict with ``pid`` and
+    ``state_description``/``appName`` (app state) or ``code`` (memory level).
+    """
+    if isinstance(payload, (tuple, list)) and len(payload) == 2 and isinstance(payload[0], str):
+        selector, args = payload
+    elif isinstance(payload, Mapping) and isinstance(payload.get("selector"), str):
+        selector, args = payload["selector"], payload.get("data")
+    else:
+        return None
+    if isinstance(args, (list, tuple)):
+        body = next((a for a in args if isinstance(a, Mapping)), None)
+    else:
+        body = args if isinstance(args, Mapping) else None
+    if body is None:
+        return None
+    return Notification(
+        selector=selector,
+        pid=_int(body.get("pid")),
+        state=str(body.get("state_description") or ""),
+        code=_int(body.get("code")),
+        app_name=str(body.get("appName") or ""),
+    )
+
+
+def map_notification(note: Notification, pid: int) -> TargetEvent | None:
+    """A notification as a timeline event for the app ``pid`` (None when it says nothing about it).
+
+    - memory level for our pid above normal: the OS warned the app
+      (``memory_warning`` with ``source: device``: it was received, not sent by us);
+    - memory level for pid -1: device-wide pressure, a note;
+    - app state of our pid: a note (Background/Suspended explain odd footprints,
+      Terminated precedes the termination the sampler reports).
+    """
+    if note.selector.startswith("memoryLevelNotification"):
+        level = memory_level_name(note.code)
+        data = {"source": "device", "code": note.code, "level": level}
+        if note.pid == pid and note.code:
+            return TargetEvent(EventKind.MEMORY_WARNING, f"the device sent the app a memory warning ({level})", data)
+        if note.pid == -1:
+            return TargetEvent(EventKind.NOTE, f"device-wide memory pressure: {level}", data)
+        return None
+    if note.selector.startswith("applicationStateNotification") and note.pid == pid and note.state:
+        return TargetEvent(EventKind.NOTE, f"app state: {note.state}", {"source": "device", "state": note.state})
+    return None
+
+
+# -- the target --------------------------------------------------------------------------------
+
+_JETSAM_NEAR_LIMIT = 0.95  # a death with the last footprint this close to the limit is jetsam
+_WARNING_WINDOW = 10.0  # seconds: a memory warning this shortly before death points at jetsam
+
+
+@dataclass(frozen=True)
+class MemgraphCapture:
+    """A saved memory graph: where it is and how many allocations leaked."""
+
+    path: str | None
+    leaked_count: int
+
+    def describe(self) -> str:
+        where = f"saved to {self.path}" if self.path else "no graph written (nothing leaked)"
+        return f"memory graph: {self.leaked_count} leaked allocation(s), {where} (open it with leaks/heap on a Mac)"
+
+
 @dataclass
-class _DeviceHandle:
+class _Watch:
+    """What the target knows about one watched app."""
+
     tracker: SysmonTracker
-    events: list = field(default_factory=list)
-    jetsam: bool = False
-    ended: bool = False
+    events: list[TargetEvent] = field(default_factory=list)
+    state: str = ""
+    warned_at: float | None = None  # monotonic time of the last memory warning for our pid
+    worst_code: int = 0
+    killed_by_us: bool = False
+    termination: Termination | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class DeviceTarget:
+    """Target on a connected device, over a :class:`DeviceSession`."""
+
     kind = "device"
 
-    def __init__(self, session: DeviceSession, interval_ms: int = 500, jetsam_override: int | None = None,
-                 warning_mode: str = "off", wda_url: str | None = None, stale_after: float = 10.0) -> None:
+    def __init__(
+        self,
+        session: DeviceSession,
+        interval_ms: int = 500,
+        jetsam_override: int | None = None,
+        warning_mode: str = "off",
+        wda_url: str | None = None,
+        stale_after: float = 10.0,
+        memgraph_dir: str | None = None,
+    ) -> None:
+        if warning_mode not in ("off", "experimental"):
+            raise UsageError(f"--iosmem-device-memory-warning={warning_mode!r}: choose off or experimental")
         self.session = session
         self.interval_ms = interval_ms
         self.jetsam_override = jetsam_override
         self.warning_mode = warning_mode
         self.default_wda_url = wda_url
         self.stale_after = stale_after
+        self.memgraph_dir = memgraph_dir  # set: capture a .memgraph before stopping each launched app
+        self.memgraphs: list[MemgraphCapture] = []
         self._info = session.info()
+        self._watches: dict[int, _Watch] = {}
+        self._lock = threading.Lock()
+        self._streams_started = False
+        self._stream_error: str | None = None
+        self._pressure_code: int | None = None
         caps = {Capability.JETSAM_LIMIT, Capability.WDA}
         if warning_mode == "experimental":
             caps.add(Capability.MEMORY_WARNING)
         self.capabilities = frozenset(caps)
 
+    # -- identity --------------------------------------------------------------------------
     def profile(self) -> Profile:
-        model = self._info.get("ProductType", "unknown")
-        os_name = "iPadOS" if self._info.get("DeviceClass") == "iPad" else "iOS"
+        from .. import jetsam_limits
+
+        model = self._info.get("ProductType") or "unknown"
+        os_name = "iPadOS" if self._info.get("DeviceClass") == "iPad" or model.startswith("iPad") else "iOS"
         name = jetsam_limits.marketing_name(model) or self._info.get("DeviceName", "")
-        return Profile("device", model, f"{os_name} {self._info.get('ProductVersion', '?')}", name=name)
+        return Profile("device", model, f"{os_name} {self._info.get('ProductVersion') or '?'}", name=name)
 
     def jetsam_limit(self) -> JetsamLimit | None:
         if self.jetsam_override:
             return JetsamLimit(self.jetsam_override, "--iosmem-jetsam-limit")
+        from .. import jetsam_limits
+
         return jetsam_limits.lookup(self._info.get("ProductType", ""), self._info.get("ProductVersion"))
 
-    def _watch(self, app: App) -> App:
-        handle: _DeviceHandle = app.handle
+    # -- streams ---------------------------------------------------------------------------
+    def _on_sample(self, attributes: Sequence[str], message: Any) -> None:
+        with self._lock:
+            watches = list(self._watches.values())
+        for w in watches:
+            w.tracker.feed(attributes, message)
 
-        def on_event(payload: Any) -> None:
-            event = map_notification(payload, app.pid)
+    def _on_notification(self, payload: Any) -> None:
+        note = parse_notification(payload)
+        if note is None:
+            return
+        with self._lock:
+            watches = dict(self._watches)
+            if note.pid == -1 and note.selector.startswith("memoryLevelNotification"):
+                if note.code == self._pressure_code:
+                    return  # the device repeats its level; one note per change is enough
+                self._pressure_code = note.code
+        for pid, w in watches.items():
+            event = map_notification(note, pid)
             if event is None:
-                return
-            with handle.lock:
-                if event.kind == "jetsam_kill":
-                    handle.jetsam = True
-                if event.kind in ("jetsam_kill", "app_terminated"):
-                    handle.ended = True
-                handle.events.append(event)
+                continue
+            with w.lock:
+                if note.pid == pid and note.code:
+                    w.warned_at = time.monotonic()
+                    w.worst_code = max(w.worst_code, note.code)
+                if note.pid == pid and note.state:
+                    w.state = note.state
+                w.events.append(event)
 
-        self.session.start_sysmon(self.interval_ms, handle.tracker.feed)
-        self.session.start_notifications(on_event)
+    def _on_stream_error(self, message: str) -> None:
+        self._stream_error = message
+
+    def _ensure_streams(self) -> None:
+        with self._lock:
+            if self._streams_started:
+                return
+            self._streams_started = True
+        self.session.start_sysmon(self.interval_ms, self._on_sample, self._on_stream_error)
+        self.session.start_notifications(self._on_notification, self._on_stream_error)
+
+    def _watch(self, app: App) -> App:
+        app.handle = _Watch(SysmonTracker(app.pid))
+        with self._lock:
+            self._watches[app.pid] = app.handle
+        self._ensure_streams()
         return app
 
+    def _unwatch(self, app: App) -> None:
+        with self._lock:
+            self._watches.pop(app.pid, None)
+
+    # -- app lifecycle ---------------------------------------------------------------------
     def launch(self, spec: AppSpec) -> App:
         if not spec.bundle_id:
             raise UsageError("the device target launches apps by bundle id: give --iosmem-app BUNDLE_ID")
-        pid = self.session.launch(spec.bundle_id, spec.args, spec.env)
-        return self._watch(App(pid, spec.name or spec.bundle_id, self.kind, wda_url=self.default_wda_url,
-                               bundle_id=spec.bundle_id, handle=_DeviceHandle(SysmonTracker(pid))))
+        pid = self.session.launch(spec.bundle_id, list(spec.args), dict(spec.env))
+        app = App(pid, spec.name or spec.bundle_id, self.kind, wda_url=self.default_wda_url, bundle_id=spec.bundle_id)
+        return self._watch(app)
 
     def attach(self, pid: int) -> App:
-        return self._watch(App(pid, f"pid {pid}", self.kind, wda_url=self.default_wda_url, launched=False,
-                               handle=_DeviceHandle(SysmonTracker(pid))))
+        return self._watch(App(pid, f"pid {pid}", self.kind, wda_url=self.default_wda_url, launched=False))
 
     def attach_bundle(self, bundle_id: str) -> App:
+        """Attach to the running app with this bundle id (``iosmem sample --bundle``)."""
         pid = self.session.pid_for_bundle(bundle_id)
         if not pid:
-            raise TargetError(f"{bundle_id} is not running on the device")
+            raise TargetError(f"{bundle_id} is not running on the device (launch it, or use --iosmem-app to have it launched)")
         app = self.attach(pid)
         app.bundle_id = bundle_id
+        app.name = bundle_id
         return app
 
     def read(self, app: App) -> Reading:
-        handle: _DeviceHandle = app.handle
-        t = handle.tracker
+        w: _Watch = app.handle
+        t = w.tracker
         with t.lock:
-            latest, peak, updated = t.latest, t.peak, t.updated_at
-        if t.gone or handle.ended:
-            raise ReadFailed(f"pid {app.pid} is no longer in the device's process samples")
+            latest, updated, error, unreadable = t.latest, t.updated_at, t.error, t.unreadable
+        if self._ended(w):
+            raise ReadFailed(f"pid {app.pid} is no longer running on the device")
+        if self._stream_error:
+            raise ReadFailed(f"the sysmontap stream stopped: {self._stream_error}")
+        if error:
+            raise ReadFailed(error)
         if latest is None:
-            raise ReadFailed("no sysmontap sample of the app yet")
+            why = " (its rows carry no physFootprint)" if unreadable else ""
+            raise ReadFailed(f"no sysmontap sample of the app yet{why}")
         if time.monotonic() - updated > self.stale_after:
-            raise ReadFailed(f"no sysmontap sample for {self.stale_after:g}s (is the device connection alive?)")
-        return Reading(latest, peak)
+            raise ReadFailed(f"no sysmontap sample for {self.stale_after:g}s (is the device still connected?)")
+        # Reading.peak is the OS's lifetime maximum; sysmontap has none for the footprint.
+        return Reading(latest)
+
+    def _ended(self, w: _Watch) -> bool:
+        return w.killed_by_us or w.tracker.gone or w.state == "Terminated"
 
     def poll_termination(self, app: App) -> Termination | None:
-        handle: _DeviceHandle = app.handle
-        if not (handle.tracker.gone or handle.ended):
-            return None
-        last = handle.tracker.latest
-        if handle.jetsam:
-            return Termination("jetsam", "jetsam: killed by the device's memory limit", last_footprint=last)
-        return Termination("unknown", "the app is no longer running on the device", last_footprint=last)
+        w: _Watch = app.handle
+        with w.lock:
+            if w.termination is not None:
+                return w.termination
+            if not self._ended(w):
+                return None
+            w.termination = self._describe_end(w)
+            return w.termination
+
+    def _describe_end(self, w: _Watch) -> Termination:
+        last = w.tracker.latest
+        if w.killed_by_us:
+            return Termination("signal", "stopped by iosmem (SIGKILL through process control)", signal=9,
+                               last_footprint=last)
+        evidence = []
+        if w.worst_code >= 2:
+            evidence.append(f"a {memory_level_name(w.worst_code)} memory notification for the app")
+        elif w.warned_at is not None and time.monotonic() - w.warned_at <= _WARNING_WINDOW:
+            evidence.append("a memory warning for the app just before")
+        limit = self.jetsam_limit()
+        if limit is not None and last is not None and last >= _JETSAM_NEAR_LIMIT * limit.bytes:
+            evidence.append(f"last footprint {last} bytes at {last / limit.bytes:.0%} of the limit ({limit.source})")
+        if evidence:
+            return Termination("jetsam", "jetsam (inferred from " + "; ".join(evidence) + ")", last_footprint=last)
+        how = "its state became Terminated" if w.state == "Terminated" else "its pid left the process samples"
+        return Termination("unknown", f"the app ended on the device ({how}; no memory notification before it: "
+                           "a crash or an exit, see the device's crash reports)", last_footprint=last)
 
     def drain_events(self, app: App) -> list[TargetEvent]:
-        handle: _DeviceHandle = app.handle
-        with handle.lock:
-            out, handle.events = handle.events, []
+        w: _Watch = app.handle
+        with w.lock:
+            out, w.events = w.events, []
         return out
 
     def memory_warning(self, app: App) -> None:
         if self.warning_mode != "experimental":
             raise NotSupported(
-                "no public tool sends a memory warning to an app on a device; "
-                "--iosmem-device-memory-warning experimental tries Instruments' process-control event"
+                "no public tool sends a memory warning to an app on a device, so none was sent "
+                "(--iosmem-device-memory-warning experimental tries Instruments' process-control MemoryEvent)"
             )
         self.session.send_memory_warning(app.pid)
 
+    def capture_memgraph(self, app: App, directory: str, label: str = "") -> MemgraphCapture:
+        """Save the app's memory graph through the Leaks channel (development-signed apps only)."""
+        graph = self.session.memory_graph(app.pid)
+        path = None
+        if graph.data is not None:
+            os.makedirs(directory, exist_ok=True)
+            stem = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in (label or app.name))
+            path = os.path.join(directory, f"{stem}-{app.pid}.memgraph")
+            with open(path, "wb") as fh:
+                fh.write(graph.data)
+        return MemgraphCapture(path, graph.leaked_count)
+
     def terminate(self, app: App) -> Termination | None:
-        if app.launched:
+        w: _Watch = app.handle
+        if app.launched and not self._ended(w):
+            if self.memgraph_dir:
+                try:
+                    self.memgraphs.append(self.capture_memgraph(app, self.memgraph_dir))
+                except TargetError as exc:
+                    w.events.append(TargetEvent(EventKind.NOTE, f"memory graph not captured: {exc}"))
             self.session.kill(app.pid)
-        return self.poll_termination(app)
+            with w.lock:
+                w.killed_by_us = True
+        term = self.poll_termination(app)
+        self._unwatch(app)
+        return term
 
     def wda_url(self, app: App, timeout: float) -> str:
         if app.wda_url:
             return app.wda_url
-        raise TargetError("give the WebDriverAgent URL of the device: --iosmem-wda-url http://DEVICE_OR_FORWARD:8100")
+        raise TargetError(
+            "give the WebDriverAgent URL of the device: --iosmem-wda-url http://127.0.0.1:8100 "
+            "(with the port forwarded: python3 -m pymobiledevice3 usbmux forward 8100 8100)"
+        )
 
     def class_histogram(self, app: App) -> list[ClassStat]:
-        raise NotSupported("class histograms on a device need a memory graph opened on a Mac (heap/leaks)")
+        raise NotSupported("class histograms on a device need a memory graph opened on a Mac "
+                           "(--iosmem-device-memgraph saves one; then: heap FILE.memgraph)")
 
     def close(self) -> None:
         self.session.close()
 
 
 def create(ctx: TargetContext) -> DeviceTarget:
-    from .device_adapter import connect
-
-    mode = (ctx.option("device_memory_warning") or "off").strip().lower()
+    """Connect to the device the options name (or the only one) and build the target."""
+    mode = str(ctx.option("device_memory_warning") or "off").strip().lower()
     if mode not in ("off", "experimental"):
         raise UsageError(f"--iosmem-device-memory-warning={mode!r}: choose off or experimental")
+    raw_interval = ctx.option("device_sysmon_interval") or "0.5"
     try:
-        interval = int(float(ctx.option("device_sysmon_interval") or 0.5) * 1000)
-    except ValueError:
-        raise UsageError(f"--iosmem-device-sysmon-interval={ctx.option('device_sysmon_interval')!r} is not seconds") from None
+        seconds = float(raw_interval)
+    except (TypeError, ValueError):
+        raise UsageError(f"--iosmem-device-sysmon-interval={raw_interval!r} is not a number of seconds") from None
+    if not 0.001 <= seconds <= 60:
+        raise UsageError(f"--iosmem-device-sysmon-interval={raw_interval!r}: give seconds between 0.001 and 60")
     limit = ctx.option("jetsam_limit")
     try:
         override = parse_size(limit) if limit else None
     except ValueError as exc:
         raise UsageError(f"--iosmem-jetsam-limit={limit!r}: {exc}") from None
-    return DeviceTarget(connect(ctx.option("device_udid")), max(interval, 1), override, mode, ctx.option("wda_url"))
+    memgraph_dir = None
+    if ctx.flag("device_memgraph"):
+        memgraph_dir = os.path.join(ctx.artifacts_dir or "iosmem-artifacts", "memgraphs")
+
+    from .device_adapter import connect
+
+    session = connect(ctx.option("device_udid") or None)
+    try:
+        return DeviceTarget(session, int(seconds * 1000), override, mode, ctx.option("wda_url"),
+                            memgraph_dir=memgraph_dir)
+    except BaseException:
+        session.close()
+        raise
 
 
 def device_rows() -> list[list[str]]:
+    """Rows for ``iosmem devices``: connected devices with their baseline profile key."""
+    from .. import jetsam_limits
     from .device_adapter import list_devices
 
     rows = []
     for d in list_devices():
-        model = d.get("ProductType", "?")
-        key = Profile("device", model, f"iOS {d.get('ProductVersion', '?')}").key
-        rows.append(["device", d.get("UniqueDeviceID", "?"), jetsam_limits.marketing_name(model) or d.get("DeviceName", ""),
-                     key, d.get("ConnectionType", "connected")])
+        model = d.get("ProductType") or "?"
+        os_name = "iPadOS" if model.startswith("iPad") else "iOS"
+        key = Profile("device", model, f"{os_name} {d.get('ProductVersion') or '?'}").key
+        name = jetsam_limits.marketing_name(model) or d.get("DeviceName", "")
+        rows.append(["device", d.get("UniqueDeviceID", "?"), name, key, d.get("ConnectionType") or "connected"])
     return rows
