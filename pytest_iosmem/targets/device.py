@@ -243,6 +243,12 @@ def map_notification(note: Notification, pid: int) -> TargetEvent | None:
     return None
 
 
+def _os_name(model: str, version: str) -> str:
+    """iPads run iPadOS from 13 on; before that, and on iPhones, iOS."""
+    major = version.split(".")[0]
+    return "iPadOS" if model.startswith("iPad") and major.isdigit() and int(major) >= 13 else "iOS"
+
+
 # -- the target --------------------------------------------------------------------------------
 
 _JETSAM_NEAR_LIMIT = 0.95  # a death with the last footprint this close to the limit is jetsam
@@ -316,9 +322,9 @@ class DeviceTarget:
         from .. import jetsam_limits
 
         model = self._info.get("ProductType") or "unknown"
-        os_name = "iPadOS" if self._info.get("DeviceClass") == "iPad" or model.startswith("iPad") else "iOS"
+        version = self._info.get("ProductVersion") or "?"
         name = jetsam_limits.marketing_name(model) or self._info.get("DeviceName", "")
-        return Profile("device", model, f"{os_name} {self._info.get('ProductVersion') or '?'}", name=name)
+        return Profile("device", model, f"{_os_name(model, version)} {version}", name=name)
 
     def jetsam_limit(self) -> JetsamLimit | None:
         if self.jetsam_override:
@@ -483,7 +489,8 @@ class DeviceTarget:
                 try:
                     self.memgraphs.append(self.capture_memgraph(app, self.memgraph_dir))
                 except TargetError as exc:
-                    w.events.append(TargetEvent(EventKind.NOTE, f"memory graph not captured: {exc}"))
+                    with w.lock:
+                        w.events.append(TargetEvent(EventKind.NOTE, f"memory graph not captured: {exc}"))
             self.session.kill(app.pid)
             with w.lock:
                 w.killed_by_us = True
@@ -547,8 +554,8 @@ def device_rows() -> list[list[str]]:
     rows = []
     for d in list_devices():
         model = d.get("ProductType") or "?"
-        os_name = "iPadOS" if model.startswith("iPad") else "iOS"
-        key = Profile("device", model, f"{os_name} {d.get('ProductVersion') or '?'}").key
+        version = d.get("ProductVersion") or "?"
+        key = Profile("device", model, f"{_os_name(model, version)} {version}").key
         name = jetsam_limits.marketing_name(model) or d.get("DeviceName", "")
         rows.append(["device", d.get("UniqueDeviceID", "?"), name, key, d.get("ConnectionType") or "connected"])
     return rows
