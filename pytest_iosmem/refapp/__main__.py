@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import signal
 import sys
 import threading
@@ -79,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     stop = threading.Event()
 
-    def on_warning(signum, frame):
+    def on_warning(signum: int, frame: object) -> None:
+        # didReceiveMemoryWarning arrives on the main thread, after the command being served
         with app.lock:
             app.memory_warning()
 
@@ -92,13 +94,15 @@ def main(argv: list[str] | None = None) -> int:
             with app.lock:
                 app.run_loop.fire_due()
 
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
-    threading.Thread(target=run_loop, daemon=True).start()
-    host, port = server.server_address[:2]
-    print(f"ServerURLHere->http://{host}:{port}<-ServerURLHere", flush=True)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="wda-http", daemon=True).start()
+    threading.Thread(target=run_loop, name="run-loop", daemon=True).start()
+    print(f"ServerURLHere->{server.url}<-ServerURLHere", flush=True)
+    print(f"refapp: {config.bundle_id} pid {os.getpid()} serving WebDriverAgent at {server.url}", file=sys.stderr, flush=True)
+    # The main thread only waits, so signal handlers (which Python runs here) run promptly.
     while not stop.wait(0.5):
         pass
     server.shutdown()
+    server.server_close()
     return 0
 
 

@@ -21,13 +21,15 @@ Clean               nothing: allocator noise, freed when the screen closes
 
 from __future__ import annotations
 
+import gc
 import random
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .memory import Buffer, live
+from .memory import Buffer, Tracked, split_pages
 
 __all__ = ["SCREENS", "SCREEN_KEYS", "Config", "App"]
 
@@ -50,6 +52,8 @@ SCREENS = tuple(SCREEN_KEYS)
 
 @dataclass
 class Config:
+    """What the app was started with (``--leak-size``, ``--size``, ``--noise``...); sizes in bytes."""
+
     leak_size: int = 512 * 1024  # retained per visit by each leaky screen
     sizes: dict[str, int] = field(default_factory=dict)  # per-screen overrides
     burst_size: int = 40 * MB
@@ -59,6 +63,7 @@ class Config:
     bundle_id: str = "com.example.refapp"
 
     def size_of(self, key: str) -> int:
+        """Bytes a visit of screen ``key`` allocates (retained, or transient for burst and clean)."""
         if key in self.sizes:
             return self.sizes[key]
         if key == "burst":
@@ -68,14 +73,20 @@ class Config:
         return self.leak_size
 
 
-class ViewController:
-    """A screen on the navigation stack; owns a buffer of its screen's size."""
+class ViewController(Tracked):
+    """A screen on the navigation stack; owns a buffer of its screen's size.
+
+    Like a UIViewController, every live instance (on screen or leaked) hears
+    memory warnings: the app keeps a weak set of them, as UIKit's
+    notification does not retain its observers.
+    """
 
     def __init__(self, app: "App", title: str, size: int) -> None:
         self.app = app
         self.title = title
         self.buffer = Buffer(size, f"{type(self).__name__}.buffer") if size else None
-        live.track(self)
+        self.warnings = 0
+        app.controllers.add(self)
 
     def did_appear(self) -> None:
         pass
@@ -84,7 +95,8 @@ class ViewController:
         pass
 
     def did_receive_memory_warning(self) -> None:
-        pass
+        """Counted only: a screen's own buffer is its content, not a cache, so it stays."""
+        self.warnings += 1
 
 
 class HomeViewController(ViewController):
@@ -100,13 +112,12 @@ class TimerDetailViewController(ViewController):
         self.ticks = getattr(self, "ticks", 0) + 1
 
 
-class RepeatingTimer:
+class RepeatingTimer(Tracked):
     """Like an NSTimer: the run loop retains it, and it retains its target."""
 
     def __init__(self, action: Callable[[], None], interval: float) -> None:
         self.action = action  # a bound method: a strong reference to the target
         self.interval = interval
-        live.track(self)
 
 
 class RetainCycleViewController(ViewController):
@@ -115,10 +126,9 @@ class RetainCycleViewController(ViewController):
         self.on_done = Closure(lambda: self.will_disappear())
 
 
-class Closure:
+class Closure(Tracked):
     def __init__(self, body: Callable[[], None]) -> None:
         self.body = body
-        live.track(self)
 
 
 class ObserverViewController(ViewController):
@@ -187,17 +197,19 @@ class MapViewController(ViewController):
         self.leak = size
 
     def did_appear(self) -> None:
-        each = self.leak // self.annotations_per_visit
-        for _ in range(self.annotations_per_visit):
-            self.app.shared_map_view.append(Annotation(each))
+        # whole pages per annotation, so the visit retains exactly its size (see split_pages)
+        for size in split_pages(self.leak, self.annotations_per_visit):
+            self.app.shared_map_view.append(Annotation(size))
 
 
-class Annotation:
+class Annotation(Tracked):
     """An MKPointAnnotation with its callout image."""
+
+    live_name = "MKPointAnnotation"
+    __slots__ = ("image",)
 
     def __init__(self, size: int) -> None:
         self.image = Buffer(size, "MKAnnotationView.image")
-        live.track(self, 0, "MKPointAnnotation")
 
 
 class CleanViewController(ViewController):
@@ -259,11 +271,19 @@ class App:
         self.config = config
         self.lock = threading.RLock()
         self.rng = random.Random(config.seed)
+        self.controllers: weakref.WeakSet[ViewController] = weakref.WeakSet()
+        self.generation = 0  # bumped whenever what is on screen changes: element ids go stale
         self.launch()
 
     # -- lifecycle ------------------------------------------------------------------
     def launch(self) -> None:
-        """A fresh app: what a relaunch by WebDriverAgent gives (everything retained is dropped)."""
+        """A fresh app: what a relaunch by WebDriverAgent gives.
+
+        A relaunch is a new process on iOS, so nothing survives it: after the
+        old object graph is dropped, a collection frees what only leaked
+        cycles still held (the app otherwise runs without the cycle collector).
+        """
+        fresh = not hasattr(self, "stack")
         self.state = 4  # XCUIApplicationStateRunningForeground
         self.run_loop = RunLoop()
         self.notifications = NotificationCenter()
@@ -274,10 +294,27 @@ class App:
         self.shared_map_view: list[Annotation] = []
         self.stack: list[ViewController] = [HomeViewController(self, "Memory Lab", 0)]
         self.warnings = 0
+        self.generation += 1
+        if not fresh:
+            gc.collect()
 
     def terminate(self) -> None:
+        """Killed: everything it retained is gone."""
         self.launch()
-        self.state = 1  # not running
+        self.state = 1  # XCUIApplicationStateNotRunning
+
+    def activate(self) -> None:
+        """Brought to the foreground; launched fresh if it was not running (like WDA's apps/launch)."""
+        if self.state == 1:
+            self.launch()
+        self.state = 4
+        self.generation += 1
+
+    def background(self) -> None:
+        """The home screen was pressed: still alive, memory and all, but not on screen."""
+        if self.state == 4:
+            self.state = 3  # XCUIApplicationStateRunningBackground
+            self.generation += 1
 
     # -- navigation ------------------------------------------------------------------
     @property
@@ -288,12 +325,14 @@ class App:
         key = SCREEN_KEYS[title]
         vc = _CONTROLLERS[title](self, title, self.config.size_of(key))
         self.stack.append(vc)
+        self.generation += 1
         self.noise_buffers(self.config.noise)  # transient: freed right away
         vc.did_appear()
 
     def back(self) -> None:
         if len(self.stack) > 1:
             vc = self.stack.pop()
+            self.generation += 1
             vc.will_disappear()
 
     # -- memory ----------------------------------------------------------------------
@@ -306,9 +345,9 @@ class App:
         return [Buffer(amount, "NoiseBuffer"), small]
 
     def memory_warning(self) -> None:
-        """didReceiveMemoryWarning: the app-wide observers (caches), then the live screens."""
+        """UIApplicationDidReceiveMemoryWarning: the app-wide caches, then every live view controller."""
         self.warnings += 1
         for cache in self.caches.values():
             cache.memory_warning()
-        for vc in self.stack:
+        for vc in list(self.controllers):
             vc.did_receive_memory_warning()

@@ -1,278 +1,246 @@
-"""Element lookup the way WebDriverAgent does it: class chains and predicate strings.
+"""Element lookup the way WebDriverAgent does it: the locator strategies of ``POST /elements``.
 
-Covers what facebook-wda generates from its selectors
-(``**/XCUIElementTypeAny[`label == 'Back' AND name CONTAINS 'B'`][2]``) and what
-people write by hand: comparisons ``==``/``=``, ``!=``, ``CONTAINS``,
-``BEGINSWITH``, ``ENDSWITH``, ``MATCHES``, ``LIKE`` (with ``[c]``/``[d]``
-modifiers), ``AND``/``OR``/``NOT``, parentheses, ``TRUEPREDICATE``; chain
-segments ``**``, ``Type``, ``*``, predicates and 1-based (or negative)
-indexes.  A query it cannot read raises :class:`InvalidSelector`, which the
-server answers with WDA's "invalid selector" error.
+``class chain`` follows WDA's FBClassChainQueryParser: segments
+``Type`` / ``*`` joined by ``/``, ``**/`` before a segment for descendants,
+then filters in brackets: ```predicate``` (the element matches), ``$predicate$``
+(some descendant matches), and last a 1-based or negative position.  A
+doubled marker inside a predicate is a literal one (````` is `` ` ``).  As in
+WDA's query-based lookup, a position picks from *all* matches of its
+segment (not per parent), and an intermediate position makes that one
+element the root of the rest of the chain.  ``predicate string``,
+``accessibility id``/``id``/``name``, ``class name``, ``link text``/
+``partial link text`` (``attribute=text``) and ``xpath`` (the ElementPath
+subset of XPath: ``//Type[@attr='v']``, positions, ``..``) complete it.
+
+Syntax errors raise :class:`InvalidSelector` (WDA: "invalid selector"); an
+unknown strategy raises :class:`InvalidArgument` (WDA: "invalid argument").
 """
 
 from __future__ import annotations
 
-import fnmatch
 import re
-import unicodedata
-from typing import Callable
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 
-from .ui import Element
+from .predicate import InvalidSelector, Predicate, compile_predicate
+from .ui import ELEMENT_TYPES, PREFIX, Element
 
-__all__ = ["InvalidSelector", "compile_predicate", "find_class_chain", "find_predicate", "find_xpath"]
-
-Predicate = Callable[[Element], bool]
-
-
-class InvalidSelector(ValueError):
-    pass
+__all__ = [
+    "InvalidArgument", "InvalidSelector", "ChainItem", "parse_class_chain",
+    "find_class_chain", "find_predicate", "find_xpath", "locate",
+]
 
 
-_TOKEN = re.compile(
-    r"""\s*(?:
-        (?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
-      | (?P<op>==|=|!=|<>|>=|<=|>|<)
-      | (?P<paren>[()])
-      | (?P<mod>\[[cdn]+\])
-      | (?P<num>-?\d+(?:\.\d+)?)
-      | (?P<word>[A-Za-z_][A-Za-z0-9_.]*)
-    )""",
-    re.VERBOSE,
-)
-_WORD_OPS = {"CONTAINS", "BEGINSWITH", "ENDSWITH", "MATCHES", "LIKE"}
+class InvalidArgument(ValueError):
+    """A request WDA rejects before searching (an unknown locator strategy, a bad class name)."""
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
-    out, pos = [], 0
-    text = text.strip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m or m.end() == pos:
-            raise InvalidSelector(f"cannot read the predicate {text!r} at position {pos}: {text[pos:pos + 20]!r}")
-        kind = m.lastgroup
-        value = m.group(kind)
-        if kind == "word" and value.upper() in _WORD_OPS | {"AND", "OR", "NOT", "TRUEPREDICATE", "FALSEPREDICATE"}:
-            kind, value = "kw", value.upper()
-        out.append((kind, value))
-        pos = m.end()
-    return out
+@dataclass
+class ChainItem:
+    """One segment of a class chain, as WDA's FBClassChainItem."""
+
+    type: str  # an XCUIElementType name, or XCUIElementTypeAny
+    descendant: bool = False
+    position: int | None = None
+    self_predicates: list[Predicate] = field(default_factory=list)
+    descendant_predicates: list[Predicate] = field(default_factory=list)
 
 
-def _unquote(s: str) -> str:
-    body = s[1:-1]
-    return re.sub(r"\\(.)", r"\1", body)
+def _chain_error(chain: str, pos: int, what: str) -> InvalidSelector:
+    return InvalidSelector(f"Cannot parse class chain query '{chain}'. {what} at position {pos + 1}: {chain[:pos + 1]} <----")
 
 
-def _fold(s: str, mods: str) -> str:
-    if "c" in mods:
-        s = s.casefold()
-    if "d" in mods:
-        s = "".join(ch for ch in unicodedata.normalize("NFD", s) if not unicodedata.combining(ch))
-    return s
+def _element_type(name: str, chain: str, pos: int) -> str:
+    if name in ELEMENT_TYPES:
+        return name
+    if name.startswith(PREFIX) and len(name) > len(PREFIX):
+        return "XCUIElementTypeOther"  # WDA treats an unknown XCUIElementType name as Other
+    raise InvalidSelector(f"Cannot parse class chain query '{chain}'. '{name}' class name is unknown to WDA")
 
 
-def _compare(op: str, mods: str, left, right) -> bool:
-    if isinstance(right, bool) or isinstance(left, bool):
-        lv = left if isinstance(left, bool) else str(left).lower() in ("true", "1", "yes")
-        if op in ("==", "="):
-            return lv == right
-        if op in ("!=", "<>"):
-            return lv != right
-        raise InvalidSelector(f"{op} cannot compare booleans")
-    if isinstance(right, (int, float)):
-        try:
-            lv = float(left)
-        except (TypeError, ValueError):
-            return op in ("!=", "<>")
-        return {"==": lv == right, "=": lv == right, "!=": lv != right, "<>": lv != right,
-                ">": lv > right, "<": lv < right, ">=": lv >= right, "<=": lv <= right}[op]
-    if left is None:
-        return op in ("!=", "<>")
-    lv, rv = _fold(str(left), mods), _fold(str(right), mods)
-    if op in ("==", "="):
-        return lv == rv
-    if op in ("!=", "<>"):
-        return lv != rv
-    if op == "CONTAINS":
-        return rv in lv
-    if op == "BEGINSWITH":
-        return lv.startswith(rv)
-    if op == "ENDSWITH":
-        return lv.endswith(rv)
-    if op == "MATCHES":
-        try:
-            return re.fullmatch(rv, lv, re.DOTALL) is not None
-        except re.error as exc:
-            raise InvalidSelector(f"MATCHES {right!r} is not a regular expression: {exc}") from None
-    if op == "LIKE":
-        return fnmatch.fnmatchcase(lv, rv)
-    raise InvalidSelector(f"operator {op} cannot compare strings")
+def _read_predicate(chain: str, pos: int, marker: str) -> tuple[str, int]:
+    """The predicate text after ``marker`` at ``pos``; a doubled marker is a literal one."""
+    out: list[str] = []
+    i = pos + 1
+    while i < len(chain):
+        ch = chain[i]
+        if ch == marker:
+            if i + 1 < len(chain) and chain[i + 1] == marker:
+                out.append(marker)
+                i += 2
+                continue
+            return "".join(out), i + 1
+        out.append(ch)
+        i += 1
+    raise InvalidSelector(f"Cannot parse class chain query '{chain}'. Cannot find the end of '{''.join(out)}' predicate value.")
 
 
-class _Parser:
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.toks = _tokens(text)
-        self.i = 0
-
-    def peek(self) -> tuple[str, str] | None:
-        return self.toks[self.i] if self.i < len(self.toks) else None
-
-    def take(self) -> tuple[str, str]:
-        tok = self.peek()
-        if tok is None:
-            raise InvalidSelector(f"the predicate {self.text!r} ends too early")
-        self.i += 1
-        return tok
-
-    def parse(self) -> Predicate:
-        if not self.toks:
-            raise InvalidSelector("empty predicate")
-        pred = self.or_()
-        if self.peek() is not None:
-            raise InvalidSelector(f"unexpected {self.peek()[1]!r} in the predicate {self.text!r}")
-        return pred
-
-    def or_(self) -> Predicate:
-        parts = [self.and_()]
-        while self.peek() in (("kw", "OR"), ("kw", "||")):
-            self.take()
-            parts.append(self.and_())
-        return parts[0] if len(parts) == 1 else (lambda el: any(p(el) for p in parts))
-
-    def and_(self) -> Predicate:
-        parts = [self.not_()]
-        while self.peek() in (("kw", "AND"), ("kw", "&&")):
-            self.take()
-            parts.append(self.not_())
-        return parts[0] if len(parts) == 1 else (lambda el: all(p(el) for p in parts))
-
-    def not_(self) -> Predicate:
-        if self.peek() == ("kw", "NOT"):
-            self.take()
-            inner = self.not_()
-            return lambda el: not inner(el)
-        return self.primary()
-
-    def primary(self) -> Predicate:
-        kind, value = self.take()
-        if (kind, value) == ("paren", "("):
-            inner = self.or_()
-            if self.take() != ("paren", ")"):
-                raise InvalidSelector(f"missing ')' in the predicate {self.text!r}")
-            return inner
-        if kind == "kw" and value in ("TRUEPREDICATE", "FALSEPREDICATE"):
-            result = value == "TRUEPREDICATE"
-            return lambda el: result
-        if kind != "word":
-            raise InvalidSelector(f"expected an attribute name, got {value!r} in {self.text!r}")
-        key = value
-        op_kind, op = self.take()
-        if op_kind not in ("op", "kw") or (op_kind == "kw" and op not in _WORD_OPS):
-            raise InvalidSelector(f"expected an operator after {key!r}, got {op!r} in {self.text!r}")
-        mods = ""
-        if self.peek() and self.peek()[0] == "mod":
-            mods = self.take()[1][1:-1]
-        vkind, raw = self.take()
-        if vkind == "str":
-            rhs: object = _unquote(raw)
-        elif vkind == "num":
-            rhs = float(raw)
-        elif vkind == "word" and raw.lower() in ("true", "yes", "false", "no"):
-            rhs = raw.lower() in ("true", "yes")
-        else:
-            raise InvalidSelector(f"expected a value after {key} {op}, got {raw!r} in {self.text!r}")
-        return lambda el: _compare(op, mods, el.attribute(key), rhs)
-
-
-def compile_predicate(text: str) -> Predicate:
-    return _Parser(text).parse()
-
-
-def find_predicate(root: Element, text: str) -> list[Element]:
-    pred = compile_predicate(text)
-    return [el for el in root.walk() if el is not root and pred(el)]
-
-
-_SEGMENT = re.compile(r"(\*\*|\*|XCUIElementType[A-Za-z]+)((?:\[(?:`(?:[^`\\]|\\.)*`|-?\d+)\])*)")
-_FILTER = re.compile(r"\[(`(?:[^`\\]|\\.)*`|-?\d+)\]")
-
-
-def _segments(text: str, chain: str) -> list[str]:
-    """Split a chain on the '/' between segments (not those inside a predicate)."""
-    out, pos = [], 1 if text.startswith("/") else 0
-    while pos < len(text):
-        m = _SEGMENT.match(text, pos)
+def parse_class_chain(chain: str) -> list[ChainItem]:
+    """Parse a class chain into segments; raises InvalidSelector like WDA's parser."""
+    if not isinstance(chain, str) or not chain:
+        raise InvalidSelector("Cannot parse an empty class chain query")
+    items: list[ChainItem] = []
+    pos = 0
+    n = len(chain)
+    while True:
+        item = ChainItem("XCUIElementTypeAny")
+        if chain.startswith("**/", pos):
+            item.descendant = True
+            pos += 3
+            if chain.startswith("**/", pos):
+                raise _chain_error(chain, pos, "Descendant markers cannot be duplicated")
+        m = re.compile(r"[A-Za-z]+|\*").match(chain, pos)
         if not m:
-            raise InvalidSelector(f"cannot read the class chain {chain!r} at position {pos}: {text[pos:pos + 20]!r}")
-        out.append(m.group(0))
+            what = "Descendants lookup modifier '**/' should be followed with the actual element type" if item.descendant \
+                else "Unexpected character detected"
+            raise _chain_error(chain, min(pos, n - 1), what)
+        item.type = "XCUIElementTypeAny" if m.group() == "*" else _element_type(m.group(), chain, pos)
         pos = m.end()
-        if pos < len(text):
-            if text[pos] != "/":
-                raise InvalidSelector(f"expected '/' at position {pos} of the class chain {chain!r}")
+        while pos < n and chain[pos] == "[":
+            if pos + 1 >= n:
+                raise _chain_error(chain, pos, "Unexpected end of the query")
+            opener = chain[pos + 1]
+            if opener in "`$":
+                if item.position is not None:
+                    raise _chain_error(chain, pos, "A predicate must be set before the position")
+                text, pos = _read_predicate(chain, pos + 1, opener)
+                try:
+                    pred = compile_predicate(text)
+                except InvalidSelector as exc:
+                    raise InvalidSelector(f"Cannot parse class chain query '{chain}'. {exc}") from None
+                (item.self_predicates if opener == "`" else item.descendant_predicates).append(pred)
+            else:
+                num = re.compile(r"-?\d+").match(chain, pos + 1)
+                if not num:
+                    raise _chain_error(chain, pos + 1, "Unexpected character detected")
+                if item.position is not None:
+                    raise _chain_error(chain, pos + 1, "The position can be set only once")
+                if int(num.group()) == 0:
+                    raise _chain_error(chain, pos + 1, "The position must be an integer not equal to zero")
+                item.position = int(num.group())
+                pos = num.end()
+            if pos >= n or chain[pos] != "]":
+                raise _chain_error(chain, min(pos, n - 1), "Expected ']'")
             pos += 1
-            if pos == len(text):
-                raise InvalidSelector(f"the class chain {chain!r} ends with '/'")
-    return out
+        items.append(item)
+        if pos == n:
+            return items
+        if chain[pos] != "/" or pos + 1 == n:
+            raise _chain_error(chain, pos, "Unexpected character detected")
+        pos += 1
 
 
-def _type_matches(wanted: str, el: Element) -> bool:
-    return wanted in ("*", "XCUIElementTypeAny") or el.type == wanted
+def _matches(item: ChainItem, el: Element) -> bool:
+    if item.type != "XCUIElementTypeAny" and el.type != item.type:
+        return False
+    if not all(p(el) for p in item.self_predicates):
+        return False
+    return all(any(p(d) for d in el.descendants()) for p in item.descendant_predicates)
+
+
+def _pick(found: list[Element], position: int | None) -> list[Element]:
+    if position is None:
+        return found
+    idx = position - 1 if position > 0 else len(found) + position
+    return [found[idx]] if 0 <= idx < len(found) else []
 
 
 def find_class_chain(root: Element, chain: str) -> list[Element]:
-    """Elements matching a class chain, in document order."""
-    text = chain.strip()
-    if not text:
-        raise InvalidSelector("empty class chain")
+    """Elements under ``root`` matching a class chain, in document order."""
+    items = parse_class_chain(chain)
+    order = {id(el): i for i, el in enumerate(root.walk())}
     current = [root]
-    descendant = False
-    for raw in _segments(text, chain):
-        m = _SEGMENT.fullmatch(raw)
-        kind, filters = m.group(1), m.group(2)
-        if kind == "**":
-            if filters:
-                raise InvalidSelector(f"'**' takes no filters in {chain!r}")
-            descendant = True
-            continue
-        found: list[Element] = []
-        seen: set[int] = set()
+    for item in items:
+        pool: dict[int, Element] = {}
         for parent in current:
-            pool = [e for e in parent.walk() if e is not parent] if descendant else parent.children
-            matched = [e for e in pool if _type_matches(kind, e) and id(e) not in seen]
-            for f in _FILTER.findall(filters):
-                if f.startswith("`"):
-                    pred = compile_predicate(f[1:-1].replace("\\`", "`"))
-                    matched = [e for e in matched if pred(e)]
-                else:
-                    n = int(f)
-                    if n == 0:
-                        raise InvalidSelector(f"class chain indexes start at 1 (or -1 from the end): {chain!r}")
-                    idx = n - 1 if n > 0 else len(matched) + n
-                    matched = [matched[idx]] if 0 <= idx < len(matched) else []
-            for e in matched:
-                seen.add(id(e))
-            found.extend(matched)
-        current = found
-        descendant = False
-    if descendant:
-        raise InvalidSelector(f"a class chain cannot end with '**': {chain!r}")
+            for el in (parent.descendants() if item.descendant else parent.children):
+                pool.setdefault(id(el), el)
+        found = sorted((el for el in pool.values() if _matches(item, el)), key=lambda el: order[id(el)])
+        current = _pick(found, item.position)
+        if not current:
+            return []
     return current
 
 
-_XPATH = re.compile(r"^//(\*|XCUIElementType[A-Za-z]+)(?:\[@([A-Za-z]+)=(\"[^\"]*\"|'[^']*')\])?$")
+def find_predicate(root: Element, text: str) -> list[Element]:
+    """Descendants of ``root`` matching an NSPredicate string."""
+    pred = compile_predicate(text)
+    return [el for el in root.descendants() if pred(el)]
+
+
+def _etree(root: Element) -> tuple[ET.Element, dict[int, Element]]:
+    """The tree as ElementTree nodes under a document node, and a map back to our elements."""
+    back: dict[int, Element] = {}
+
+    def conv(el: Element) -> ET.Element:
+        attrs = {"type": el.type}
+        for key in ("value", "name", "label"):
+            v = getattr(el, key)
+            if v:
+                attrs[key] = str(v)
+        attrs.update({k: str(getattr(el, k)).lower() for k in ("enabled", "visible", "accessible")})
+        attrs.update({k: str(getattr(el, k)) for k in ("x", "y", "width", "height", "index")})
+        node = ET.Element(el.type, attrs)
+        back[id(node)] = el
+        node.extend(conv(c) for c in el.children)
+        return node
+
+    doc = ET.Element("document")
+    doc.append(conv(root))
+    return doc, back
 
 
 def find_xpath(root: Element, xpath: str) -> list[Element]:
-    """The simple XPath forms tests use: ``//Type`` and ``//Type[@attr="value"]``."""
-    m = _XPATH.match(xpath.strip())
-    if not m:
-        raise InvalidSelector(f"only //Type and //Type[@attr='value'] XPath forms are supported, not {xpath!r}")
-    kind, attr, value = m.groups()
-    out = []
-    for el in root.walk():
-        if el is root and kind == "*":
-            continue
-        if _type_matches(kind, el) and (attr is None or str(el.attribute(attr)) == value[1:-1]):
-            out.append(el)
-    return out
+    """XPath over the source XML, in the subset ElementTree evaluates.
+
+    ``//XCUIElementTypeButton[@label="Back"]``, ``/XCUIElementTypeApplication/*/…``,
+    ``[2]``, ``[last()]``, ``..`` work; XPath functions such as ``contains()``
+    do not, and say so as an invalid selector.
+    """
+    text = xpath.strip() if isinstance(xpath, str) else ""
+    if not text:
+        raise InvalidSelector("Cannot evaluate an empty XPath expression")
+    doc, back = _etree(root)
+    path = "." + text if text.startswith("/") else "./" + text
+    try:
+        nodes = doc.findall(path)
+    except (SyntaxError, KeyError, TypeError, ValueError) as exc:
+        raise InvalidSelector(
+            f"Cannot evaluate the XPath {xpath!r}: the reference app understands the ElementTree subset of "
+            f"XPath (paths, [@attr='value'], positions, '..'), not {exc or 'this expression'}"
+        ) from None
+    return [back[id(n)] for n in nodes if id(n) in back]
+
+
+def _type_for_class_name(name: str) -> str:
+    if name in ELEMENT_TYPES:
+        return name
+    if name.startswith(PREFIX) and len(name) > len(PREFIX):
+        return "XCUIElementTypeOther"
+    raise InvalidArgument(f"Invalid argument for class used '{name}'. Did you mean {PREFIX}{name}?")
+
+
+def locate(root: Element, using: str, value: str) -> list[Element]:
+    """``POST /elements`` under ``root``: every match of ``value`` by strategy ``using``."""
+    if using == "class chain":
+        return find_class_chain(root, value)
+    if using == "predicate string":
+        return find_predicate(root, value)
+    if using in ("accessibility id", "id", "name"):
+        return [el for el in root.descendants() if el.name == value]
+    if using == "class name":
+        wanted = _type_for_class_name(value)
+        return [el for el in root.descendants() if wanted == "XCUIElementTypeAny" or el.type == wanted]
+    if using == "xpath":
+        return find_xpath(root, value)
+    if using in ("link text", "partial link text"):
+        parts = value.split("=")
+        key, text = (parts[0], parts[-1]) if len(parts) > 1 else ("name", parts[-1])
+        partial = using.startswith("partial")
+        out = []
+        for el in root.descendants():
+            v = el.attribute(key)
+            if v is not None and (text in str(v) if partial else str(v) == text):
+                out.append(el)
+        return out
+    raise InvalidArgument(f"Invalid locator requested: {using}")
