@@ -27,8 +27,9 @@ from pytest_iosmem.wda_glue import connect  # noqa: E402
 @dataclass
 class Run:
     values: list[int]  # settled footprint at the end of each measured iteration
-    leak_found: bool
+    leak_found: bool  # a finding under the policy given (default limit 128 KB)
     per_iteration: float | None
+    p_value: float | None
     settle_seconds: float  # total time spent waiting for the footprint to settle
     wall: float
 
@@ -78,11 +79,17 @@ def gated_run(
         values=[i.footprint for i in its],
         leak_found=any(f.kind == "leak" for f in verdict.findings),
         per_iteration=verdict.metrics.leak.per_iteration if verdict.metrics.leak else None,
+        p_value=verdict.metrics.leak.p_value if verdict.metrics.leak else None,
         settle_seconds=sum(i.settle_seconds for i in mem.timeline.iterations) + (
             fixed_sleep * (iterations + warmup) if fixed_sleep else 0.0
         ),
         wall=time.monotonic() - start,
     )
+
+
+def detects(run: Run, limit: float, alpha: float = 0.05) -> bool:
+    """The gate's rule with a given limit: slope above it and a significant upward trend."""
+    return run.per_iteration is not None and run.per_iteration > limit and run.p_value < alpha
 
 
 def plain_rule(values: list[int], baseline_mean: float, threshold: float = 0.10) -> bool:

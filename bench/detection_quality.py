@@ -20,7 +20,7 @@ import argparse
 import statistics
 import time
 
-from _harness import RefApp, gated_run, plain_rule
+from _harness import RefApp, detects, gated_run, plain_rule
 
 
 def one_run(screen: str, *app_args: str):
@@ -44,23 +44,31 @@ def main() -> None:
     base_mean = statistics.fmean(v for r in base_runs for v in r.values)
     print(f"reference app footprint (timer screen, no leak): {base_mean / 1e6:.1f} MB")
     print()
-    print(f"{'leak/visit':>11} {'% of fp':>8} {'recall':>8} {'plain rule':>11} {'median est.':>12} {'est/true':>9}")
+    # Recall and false positives at three limits: any significant upward slope (limit 0),
+    # a limit of half a percent of the footprint, and the default 128 KB.
+    half_pct = 0.005 * base_mean
+    print(f"limit of half a percent of the footprint: {half_pct / 1e3:.0f} KB")
+    print(f"{'leak/visit':>11} {'% of fp':>8} {'@0':>6} {'@0.5%':>6} {'@128KB':>7} {'plain rule':>11} {'median est/true':>16}")
     for frac in (float(x) for x in a.fractions.split(",")):
         size = int(base_mean * frac)
         runs = [one_run("Timer Detail", "--size", f"timer={size}") for _ in range(a.runs)]
-        recall = sum(r.leak_found for r in runs) / len(runs)
+        any_slope = sum(detects(r, 0) for r in runs) / len(runs)
+        at_half = sum(detects(r, half_pct) for r in runs) / len(runs)
+        at_default = sum(r.leak_found for r in runs) / len(runs)
         plain = sum(plain_rule(r.values, base_mean) for r in runs) / len(runs)
-        est = statistics.median(r.per_iteration for r in runs if r.per_iteration is not None)
-        print(f"{size / 1e3:9.0f}KB {frac * 100:7.2f}% {recall:8.0%} {plain:11.0%} {est / 1e3:10.0f}KB {est / size:9.2f}")
+        est = statistics.median(r.per_iteration / size for r in runs if r.per_iteration is not None)
+        print(f"{size / 1e3:9.0f}KB {frac * 100:7.2f}% {any_slope:6.0%} {at_half:6.0%} {at_default:7.0%} {plain:11.0%} {est:16.2f}")
     print()
-    print(f"{'screen':>8} {'runs':>5} {'false pos.':>11} {'plain rule':>11} {'max |slope|':>12}")
+    print(f"{'screen':>8} {'runs':>5} {'false pos. @0':>14} {'@0.5%':>6} {'@128KB':>7} {'plain rule':>11} {'max |slope|':>12}")
     for screen in ("Clean", "Burst"):
         runs = [one_run(screen) for _ in range(a.clean_runs)]
         screen_base = statistics.fmean(v for r in runs[:5] for v in r.values)
-        fp = sum(r.leak_found for r in runs)
+        fp = sum(detects(r, 0) for r in runs)
+        fp_half = sum(detects(r, half_pct) for r in runs)
+        at_default = sum(r.leak_found for r in runs)
         plain = sum(plain_rule(r.values, screen_base) for r in runs)
         worst = max(abs(r.per_iteration or 0) for r in runs)
-        print(f"{screen:>8} {len(runs):5d} {fp:11d} {plain:11d} {worst / 1e3:10.1f}KB")
+        print(f"{screen:>8} {len(runs):5d} {fp:14d} {fp_half:6d} {at_default:7d} {plain:11d} {worst / 1e3:10.1f}KB")
     print(f"\n(total {time.monotonic() - t0:.0f} s)")
 
 
