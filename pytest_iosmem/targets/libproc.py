@@ -11,6 +11,8 @@ simulator target reads it the same way.
 from __future__ import annotations
 
 import ctypes
+import errno
+import os
 import sys
 
 from ..errors import ReadFailed, TargetUnavailable
@@ -24,6 +26,8 @@ _U64 = ctypes.c_uint64
 
 
 class RusageInfoV4(ctypes.Structure):
+    """``struct rusage_info_v4`` of <sys/resource.h> (xnu bsd/sys/resource.h), 296 bytes."""
+
     _fields_ = [
         ("ri_uuid", ctypes.c_uint8 * 16),
         ("ri_user_time", _U64),
@@ -64,27 +68,46 @@ class RusageInfoV4(ctypes.Structure):
     ]
 
 
-_lib = None
+# proc_pid_rusage lives in libsystem_kernel and is re-exported by libSystem, which every
+# macOS process has loaded; the full path works with the dyld shared cache (no file on disk needed).
+_LIBRARIES = ("/usr/lib/libSystem.B.dylib", "/usr/lib/libproc.dylib")
+_lib: ctypes.CDLL | None = None
 
 
-def _libproc():
+def _libproc() -> ctypes.CDLL:
+    """libSystem with ``proc_pid_rusage`` typed; loaded on first use, so importing is safe anywhere."""
     global _lib
     if sys.platform != "darwin":
-        raise TargetUnavailable("proc_pid_rusage is macOS only")
+        raise TargetUnavailable(f"proc_pid_rusage is macOS only (this host is {sys.platform})")
     if _lib is None:
-        lib = ctypes.CDLL("/usr/lib/libproc.dylib", use_errno=True)
-        lib.proc_pid_rusage.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.POINTER(RusageInfoV4)]
-        lib.proc_pid_rusage.restype = ctypes.c_int
-        _lib = lib
+        errors = []
+        for path in _LIBRARIES:
+            try:
+                lib = ctypes.CDLL(path, use_errno=True)
+                fn = lib.proc_pid_rusage
+            except (OSError, AttributeError) as exc:
+                errors.append(f"{path}: {exc}")
+                continue
+            fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.POINTER(RusageInfoV4)]
+            fn.restype = ctypes.c_int
+            _lib = lib
+            break
+        else:
+            raise TargetUnavailable("cannot load proc_pid_rusage: " + "; ".join(errors))
     return _lib
 
 
 def read_footprint(pid: int) -> Reading:
-    """phys_footprint and the lifetime peak of ``pid``."""
-    info = RusageInfoV4()
-    if _libproc().proc_pid_rusage(pid, RUSAGE_INFO_V4, ctypes.byref(info)) != 0:
-        err = ctypes.get_errno()
-        import os
+    """phys_footprint and the lifetime peak of ``pid`` (bytes).
 
-        raise ReadFailed(f"proc_pid_rusage({pid}) failed: {os.strerror(err)}")
+    Raises :class:`ReadFailed` with the errno text when the kernel refuses
+    (``ESRCH``: the process is gone; ``EPERM``: another user's process).
+    """
+    info = RusageInfoV4()
+    if _libproc().proc_pid_rusage(int(pid), RUSAGE_INFO_V4, ctypes.byref(info)) != 0:
+        err = ctypes.get_errno()
+        hint = " (the process is gone)" if err == errno.ESRCH else ""
+        if err == errno.EPERM:
+            hint = " (it belongs to another user: run the tests as the user who launched the app)"
+        raise ReadFailed(f"proc_pid_rusage({pid}) failed: {os.strerror(err)}{hint}")
     return Reading(int(info.ri_phys_footprint), int(info.ri_lifetime_max_phys_footprint) or None)
