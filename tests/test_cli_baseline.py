@@ -58,12 +58,40 @@ def test_update_accepts_the_clean_test_and_refuses_the_leak(report, gated, tmp_p
     assert "(was end " in again.stdout
 
 
-def test_the_next_run_gates_against_the_accepted_baseline(gated, tmp_path):
+def test_the_pull_request_flow_growth_fails_the_gate_then_one_command_accepts_it(gated, tmp_path):
     project = shutil.copytree(gated[0], tmp_path / "project")
     assert iosmem("baseline", "update", "report.json", cwd=project).returncode == 0  # default --dir baselines
-    _, doc = run_gated(project, "-k", "clean", report="second.json")
-    [clean] = doc["tests"]
-    assert clean["baseline"] is not None and clean["baseline"]["end"] > 0
+    # The app "grew" since the baseline was taken: store a baseline a third of the real numbers.
+    [path] = (project / "baselines").rglob("*.json")
+    doc = json.loads(path.read_text())
+    for m in doc["tests"].values():
+        m["end"], m["peak"] = m["end"] // 3, m["peak"] // 3
+    path.write_text(json.dumps(doc))
+    proc, run = run_gated(project, "-k", "clean", report="ci.json")
+    [clean] = run["tests"]
+    assert proc.returncode == 1 and clean["outcome"] == "failed", proc.stdout[-3000:]
+    assert {f["kind"] for f in clean["findings"]} == {"growth"}
+    assert clean["baseline"]["end"] == doc["tests"]["test_clean_screen"]["end"]
+    # diff says the same as the gate; update accepts the growth (and only the growth)
+    assert iosmem("baseline", "diff", "--report", "ci.json", cwd=project).returncode == 1
+    out = iosmem("baseline", "update", "ci.json", cwd=project)
+    assert out.returncode == 0 and "refused" not in out.stdout, out.stdout
+    assert "(was end " in out.stdout
+    stored = json.loads(path.read_text())["tests"]["test_clean_screen"]
+    assert (stored["end"], stored["peak"]) == (clean["metrics"]["end"], clean["metrics"]["peak"])
+    assert iosmem("baseline", "diff", "--report", "ci.json", cwd=project).returncode == 0
+
+
+def test_expected_failures_are_never_accepted_without_force(report, tmp_path):
+    doc = json.loads(report.read_text())
+    for t in doc["tests"]:
+        t["outcome"] = "xfailed"
+        t["findings"] = [{"kind": "growth", "message": "growth: demo", "measured": 2, "limit": 1}]
+    xfail = tmp_path / "xfail.json"
+    xfail.write_text(json.dumps(doc))
+    out = iosmem("baseline", "update", str(xfail), "--dir", str(tmp_path / "b"))
+    assert out.returncode == 0 and "nothing to update" in out.stdout
+    assert f"refused {CLEAN}: outcome xfailed; findings: growth" in out.stdout
 
 
 def test_force_accepts_the_leak_too(report, tmp_path):

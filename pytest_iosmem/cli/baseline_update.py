@@ -4,10 +4,12 @@ The pull-request flow: the gate failed on growth that is intended, so
 download the JSON report from the CI run and accept it here, in one command,
 then commit ``baselines/``; the reviewer sees the numbers change in the diff.
 
-A test that failed or broke a hard limit (leak, peak, headroom, no-reclaim,
-terminated) is refused: its numbers would hide a real problem.  ``--force``
-accepts them anyway, on purpose.  Growth alone is not a hard finding: it is
-exactly what an update accepts.
+A test that broke a hard limit (leak, peak, headroom, no-reclaim, terminated)
+or did not pass for another reason is refused: its numbers would hide a real
+problem.  ``--force`` accepts them anyway, on purpose.  A test that failed on
+growth over its baseline and nothing else is accepted: that failure is exactly
+what this command exists to accept.  Expected failures (xfail demonstrations)
+are never accepted without ``--force``.
 """
 
 from __future__ import annotations
@@ -40,18 +42,32 @@ def _profile_of(test: dict[str, Any], report: str) -> Any:
     return profile
 
 
+def candidate(test: dict[str, Any], force: bool) -> Any:
+    """The baseline to store for this test, or None.
+
+    ``results.baseline_candidate`` refuses every test that did not pass; a
+    test that failed on growth alone is the one this command is for, so it
+    is passed through with ``force`` (its other findings are none).
+    """
+    from ..results import baseline_candidate
+
+    kinds = {f["kind"] for f in test.get("findings", [])}
+    growth_only = bool(kinds) and kinds <= {"growth"} and test.get("outcome") == "failed"
+    return baseline_candidate(test, force=force or growth_only)
+
+
 def _refusal(test: dict[str, Any]) -> str:
     kinds = sorted({f["kind"] for f in test.get("findings", [])})
     if (test.get("metrics") or {}).get("end") is None:
         return "no footprint was measured"
+    why = [] if test.get("outcome") in ("passed", "failed") else [f"outcome {test.get('outcome')}"]
     if kinds:
-        return "findings: " + ", ".join(kinds)
-    return f"outcome {test.get('outcome')}"
+        why.append("findings: " + ", ".join(kinds))
+    return "; ".join(why or [f"outcome {test.get('outcome')}"])
 
 
 def run(args: argparse.Namespace) -> int:
     from ..reports.json_report import load
-    from ..results import baseline_candidate
     from ..units import format_size
 
     doc = load(args.report)
@@ -60,12 +76,12 @@ def run(args: argparse.Namespace) -> int:
     refused: list[tuple[str, str]] = []
     try:
         for t in doc.get("tests", []):
-            candidate = baseline_candidate(t, force=args.force)
-            if candidate is None:
+            baseline = candidate(t, args.force)
+            if baseline is None:
                 refused.append((t["nodeid"], _refusal(t)))
                 continue
             profile = _profile_of(t, args.report)
-            accepted.setdefault(profile.key, (profile, []))[1].append((t["nodeid"], candidate))
+            accepted.setdefault(profile.key, (profile, []))[1].append((t["nodeid"], baseline))
     except (KeyError, TypeError) as exc:
         raise CliError(f"{args.report}: malformed report ({type(exc).__name__}: {exc})") from None
     if doc.get("interrupted"):
