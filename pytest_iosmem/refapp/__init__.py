@@ -6,8 +6,10 @@ for an iPhone drive it unchanged.  Its screens reproduce, with real touched
 memory of a known size per visit, the leaks iOS apps really have.  Start it
 with ``python -m pytest_iosmem.refapp`` (or ``iosmem refapp``); see docs/refapp.md.
 
-Modules: :mod:`.memory` (real buffers, live-object table), :mod:`.model`
-(screens, leaks, memory warnings), :mod:`.ui` (accessibility tree, WDA-like
-XML), :mod:`.query` (class chain / predicate matching), :mod:`.server`
-(the WDA HTTP routes), :mod:`.__main__` (command line, signals).
+Modules, one job each: :mod:`.memory` (real buffers, the live-object table),
+:mod:`.model` (screens, leaks, memory warnings), :mod:`.ui` (accessibility
+tree, WDA-like XML), :mod:`.predicate` (the NSPredicate subset),
+:mod:`.query` (class chains, XPath, locator strategies), :mod:`.routes`
+(the WDA commands), :mod:`.server` (HTTP plumbing), :mod:`.__main__`
+(command line, signals).
 """
