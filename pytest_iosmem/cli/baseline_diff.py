@@ -43,6 +43,7 @@ class Change:
     nodeid: str
     old: Mapping[str, Any] | None
     new: Mapping[str, Any] | None
+    expected: str = ""  # "xfailed" when the run expected this test to fail
 
 
 def grew(old: int, new: int, tolerance: Any, floor: int) -> bool:
@@ -71,6 +72,9 @@ def _row(c: Change, tolerance: Any, floor: int) -> tuple[list[str], bool]:
     grown = [m for m in METRICS if c.new.get(m) is not None and grew(c.old[m], c.new[m], tolerance, floor)]
     if c.new.get("end") is None:
         state = "no numbers (the test ended early)"
+    elif grown and c.expected:
+        state = "grew " + ",".join(grown) + f" ({c.expected}: expected)"
+        grown = []  # a demonstration of the growth gate is not a regression
     else:
         state = "GREW " + ",".join(grown) if grown else "ok"
     row = [c.nodeid]
@@ -106,7 +110,8 @@ def _from_report(args: argparse.Namespace, store: Any) -> tuple[list[Change], tu
     changes = []
     for t in doc.get("tests", []):
         key = args.profile or t["profile"]["key"]
-        changes.append(Change(t["nodeid"], stored.get((key, t["nodeid"])), t.get("metrics") or {}))
+        expected = t.get("outcome") if t.get("outcome") in ("xfailed", "xpassed") else ""
+        changes.append(Change(t["nodeid"], stored.get((key, t["nodeid"])), t.get("metrics") or {}, expected))
     print(f"baselines: {args.profile or 'the profile of each test'}; run: {args.report}")
     return changes, ("base", "run")
 

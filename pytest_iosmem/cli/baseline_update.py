@@ -24,9 +24,11 @@ from .common import EXIT_OK, CliError, add_parser
 def register(actions: Any) -> None:
     p = add_parser(actions, "update", "accept a JSON report's numbers as the new baselines", __doc__,
                    "examples:\n  gh run download RUN_ID -n iosmem-report\n"
-                   "  iosmem baseline update iosmem-report.json\n  git add baselines && git commit -m 'Accept memory growth'")
+                   "  iosmem baseline update iosmem-report.json --only-grown\n  git add baselines && git commit -m 'Accept memory growth'")
     p.add_argument("report", help="a JSON report (--iosmem-json), e.g. the CI artifact")
     p.add_argument("--force", action="store_true", help="also accept tests that failed or broke a hard limit")
+    p.add_argument("--only-grown", action="store_true",
+                   help="only the tests that failed on growth: the rest keep their baselines (the smallest diff)")
     p.set_defaults(handler=run)
 
 
@@ -42,6 +44,11 @@ def _profile_of(test: dict[str, Any], report: str) -> Any:
     return profile
 
 
+def failed_on_growth_alone(test: dict[str, Any]) -> bool:
+    kinds = {f["kind"] for f in test.get("findings", [])}
+    return bool(kinds) and kinds <= {"growth"} and test.get("outcome") == "failed"
+
+
 def candidate(test: dict[str, Any], force: bool) -> Any:
     """The baseline to store for this test, or None.
 
@@ -51,9 +58,7 @@ def candidate(test: dict[str, Any], force: bool) -> Any:
     """
     from ..results import baseline_candidate
 
-    kinds = {f["kind"] for f in test.get("findings", [])}
-    growth_only = bool(kinds) and kinds <= {"growth"} and test.get("outcome") == "failed"
-    return baseline_candidate(test, force=force or growth_only)
+    return baseline_candidate(test, force=force or failed_on_growth_alone(test))
 
 
 def _refusal(test: dict[str, Any]) -> str:
@@ -76,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
     refused: list[tuple[str, str]] = []
     try:
         for t in doc.get("tests", []):
+            if args.only_grown and not failed_on_growth_alone(t):
+                continue
             baseline = candidate(t, args.force)
             if baseline is None:
                 refused.append((t["nodeid"], _refusal(t)))
