@@ -329,6 +329,15 @@ def test_unknown_session_route_and_bodies_are_wda_errors(refapp):
         assert (status, payload["value"]["error"]) == (400, "invalid argument"), body
     status, payload = call(url + "/session", "POST", {"capabilities": {"alwaysMatch": {"bundleId": "com.nope"}}})
     assert (status, payload["value"]["error"]) == (500, "session not created")
+    host, port = url.split("//")[1].split(":")
+    for head in (b"Content-Length: -5", b"Content-Length: abc", b"Content-Length: 99999999999"):
+        conn = http.client.HTTPConnection(host, int(port), timeout=5)
+        conn.putrequest("POST", "/session", skip_accept_encoding=True)
+        conn.putheader(*head.decode().split(": "))
+        conn.endheaders()
+        resp = conn.getresponse()
+        assert resp.status == 400 and json.load(resp)["value"]["error"] == "invalid argument", head
+        conn.close()
     assert get(url + "/status")["ready"] is True  # none of it hurt the app
 
 

@@ -34,6 +34,12 @@ class RefAppServer(ThreadingHTTPServer):
         self.routes = routes
         super().__init__(address, _Handler)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """One line on stderr instead of a traceback: a client that hung up is not the app's bug."""
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, (BrokenPipeError, ConnectionResetError, TimeoutError)):
+            print(f"refapp: error serving {client_address}: {exc!r}", file=sys.stderr)
+
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
@@ -79,12 +85,24 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # a bug answers as WDA's "unknown error", and the app keeps running
             print(f"refapp: {method} {self.path} failed: {exc!r}", file=sys.stderr)
             status, payload = 500, WDAError(500, "unknown error", f"{type(exc).__name__}: {exc}").payload(routes.session_id)
+        self._send_json(status, payload)
+
+    def _send_json(self, status: int, payload: dict) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=UTF-8")
         self.send_header("Content-Length", str(len(data)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(data)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Requests http.server rejects before routing (a garbled request line...) get WDA's shape too."""
+        self.close_connection = True
+        error = "unknown command" if code in (404, 405, 501) else "invalid argument"
+        text = message or self.responses.get(code, ("",))[0]
+        self._send_json(code, WDAError(code, error, f"bad HTTP request: {text}").payload(self.server.routes.session_id))
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         self._serve("GET")
