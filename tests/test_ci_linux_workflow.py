@@ -127,7 +127,7 @@ def test_macos_workflow_shape_and_shell_syntax():
             assert check.returncode == 0, (name, check.stderr)
 
 
-@pytest.mark.parametrize("path", [LINUX, MACOS], ids=["linux", "macos"])
+@pytest.mark.parametrize("path", [LINUX, MACOS], ids=["linux-workflow", "simulator-workflow"])  # "macos" alone is a marker keyword
 def test_docs_ci_shows_the_workflow_files_as_they_are(path):
     doc = (ROOT / "docs" / "ci.md").read_text()
     assert f"```yaml\n{path.read_text()}```" in doc, f"docs/ci.md must embed {path.name} verbatim"
