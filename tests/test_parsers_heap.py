@@ -1,4 +1,4 @@
-"""``heap`` output parsed from real recordings (tests/data/PROVENANCE.md)."""
+"""``heap`` output parsed from real recordings of both generations (tests/data/PROVENANCE.md)."""
 
 from pathlib import Path
 
@@ -6,33 +6,52 @@ import pytest
 
 from pytest_iosmem.errors import ParseError
 from pytest_iosmem.parsers.heap import parse_heap
+from pytest_iosmem.targets.base import ClassStat
 
 DATA = Path(__file__).parent / "data"
+M = 1024 * 1024
 
 
-def test_ios_simulator_17_2():
+def test_ios_simulator_17_2_older_found_lines():
     r = parse_heap((DATA / "heap_ios_sim_17_2.txt").read_text())
+    h = r.header
+    assert (h.process, h.pid, h.platform) == ("ByteBuddyExample", 55156, "iOS Simulator")
+    assert h.analysis_tool_version == "iOS Simulator 17.2 (21C62)"  # the simulator runtime's own heap
     assert r.process == "ByteBuddyExample [55156]"
-    assert r.footprint == int(11.5 * 1024**2) and r.footprint_peak == int(14.2 * 1024**2)
-    assert r.total_bytes == 2662832
-    by = {c.name: c for c in r.classes}
-    assert by["CFString"].count == 4891 and by["CFString"].bytes == 176576
-    assert by["CFString (Storage)"].bytes == 819264
-    assert by["non-object"].count == 2591
-    assert by["ViewController"].count == 1 and by["ExampleClass"].count == 2
+    assert r.footprint == int(11.5 * M) and r.footprint_peak == int(14.2 * M)
+    assert (r.total_nodes, r.total_bytes) == (19103, 2662832)
+    assert r.found == {"ObjC classes": 965, "Swift classes": 62, "CFTypes": 131}
+    by = {row.name: row for row in r.rows}
+    assert (by["CFString"].count, by["CFString"].bytes, by["CFString"].type, by["CFString"].binary) == (
+        4891, 176576, "ObjC", "CoreFoundation")
+    assert by["CFString (Storage)"].bytes == 819264 and by["CFString (Storage)"].type == "C"
+    assert by["non-object"].count == 2591 and by["non-object"].type == ""
+    assert by["ViewController"].type == "Swift" and by["ExampleClass"].count == 2
     long = "NSHashTable.slice.acquisitionProps (struct NSSliceExternalAcquisitionProperties)"
-    assert by[long].bytes == 64  # a name longer than its column, with spaces
+    assert by[long].bytes == 64  # longer than its column, with spaces
+    cxx = [row for row in r.rows if row.name.startswith("std::__shared_ptr_pointer<")]
+    assert cxx and cxx[0].type == "C++" and cxx[0].binary == "libFontParser.dylib"
+    assert r.classes[0] == ClassStat("CFString", 4891, 176576)
 
 
-def test_macos_26_table_that_ends_mid_way():
+def test_macos_26_single_found_line_and_wide_counts():
     r = parse_heap((DATA / "heap_s_sortBySize_macos26_mouser.txt").read_text())
-    assert r.footprint == 6 * 1024**3
-    assert r.classes[0].name == "non-object" and r.classes[0].count == 17142676
-    assert r.classes[1].name == "HIDEvent" and r.classes[1].bytes == 1048031376
-    assert any(c.name == "dispatch_queue_t (serial)" for c in r.classes)
+    assert r.footprint == 6 * 1024**3 and r.header.analysis_tool_version == "Xcode 26.5 (17F42)"
+    assert r.found == {"ObjC classes": 1588, "Swift classes": 244, "C++ classes": 314, "CFTypes": 259}
+    assert r.total_bytes == 5874279184
+    assert r.rows[0].name == "non-object" and r.rows[0].count == 17142676 and r.rows[0].bytes == 2240253760
+    assert r.rows[1].name == "HIDEvent" and r.rows[1].bytes == 1048031376
+    assert any(row.name == "dispatch_queue_t (serial)" and row.type == "ObjC" for row in r.rows)
 
 
-@pytest.mark.parametrize("garbage", ["", "hello\nworld", "Physical footprint: 1M\n"])
+def test_a_table_cut_mid_way_keeps_the_rows_read():
+    text = (DATA / "heap_ios_sim_17_2.txt").read_text()
+    cut = text[: text.index("UIWindow")]
+    r = parse_heap(cut)
+    assert [row.name for row in r.rows][-1] == "ExampleClass"
+
+
+@pytest.mark.parametrize("garbage", ["", "hello\nworld", "Physical footprint: 1M\n", "COUNT BYTES\n"])
 def test_garbage_is_a_clear_error(garbage):
     with pytest.raises(ParseError, match="cannot parse heap output"):
         parse_heap(garbage)

@@ -1,55 +1,74 @@
-"""``footprint`` and ``vmmap -summary``: phys_footprint and its peak, the fallback to libproc.
+"""``footprint PID`` and ``footprint --format bytes PID``: phys_footprint, its peak, the category table.
 
-``footprint --format bytes PID`` / ``footprint PID`` end with::
+The fallback when libproc cannot read a process.  Recorded text output
+(macOS 26) ends with::
 
-    phys_footprint: 922 MB
-    phys_footprint_peak: 941 MB
+    Auxiliary data:
+        phys_footprint: 922 MB
+        phys_footprint_peak: 941 MB
 
-``vmmap -summary`` (and ``heap``/``leaks`` headers) say::
-
-    Physical footprint:         919.0M
-    Physical footprint (peak):  941.4M
+and its banner says ``ferryx [70940]: 64-bit    Footprint: 922 MB (16384 bytes per page)``.
+An older recorded output (``footprint -p``) has only the banner; then the
+banner's number is the footprint and the peak is unknown.  ``--format bytes``
+prints the same lines with sizes in bytes (``966787072 B``; that shape is
+from footprint(1), no public recording was found).  Units are binary (KB =
+1024 bytes), as in Apple's other memory tools.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from ..errors import ParseError
+from ._common import apple_size
+from .vmmap import parse_vmmap_summary  # noqa: F401  (kept importable from here for older callers)
 
-__all__ = ["parse_footprint", "parse_vmmap_summary"]
+__all__ = ["FootprintCategory", "FootprintReport", "parse_footprint"]
 
-_UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "M": 1024**2, "MB": 1024**2, "G": 1024**3, "GB": 1024**3}
-_AUX = re.compile(r"^\s*(phys_footprint|phys_footprint_peak):\s+([\d.]+)\s*([KMG]?B?)\s*$")
-_HEADER = re.compile(r"^Physical footprint( \(peak\))?:\s+([\d.]+)([KMG]?)\s*$")
-
-
-def _bytes(number: str, unit: str) -> int:
-    return int(float(number) * _UNITS[unit.upper()])
+_AUX = re.compile(r"^\s*(phys_footprint|phys_footprint_peak):\s+(.+?)\s*$")
+_BANNER = re.compile(r"^(?P<process>.*?) \[(?P<pid>\d+)\]:.*?Footprint: (?P<size>[\d.]+ ?[KMGT]?B)")
+_CATEGORY = re.compile(
+    r"^\s*(?P<dirty>[\d.]+ [KMGT]?B)\s+(?P<clean>[\d.]+ [KMGT]?B)\s+(?P<recl>[\d.]+ [KMGT]?B)\s+(?P<regions>\d+)\s+(?P<name>\S.*?)\s*$"
+)
 
 
-def parse_footprint(text: str) -> tuple[int, int | None]:
-    """(phys_footprint, phys_footprint_peak) from ``footprint`` output."""
-    values: dict[str, int] = {}
+@dataclass(frozen=True)
+class FootprintCategory:
+    name: str
+    dirty: int
+    clean: int
+    reclaimable: int
+    regions: int
+
+
+@dataclass(frozen=True)
+class FootprintReport:
+    footprint: int
+    peak: int | None
+    process: str | None = None
+    pid: int | None = None
+    categories: list[FootprintCategory] = field(default_factory=list)
+
+
+def parse_footprint(text: str) -> FootprintReport:
+    """Parse ``footprint`` text output; raises ParseError when neither aux lines nor banner are there."""
+    aux: dict[str, int] = {}
+    process = pid = banner = None
+    categories: list[FootprintCategory] = []
     for line in text.splitlines():
-        m = _AUX.match(line)
-        if m:
-            values[m.group(1)] = _bytes(m.group(2), m.group(3))
-    if "phys_footprint" not in values:
-        m = re.search(r"Footprint: ([\d.]+) ([KMG]?B)", text)
-        if not m:
-            raise ParseError("footprint", "no phys_footprint line", text)
-        values["phys_footprint"] = _bytes(m.group(1), m.group(2))
-    return values["phys_footprint"], values.get("phys_footprint_peak")
-
-
-def parse_vmmap_summary(text: str) -> tuple[int, int | None]:
-    """(footprint, peak) from ``vmmap -summary`` (or any report with those header lines)."""
-    found: dict[bool, int] = {}
-    for line in text.splitlines():
-        m = _HEADER.match(line)
-        if m:
-            found[bool(m.group(1))] = _bytes(m.group(2), m.group(3))
-    if False not in found:
-        raise ParseError("vmmap", "no 'Physical footprint:' line", text)
-    return found[False], found.get(True)
+        if m := _AUX.match(line):
+            size = apple_size(m.group(2))
+            if size is not None:
+                aux[m.group(1)] = size
+        elif banner is None and (m := _BANNER.match(line)):
+            process, pid, banner = m.group("process").strip(), int(m.group("pid")), apple_size(m.group("size"))
+        elif m := _CATEGORY.match(line):
+            if m.group("name") != "TOTAL":
+                categories.append(FootprintCategory(
+                    m.group("name"), apple_size(m.group("dirty")) or 0, apple_size(m.group("clean")) or 0,
+                    apple_size(m.group("recl")) or 0, int(m.group("regions"))))
+    now = aux.get("phys_footprint", banner)
+    if now is None:
+        raise ParseError("footprint", "no 'phys_footprint:' line and no 'Footprint:' banner", text)
+    return FootprintReport(now, aux.get("phys_footprint_peak"), process, pid, categories)

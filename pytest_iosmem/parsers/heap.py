@@ -1,80 +1,112 @@
-"""``heap PID``: the class histogram (instances and bytes by class) and the footprint lines.
+"""``heap PID``: the class histogram (instances and bytes by class), with the report header.
 
-Reads the ``All zones`` table::
+The ``All zones`` table::
 
        COUNT      BYTES       AVG   CLASS_NAME                 TYPE    BINARY
        =====      =====       ===   ==========                 ====    ======
         4891     176576      36.1   CFString                   ObjC    CoreFoundation
         2591     664816     256.6   non-object
+    17142676  2240253760     130.7   non-object
 
-Class names may contain spaces and overflow their column, so a row is read
-from both ends: three numbers on the left, then TYPE and BINARY on the right
-when present.  Tested on an iOS 17.2 Simulator and a macOS 26 recording.
+Class names may contain spaces and overflow their column, and big counts
+run into the next column, so a row is read from both ends: three numbers on
+the left, then TYPE and BINARY on the right when present.  Two recorded
+generations differ in the "Found" line (one line per kind on an iOS 17.2
+Simulator, one ``Found:`` line on macOS 26); both are read.  With
+MallocStackLogging, ``non-object`` rows get names derived from stacks; they
+are rows like any other.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import ParseError
 from ..targets.base import ClassStat
+from ._common import ToolHeader, parse_header
 
-__all__ = ["HeapReport", "parse_heap"]
+__all__ = ["HeapRow", "HeapReport", "parse_heap"]
 
-_ROW = re.compile(r"^\s*(\d+)\s+(\d+)\s+([\d.]+)\s+(.+?)\s*$")
+_ROW = re.compile(r"^\s*(\d+)\s+(\d+)\s+([\d.]+)\s+(\S.*?)\s*$")
 _TYPED = re.compile(r"^(?P<name>.+?)\s{2,}(?P<type>ObjC|Swift|C\+\+|CFType|C)(?:\s+(?P<binary>\S+))?$")
-_FOOTPRINT = re.compile(r"^Physical footprint( \(peak\))?:\s+([\d.]+)([KMGT]?)\s*$")
-_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+_TABLE_HEAD = re.compile(r"^\s*COUNT\s+BYTES\s+AVG\s+CLASS_NAME")
+_TOTAL = re.compile(r"^All zones: (\d+) nodes \((\d+) bytes\)")
+_FOUND = re.compile(r"(\d+) (ObjC classes|Swift classes|C\+\+ classes|CFTypes)")
+
+
+@dataclass(frozen=True)
+class HeapRow:
+    """One row of the table. ``type``/``binary`` are empty for ``non-object`` and untyped rows."""
+
+    name: str
+    count: int
+    bytes: int
+    type: str = ""
+    binary: str = ""
+
+    def stat(self) -> ClassStat:
+        return ClassStat(self.name, self.count, self.bytes)
 
 
 @dataclass(frozen=True)
 class HeapReport:
-    process: str | None
-    footprint: int | None
-    footprint_peak: int | None
+    header: ToolHeader
+    total_nodes: int | None
     total_bytes: int | None
-    classes: list[ClassStat]
+    found: dict[str, int] = field(default_factory=dict)  # {"ObjC classes": 965, "Swift classes": 62, ...}
+    rows: list[HeapRow] = field(default_factory=list)
+
+    @property
+    def classes(self) -> list[ClassStat]:
+        """The histogram as :class:`ClassStat` (what attribution diffs)."""
+        return [r.stat() for r in self.rows]
+
+    # the header's fields, for callers that only want these
+    @property
+    def process(self) -> str | None:
+        h = self.header
+        return f"{h.process} [{h.pid}]" if h.process and h.pid is not None else h.process
+
+    @property
+    def footprint(self) -> int | None:
+        return self.header.footprint
+
+    @property
+    def footprint_peak(self) -> int | None:
+        return self.header.footprint_peak
 
 
 def parse_heap(text: str) -> HeapReport:
-    process = footprint = peak = total = None
-    classes: list[ClassStat] = []
-    in_table = seen_table = False
+    """Parse ``heap PID`` / ``heap -s PID`` output; raises ParseError when there is no class table."""
+    found: dict[str, int] = {}
+    rows: list[HeapRow] = []
+    total_nodes = total_bytes = None
+    state = "before"  # before -> table -> after
     for line in text.splitlines():
-        if line.startswith("Process:") and process is None:
-            process = line.split(":", 1)[1].strip()
-        m = _FOOTPRINT.match(line)
-        if m:
-            value = int(float(m.group(2)) * _UNITS[m.group(3)])
-            if m.group(1):
-                peak = value
-            else:
-                footprint = value
+        if state == "before":
+            if line.startswith("Found"):
+                for count, kind in _FOUND.findall(line):
+                    found[kind] = int(count)
+            elif m := _TOTAL.match(line):
+                total_nodes, total_bytes = int(m.group(1)), int(m.group(2))
+            elif _TABLE_HEAD.match(line):
+                state = "table"
             continue
-        if not seen_table:
-            m = re.match(r"^All zones: \d+ nodes \((\d+) bytes\)", line)
-            if m:
-                total = int(m.group(1))
-                continue
-            if re.match(r"^\s*COUNT\s+BYTES\s+AVG\s+CLASS_NAME", line):
-                in_table = seen_table = True
+        if state != "table" or re.match(r"^\s*=+", line):
             continue
-        if in_table:
-            if re.match(r"^\s*=+", line):
-                continue
-            row = _ROW.match(line)
-            if not row:
-                if line.strip():
-                    in_table = False
-                    continue
-                if classes:
-                    in_table = False
-                continue
-            count, size, _avg, rest = row.groups()
-            typed = _TYPED.match(rest)
-            name = typed.group("name") if typed else rest
-            classes.append(ClassStat(name.strip(), int(count), int(size)))
-    if not seen_table:
+        row = _ROW.match(line)
+        if row is None:
+            if line.strip() or rows:
+                state = "after"  # the table ends at its first non-row line (or blank line after rows)
+            continue
+        count, size, _avg, rest = row.groups()
+        typed = _TYPED.match(rest)
+        if typed:
+            rows.append(HeapRow(typed.group("name").strip(), int(count), int(size), typed.group("type"),
+                                typed.group("binary") or ""))
+        else:
+            rows.append(HeapRow(rest.strip(), int(count), int(size)))
+    if state == "before":
         raise ParseError("heap", "no 'COUNT BYTES AVG CLASS_NAME' table", text)
-    return HeapReport(process, footprint, peak, total, classes)
+    return HeapReport(parse_header(text), total_nodes, total_bytes, found, rows)
