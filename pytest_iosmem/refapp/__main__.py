@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda s, f: stop.set())
     signal.signal(signal.SIGINT, lambda s, f: stop.set())
 
-    def run_loop():
+    def run_loop() -> None:
         while not stop.wait(1.0):  # fires repeating timers once a second, like NSRunLoop
             with app.lock:
                 app.run_loop.fire_due()
