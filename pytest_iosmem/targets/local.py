@@ -338,6 +338,11 @@ class LocalTarget:
         if app.wda_url:
             return app.wda_url
         command = shlex.join(h.command)
+        if h.url_seen.is_set():  # its output ended: it is exiting; let it finish so we can say how
+            try:
+                h.proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                pass
         state = self.poll_termination(app)
         why = f"the app {state.describe()}" if state else f"no line 'ServerURLHere->URL<-ServerURLHere' within {timeout:g}s"
         tail = "\n".join(list(h.output)[-10:]) or "(no output)"
