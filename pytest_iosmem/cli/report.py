@@ -47,8 +47,11 @@ def failed_gates(document: dict[str, Any]) -> int:
 
 
 def _write(name: str, document: dict[str, Any], out: str) -> None:
+    renderer = _renderer(name)
     try:
-        _renderer(name).write(document, out)
+        renderer.write(document, out)
+    except ImportError as exc:  # a renderer may import its library only when it draws (charts: pygal)
+        raise CliError(f"--{name}: cannot render it here ({exc}); {_EXTRAS.get(name, 'reinstall pytest-iosmem')}") from None
     except OSError as exc:
         raise CliError(f"--{name} {out}: cannot write: {exc.strerror or exc}") from None
     print(f"wrote {out}")
