@@ -37,6 +37,23 @@ SIMULATOR_OPTIONS = (
         "linelist",
     ),
     TargetOption("simulator_clone", "clone the simulator for each xdist worker, delete the clones at the end", None, "bool"),
+    TargetOption(
+        "simulator_xctestrun",
+        "start WebDriverAgent from this built .xctestrun (xcodebuild test-without-building) and stop it at the end",
+    ),
+    TargetOption(
+        "simulator_leaks",
+        "with --iosmem-attribution=on: also save leaks memgraphs at the first and last measured iteration "
+        "and report the leaks that are new (leaks -diffFrom)",
+        None,
+        "bool",
+    ),
+    TargetOption(
+        "simulator_leaks_allowlist",
+        "leak root types to ignore in the leaks diff, shell patterns (e.g. 'NSXPC*'; ini: one per line)",
+        None,
+        "linelist",
+    ),
 )
 
 DEVICE_OPTIONS = (

@@ -1,123 +1,327 @@
 """The simulator target: an iOS app on an iOS Simulator, from a macOS host.
 
-A thin layer over Apple's tools: ``xcrun simctl`` finds, boots and launches
-(:mod:`.simctl`); the app is a host process whose footprint libproc reads
-(``proc_pid_rusage``: phys_footprint and the lifetime peak), with
-``footprint PID`` as the fallback; the memory warning is
-``simctl spawn <udid> notifyutil -p com.apple.UIKit.SimulatorMemoryWarning``;
-``heap PID`` answers "who allocated".  Simulators enforce no jetsam limit,
-so the limit reported is the emulated model's, from
-:mod:`pytest_iosmem.jetsam_limits`, or the user's ``--iosmem-jetsam-limit``.
+A thin layer over Apple's tools, each call an argument list with a timeout:
 
-With pytest-xdist, each worker takes its own simulator: from
+- ``xcrun simctl`` finds, boots, installs, launches and terminates (:mod:`.simctl`);
+- the app is a host process, so libproc's ``proc_pid_rusage`` reads its
+  phys_footprint and lifetime peak (:func:`read_host_footprint`, the seam
+  tests replace); ``footprint --format bytes PID`` is the fallback;
+- the memory warning is what Simulator's menu posts:
+  ``simctl spawn <udid> notifyutil -p com.apple.UIKit.SimulatorMemoryWarning``;
+- "who allocated": ``heap PID`` class histograms (MallocStackLogging on when
+  attribution is asked for), and ``leaks`` memgraphs diffed with
+  ``leaks -diffFrom`` and an allowlist, raw outputs kept as artifacts;
+- WebDriverAgent: a URL given by option or pool entry, or started here from a
+  built ``.xctestrun`` (``xcodebuild test-without-building``), log kept.
+
+Simulators enforce no jetsam limit, so the limit reported is the emulated
+model's, from :mod:`pytest_iosmem.jetsam_limits`, or ``--iosmem-jetsam-limit``;
+when neither is known the reason is said (a note event), never a guess.
+
+With pytest-xdist each worker takes its own simulator: from
 ``--iosmem-simulator-pool`` (UDIDs, optionally ``UDID@WDA_URL``) by worker
 index, or a clone of one simulator per worker (``--iosmem-simulator-clone``),
-deleted at the end.
+deleted at the end.  Profiles are keyed by device type and runtime, never by
+UDID, so every clone and pool member shares the same baselines.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import signal
 import subprocess
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from .. import jetsam_limits
-from ..errors import NotSupported, ReadFailed, TargetError, TargetUnavailable, UsageError
-from ..units import parse_size
+from ..errors import NotSupported, ParseError, ReadFailed, TargetError, TargetUnavailable, UsageError
+from ..units import UnitError, parse_size
 from . import TargetContext
 from .base import App, AppSpec, Capability, ClassStat, JetsamLimit, Profile, Reading, TargetEvent, Termination
 from .catalog import SIMULATOR_OPTIONS
 from .simctl import Simctl
 
-__all__ = ["SimulatorTarget", "OPTIONS", "create", "device_rows", "read_host_footprint"]
+__all__ = [
+    "OPTIONS",
+    "SimulatorTarget",
+    "WdaRunner",
+    "LeaksDiff",
+    "create",
+    "device_rows",
+    "read_host_footprint",
+    "tool_argv",
+]
 
 OPTIONS = SIMULATOR_OPTIONS
 
+TOOL_TIMEOUT = 180.0  # heap/leaks on a big app take a while; a hung tool must not hang the run
 
+
+# -- footprint --------------------------------------------------------------------------------
 def read_host_footprint(pid: int) -> Reading:
-    """libproc first; ``footprint PID`` when libproc cannot (the documented seam of this target)."""
+    """phys_footprint and peak of a host pid: libproc, else ``footprint --format bytes PID``.
+
+    This is the seam tests replace (there is no libproc on Linux).  A process
+    that is gone is reported as such, not retried with the other tool.
+    """
     try:
         from .libproc import read_footprint
 
         return read_footprint(pid)
-    except TargetUnavailable:
-        pass
-    except ReadFailed as libproc_error:
-        if not shutil.which("footprint"):
-            raise ReadFailed(f"{libproc_error}; and there is no 'footprint' tool to fall back on") from None
-    if not shutil.which("footprint"):
-        raise TargetUnavailable("neither libproc (macOS) nor the 'footprint' tool is available to read the footprint")
+    except TargetUnavailable as exc:
+        libproc_problem = str(exc)
+    exe = shutil.which("footprint")
+    if exe is None:
+        raise TargetUnavailable(
+            f"cannot read the app's footprint: libproc is not usable ({libproc_problem}) and there is no "
+            "'footprint' tool on PATH; the simulator target needs macOS"
+        )
     from ..parsers.footprint_tool import parse_footprint
 
-    proc = subprocess.run(["footprint", "--format", "bytes", str(pid)], capture_output=True, text=True, timeout=30)
+    proc = _run(tool_argv("footprint", pid), 30)
     if proc.returncode != 0:
-        raise ReadFailed(f"footprint {pid} failed: {(proc.stderr or proc.stdout).strip()[:200]}")
-    now, peak = parse_footprint(proc.stdout)
-    return Reading(now, peak)
+        raise ReadFailed(f"footprint {pid} failed (exit {proc.returncode}): {_last_words(proc)}")
+    try:
+        report = parse_footprint(proc.stdout)
+    except ParseError as exc:
+        raise ReadFailed(str(exc)) from None
+    return Reading(report.footprint, report.peak)
 
 
+def tool_argv(tool: str, pid: int | str, *, graph: str | None = None, diff_from: str | None = None) -> list[str]:
+    """The exact command lines of the host tools this target runs (asserted by tests)."""
+    if tool == "footprint":
+        return ["footprint", "--format", "bytes", str(pid)]
+    if tool == "heap":
+        return ["heap", str(pid)]
+    if tool == "leaks":
+        if diff_from:
+            return ["leaks", f"-diffFrom={diff_from}", str(pid)]
+        if graph:
+            return ["leaks", f"-outputGraph={graph}", str(pid)]
+        return ["leaks", str(pid)]
+    raise ValueError(tool)
+
+
+def _run(argv: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    if shutil.which(argv[0]) is None:
+        raise NotSupported(f"no '{argv[0]}' on PATH (it ships with macOS and Xcode's command line tools)")
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise TargetError(f"'{' '.join(argv)}' did not finish within {timeout:g}s") from None
+    except OSError as exc:
+        raise NotSupported(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
+
+
+def _last_words(proc: subprocess.CompletedProcess[str]) -> str:
+    said = (proc.stderr or proc.stdout or "").strip().splitlines()
+    return " | ".join(said[-3:]) or "no output"
+
+
+# -- WebDriverAgent from a built .xctestrun -------------------------------------------------------
+@dataclass
+class WdaRunner:
+    """``xcodebuild test-without-building -xctestrun X -destination id=UDID``, its log kept.
+
+    WebDriverAgent prints ``ServerURLHere->URL<-ServerURLHere`` when it
+    serves; :meth:`url` waits for that line.  Stopped at the target's close.
+    """
+
+    xctestrun: str
+    udid: str
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def argv(self) -> list[str]:
+        return ["xcodebuild", "test-without-building", "-xctestrun", self.xctestrun, "-destination", f"id={self.udid}"]
+
+    def start(self) -> None:
+        if self.process is not None:
+            return
+        if not os.path.exists(self.xctestrun):
+            raise UsageError(f"--iosmem-simulator-xctestrun {self.xctestrun!r}: no such file "
+                             "(build it: xcodebuild build-for-testing -project WebDriverAgent.xcodeproj ...)")
+        if shutil.which("xcodebuild") is None:
+            raise TargetUnavailable("no 'xcodebuild' on PATH: starting WebDriverAgent needs Xcode")
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def url(self, timeout: float) -> str:
+        from ..parsers.xcodebuild import parse_wda_server_url
+
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+            found = parse_wda_server_url(text)
+            if found:
+                return found
+            if self.process is None or self.process.poll() is not None:
+                code = None if self.process is None else self.process.returncode
+                raise TargetError(f"WebDriverAgent (xcodebuild) ended (exit {code}) before serving; "
+                                  f"its log: {self.log_path}: {' | '.join(text.strip().splitlines()[-3:])}")
+            if time.monotonic() >= deadline:
+                raise TargetError(f"WebDriverAgent printed no ServerURLHere line within {timeout:g}s; "
+                                  f"its log: {self.log_path}")
+            time.sleep(0.25)
+
+    def stop(self) -> None:
+        proc, self.process = self.process, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C does: xcodebuild stops the test run cleanly
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+# -- leaks -------------------------------------------------------------------------------------------
+@dataclass
+class LeaksDiff:
+    """New leaks between two memgraphs, split by the allowlist, with the files behind them."""
+
+    status: str  # clean | leaks (see parsers.leaks.interpret_exit)
+    new_roots: list = field(default_factory=list)  # LeakRoot not matched by the allowlist
+    allowed_roots: list = field(default_factory=list)
+    before: str = ""
+    after: str = ""
+    raw: str = ""  # path of the saved diff output
+
+    def describe(self) -> str:
+        if not self.new_roots:
+            extra = f" ({len(self.allowed_roots)} allowlisted)" if self.allowed_roots else ""
+            return f"leaks: no new leak since warm-up{extra}; memgraphs {self.before}, {self.after}"
+        from collections import Counter
+
+        kinds = Counter((r.kind, r.type) for r in self.new_roots)
+        listed = ", ".join(f"{t} x{n}" + (" (retain cycle)" if k == "CYCLE" else "") for (k, t), n in kinds.most_common(8))
+        return (f"leaks: {len(self.new_roots)} new leak root(s) since warm-up: {listed}; "
+                f"{len(self.allowed_roots)} allowlisted; diff {self.raw}; memgraphs {self.before}, {self.after}")
+
+
+# -- the target -----------------------------------------------------------------------------------------
 @dataclass
 class _SimHandle:
     bundle_id: str
-    exited: bool = False
+    histograms: int = 0
+    memgraphs: list[str] = field(default_factory=list)
 
 
 class SimulatorTarget:
+    """The Target protocol over one simulator (see the module docstring)."""
+
     kind = "simulator"
 
-    def __init__(self, simctl: Simctl, udid: str, device_type: dict, runtime_name: str, name: str,
-                 jetsam_override: int | None = None, app_path: str | None = None,
-                 clone_of: str | None = None, wda_url: str | None = None) -> None:
+    def __init__(
+        self,
+        simctl: Simctl,
+        udid: str,
+        profile: Profile,
+        hardware_model: str | None = None,
+        *,
+        jetsam_override: int | None = None,
+        app_path: str | None = None,
+        clone_of: str | None = None,
+        wda_url: str | None = None,
+        attribution: bool = False,
+        leaks: bool = False,
+        leaks_allowlist: tuple[str, ...] = (),
+        artifacts_dir: str | None = None,
+        xctestrun: str | None = None,
+    ) -> None:
         self.simctl = simctl
         self.udid = udid
-        self.device_type = device_type
-        self.runtime_name = runtime_name
-        self.name = name
+        self._profile = profile
+        self.hardware_model = hardware_model
         self.jetsam_override = jetsam_override
         self.app_path = app_path
         self.clone_of = clone_of
         self.default_wda_url = wda_url
-        self.capabilities = frozenset(
-            {Capability.MEMORY_WARNING, Capability.LIFETIME_PEAK, Capability.JETSAM_LIMIT, Capability.CLASS_HISTOGRAM,
-             Capability.WDA}
-        )
+        self.attribution = attribution
+        self.leaks = leaks
+        self.leaks_allowlist = tuple(leaks_allowlist)
+        self.artifacts = Path(artifacts_dir or "iosmem-artifacts") / "simulator" / udid
+        self.wda = WdaRunner(xctestrun, udid, self.artifacts / "wda-xcodebuild.log") if xctestrun else None
+        self.leak_diffs: list[LeaksDiff] = []
+        self.capabilities = frozenset({
+            Capability.MEMORY_WARNING, Capability.LIFETIME_PEAK, Capability.JETSAM_LIMIT,
+            Capability.CLASS_HISTOGRAM, Capability.WDA,
+        })
+        self._events: list[TargetEvent] = []
         self._installed = False
+        self._booted = False
+        self._limit_noted = False
 
-    # -- identity -------------------------------------------------------------------------
+    # -- identity -----------------------------------------------------------------------------
     def profile(self) -> Profile:
-        # Keyed by the device type and runtime, never by the UDID: clones and pools share baselines.
-        model = self.device_type.get("identifier") or self.name
-        return Profile("simulator", model, self.runtime_name, name=self.device_type.get("name", self.name))
+        return self._profile
 
     def jetsam_limit(self) -> JetsamLimit | None:
-        if self.jetsam_override:
-            return JetsamLimit(self.jetsam_override, "--iosmem-jetsam-limit")
-        model = jetsam_limits.model_for_device_type(self.device_type)
-        return jetsam_limits.lookup(model, self.runtime_name) if model else None
+        if self.jetsam_override is not None:
+            return JetsamLimit(self.jetsam_override, "--iosmem-jetsam-limit (simulators enforce no limit)")
+        return jetsam_limits.lookup(self.hardware_model or "", self._profile.os)
 
-    # -- lifecycle ------------------------------------------------------------------------
-    def launch(self, spec: AppSpec) -> App:
-        if not spec.bundle_id:
-            raise UsageError("the simulator target launches apps by bundle id: give --iosmem-app BUNDLE_ID")
-        self.simctl.boot(self.udid)
+    def jetsam_limit_reason(self) -> str:
+        """Where the limit comes from, or why there is none."""
+        limit = self.jetsam_limit()
+        if limit is not None:
+            return f"jetsam limit of the emulated model: {limit.source}"
+        return "jetsam headroom not checked: " + jetsam_limits.unknown_reason(self.hardware_model, self._profile.os)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def _prepare(self) -> None:
+        if not self._booted:
+            self.simctl.boot(self.udid)
+            self._booted = True
         if self.app_path and not self._installed:
             self.simctl.install(self.udid, self.app_path)
             self._installed = True
-        pid = self.simctl.launch(self.udid, spec.bundle_id, spec.args, spec.env)
+        if self.wda is not None:
+            self.wda.start()
+
+    def launch(self, spec: AppSpec) -> App:
+        if not spec.bundle_id:
+            raise UsageError("the simulator target launches apps by bundle id: give --iosmem-app BUNDLE_ID")
+        self._prepare()
+        env = dict(spec.env)
+        if self.attribution:
+            env.setdefault("MallocStackLogging", "1")  # heap/leaks can then name allocations by stack
+        pid = self.simctl.launch(self.udid, spec.bundle_id, spec.args, env)
+        self._note_limit()
         return App(pid, spec.name or spec.bundle_id, self.kind, wda_url=self.default_wda_url,
                    bundle_id=spec.bundle_id, handle=_SimHandle(spec.bundle_id))
 
     def attach(self, pid: int) -> App:
+        self._note_limit()
         return App(pid, f"pid {pid}", self.kind, wda_url=self.default_wda_url, launched=False, handle=_SimHandle(""))
 
-    def attach_bundle(self, bundle_id: str) -> App:
-        """An app launched by someone else (WebDriverAgent): its host pid from launchd_sim."""
-        pid = self.simctl.app_pid(self.udid, bundle_id)
-        if pid is None:
-            raise TargetError(f"{bundle_id} is not running on simulator {self.udid}")
+    def attach_bundle(self, bundle_id: str, timeout: float = 0.0) -> App:
+        """An app launched by someone else (WebDriverAgent): its host pid from launchd_sim's job list."""
+        deadline = time.monotonic() + timeout
+        while True:
+            pid = self.simctl.app_pid(self.udid, bundle_id)
+            if pid is not None:
+                break
+            if time.monotonic() >= deadline:
+                raise TargetError(f"{bundle_id} is not running on simulator {self.udid} "
+                                  f"(no UIKitApplication:{bundle_id} job in 'launchctl list')")
+            time.sleep(0.5)
+        self._note_limit()
         return App(pid, bundle_id, self.kind, wda_url=self.default_wda_url, bundle_id=bundle_id, launched=False,
                    handle=_SimHandle(bundle_id))
+
+    def _note_limit(self) -> None:
+        if not self._limit_noted:
+            self._limit_noted = True
+            self._events.append(TargetEvent("note", self.jetsam_limit_reason()))
 
     def read(self, app: App) -> Reading:
         return read_host_footprint(app.pid)
@@ -127,47 +331,149 @@ class SimulatorTarget:
             os.kill(app.pid, 0)
             return None
         except ProcessLookupError:
-            return Termination("unknown", "the app's process ended (simulators enforce no jetsam limit)")
+            return Termination("unknown", "the app's process ended (a crash or an exit: simulators enforce no "
+                                          "jetsam limit; crash logs are in ~/Library/Logs/DiagnosticReports)")
         except PermissionError:
-            return None
+            return None  # it exists, owned by someone else
 
     def drain_events(self, app: App) -> list[TargetEvent]:
-        return []
+        events, self._events = self._events, []
+        return events
 
     def memory_warning(self, app: App) -> None:
         self.simctl.memory_warning(self.udid)
 
     def terminate(self, app: App) -> Termination | None:
-        if app.launched and app.bundle_id:
-            self.simctl.terminate(self.udid, app.bundle_id)
-        return self.poll_termination(app)
+        if not (app.launched and app.bundle_id):
+            return self.poll_termination(app)
+        self.simctl.terminate(self.udid, app.bundle_id)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            ended = self.poll_termination(app)
+            if ended is not None:
+                return Termination("exit", "stopped by the test (simctl terminate)")
+            time.sleep(0.05)
+        return None
 
     def wda_url(self, app: App, timeout: float) -> str:
         if app.wda_url:
             return app.wda_url
-        raise TargetError("give the WebDriverAgent URL of this simulator: --iosmem-wda-url http://127.0.0.1:8100")
+        if self.wda is not None:
+            app.wda_url = self.wda.url(timeout)
+            return app.wda_url
+        raise TargetError("no WebDriverAgent URL for this simulator: give --iosmem-wda-url http://127.0.0.1:8100, "
+                          "a pool entry UDID@URL, or --iosmem-simulator-xctestrun to start WDA here")
+
+    # -- who allocated -----------------------------------------------------------------------------
+    def _artifact(self, name: str) -> Path:
+        self.artifacts.mkdir(parents=True, exist_ok=True)
+        return self.artifacts / name
 
     def class_histogram(self, app: App) -> list[ClassStat]:
-        if not shutil.which("heap"):
-            raise NotSupported("the 'heap' tool is not on PATH (it comes with Xcode)")
-        from ..errors import ParseError
+        """``heap PID``'s class table; raw output saved. Cannot inspect -> NotSupported, never zeros.
+
+        With ``--iosmem-simulator-leaks``, a memgraph is saved at each call (the
+        plugin calls at the first and last measured iteration) and the second
+        call diffs them.
+        """
         from ..parsers.heap import parse_heap
 
-        proc = subprocess.run(["heap", str(app.pid)], capture_output=True, text=True, timeout=120)
+        handle = app.handle if isinstance(app.handle, _SimHandle) else _SimHandle(app.bundle_id or "")
+        handle.histograms += 1
+        proc = _run(tool_argv("heap", app.pid), TOOL_TIMEOUT)
+        raw = self._artifact(f"heap-{app.pid}-{handle.histograms}.txt")
+        raw.write_text(proc.stdout + ("\n--- stderr ---\n" + proc.stderr if proc.stderr else ""))
         if proc.returncode != 0:
-            raise NotSupported(f"heap could not inspect pid {app.pid}: {(proc.stderr or proc.stdout).strip()[:200]}")
+            raise NotSupported(f"heap cannot inspect pid {app.pid} (exit {proc.returncode}): {_last_words(proc)}; "
+                               f"output in {raw}")
         try:
-            return parse_heap(proc.stdout).classes
+            report = parse_heap(proc.stdout)
         except ParseError as exc:
-            raise NotSupported(str(exc)) from None
+            raise NotSupported(f"{exc}; output in {raw}") from None
+        if not report.rows:
+            raise NotSupported(f"heap printed an empty class table for pid {app.pid}; output in {raw}")
+        if self.leaks:
+            self._leaks_step(app, handle)
+        return report.classes
+
+    def _leaks_step(self, app: App, handle: _SimHandle) -> None:
+        try:
+            handle.memgraphs.append(self.save_memgraph(app, f"iteration-{handle.histograms}"))
+            if len(handle.memgraphs) >= 2:
+                diff = self.diff_memgraphs(handle.memgraphs[0], handle.memgraphs[-1])
+                self.leak_diffs.append(diff)
+                self._events.append(TargetEvent("note", diff.describe(), {
+                    "leaks_new": len(diff.new_roots), "memgraphs": [diff.before, diff.after], "leaks_diff": diff.raw}))
+        except (NotSupported, TargetError) as exc:
+            self._events.append(TargetEvent("note", f"leaks check did not run: {exc}"))
+
+    def leaks_report(self, app: App):
+        """``leaks PID`` as a :class:`~pytest_iosmem.parsers.leaks.LeaksOutcome` (raw output saved).
+
+        Absolute counts on real apps are dominated by system frameworks; prefer
+        :meth:`diff_memgraphs`.  The tool's own failure raises NotSupported.
+        """
+        from ..parsers.leaks import LeaksOutcome, interpret_exit, parse_leaks
+
+        proc = _run(tool_argv("leaks", app.pid), TOOL_TIMEOUT)
+        raw = self._artifact(f"leaks-{app.pid}.txt")
+        raw.write_text(proc.stdout)
+        status = interpret_exit(proc.returncode)
+        if status == "failed":
+            raise NotSupported(f"leaks cannot inspect pid {app.pid} (exit {proc.returncode}): {_last_words(proc)}")
+        try:
+            return LeaksOutcome(status, proc.returncode, parse_leaks(proc.stdout), proc.stderr)
+        except ParseError as exc:
+            raise NotSupported(f"{exc}; output in {raw}") from None
+
+    def save_memgraph(self, app: App, label: str) -> str:
+        """``leaks -outputGraph=PATH PID``; returns the .memgraph path (an artifact)."""
+        path = str(self._artifact(f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', label)}-{app.pid}.memgraph"))
+        proc = _run(tool_argv("leaks", app.pid, graph=path), TOOL_TIMEOUT)
+        from ..parsers.leaks import interpret_exit
+
+        if interpret_exit(proc.returncode) == "failed" or not os.path.exists(path):
+            raise NotSupported(f"leaks could not save a memgraph of pid {app.pid} (exit {proc.returncode}): "
+                               f"{_last_words(proc)}")
+        return path
+
+    def diff_memgraphs(self, before: str, after: str) -> LeaksDiff:
+        """``leaks -diffFrom=BEFORE AFTER``: leaks new since BEFORE, minus the allowlist."""
+        from ..parsers.leaks import interpret_exit, parse_leaks, split_allowed
+
+        proc = _run(tool_argv("leaks", after, diff_from=before), TOOL_TIMEOUT)
+        raw = self._artifact(f"leaks-diff-{Path(before).stem}-{Path(after).stem}.txt")
+        raw.write_text(proc.stdout)
+        status = interpret_exit(proc.returncode)
+        if status == "failed":
+            raise NotSupported(f"leaks -diffFrom failed (exit {proc.returncode}): {_last_words(proc)}")
+        try:
+            report = parse_leaks(proc.stdout)
+        except ParseError as exc:
+            raise NotSupported(f"{exc}; output in {raw}") from None
+        kept, allowed = split_allowed(report.roots, self.leaks_allowlist)
+        return LeaksDiff(status, kept, allowed, before, after, str(raw))
 
     def close(self) -> None:
+        if self.wda is not None:
+            self.wda.stop()
         if self.clone_of:
-            self.simctl.run(["simctl", "shutdown", self.udid], check=False)
+            self.simctl.shutdown(self.udid)
             self.simctl.delete(self.udid)
+            self.clone_of = None
+
+
+# -- construction -------------------------------------------------------------------------------------
+def _as_list(value: object, separators: str = r"[\s,]+") -> list[str]:
+    """An option given as a list (ini linelist, repeated flag) or one string with separators."""
+    if not value:
+        return []
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return [part.strip() for item in items for part in re.split(separators, str(item)) if part.strip()]
 
 
 def _pool_entry(pool: list[str], worker_id: str) -> tuple[str, str | None]:
+    """``UDID`` or ``UDID@http://host:8100`` of this xdist worker (gw0 -> first, gw1 -> second, ...)."""
     index = int(worker_id[2:]) if worker_id.startswith("gw") and worker_id[2:].isdigit() else 0
     if index >= len(pool):
         raise UsageError(
@@ -180,36 +486,52 @@ def _pool_entry(pool: list[str], worker_id: str) -> tuple[str, str | None]:
 
 def create(ctx: TargetContext) -> SimulatorTarget:
     simctl = Simctl()
-    pool = [p for p in (ctx.option("simulator_pool") or []) if str(p).strip()]
     wda_url = ctx.option("wda_url")
     udid = ctx.option("simulator_udid")
+    pool = _as_list(ctx.option("simulator_pool"))
     if pool:
-        udid, pool_url = _pool_entry([str(p) for p in pool], ctx.worker_id)
+        udid, pool_url = _pool_entry(pool, ctx.worker_id)
         wda_url = pool_url or wda_url
     device, listing = simctl.pick(udid, ctx.option("simulator_name"), ctx.option("simulator_runtime"))
-    clone_of = None
-    if ctx.flag("simulator_clone") and ctx.worker_id != "master":
-        clone_udid = simctl.clone(device.udid, f"{device.name} iosmem {ctx.worker_id}")
-        clone_of, device_udid = device.udid, clone_udid
-    else:
-        device_udid = device.udid
     limit = ctx.option("jetsam_limit")
     try:
         override = parse_size(limit) if limit else None
-    except ValueError as exc:
+    except UnitError as exc:
         raise UsageError(f"--iosmem-jetsam-limit={limit!r}: {exc}") from None
+    dtype = listing.device_type_of(device)
     runtime = listing.runtime_of(device)
     from ..parsers.simctl import runtime_label
 
+    profile = Profile(
+        "simulator",
+        device.device_type or device.name,
+        runtime.name if runtime and runtime.name else runtime_label(listing, device),
+        name=dtype.name if dtype else device.name,
+    )
+    model = (dtype.model_identifier if dtype and dtype.model_identifier else None) or \
+        jetsam_limits.model_for_device_type(device.device_type or device.name)
+    clone_of = None
+    target_udid = device.udid
+    if ctx.flag("simulator_clone") and ctx.worker_id != "master":
+        target_udid = simctl.clone(device.udid, f"{device.name} iosmem {ctx.worker_id}")
+        clone_of = device.udid
+    attribution = str(ctx.option("attribution") or "").strip().lower() == "on"
     return SimulatorTarget(
-        simctl, device_udid, listing.device_types.get(device.device_type, {"identifier": device.device_type}),
-        runtime.name if runtime else runtime_label(listing, device), device.name, override,
-        ctx.option("simulator_app"), clone_of, wda_url,
+        simctl, target_udid, profile, model,
+        jetsam_override=override,
+        app_path=ctx.option("simulator_app"),
+        clone_of=clone_of,
+        wda_url=wda_url,
+        attribution=attribution,
+        leaks=attribution and ctx.flag("simulator_leaks"),
+        leaks_allowlist=tuple(_as_list(ctx.option("simulator_leaks_allowlist"), r"[\n,]+")),
+        artifacts_dir=ctx.artifacts_dir,
+        xctestrun=ctx.option("simulator_xctestrun"),
     )
 
 
 def device_rows() -> list[list[str]]:
-    """Rows for ``iosmem devices``: every available simulator."""
+    """Rows for ``iosmem devices``: every available simulator with the profile key it would use."""
     from ..parsers.simctl import runtime_label
 
     listing = Simctl().list()
@@ -217,8 +539,7 @@ def device_rows() -> list[list[str]]:
     for d in listing.devices:
         if not d.available:
             continue
-        dtype = listing.device_types.get(d.device_type, {"identifier": d.device_type})
         runtime = runtime_label(listing, d)
-        key = Profile("simulator", dtype.get("identifier") or d.name, runtime).key
+        key = Profile("simulator", d.device_type or d.name, runtime).key
         rows.append(["simulator", d.udid, f"{d.name} ({runtime})", key, d.state])
     return rows
