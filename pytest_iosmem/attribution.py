@@ -21,6 +21,8 @@ __all__ = ["ClassGrowth", "grown_classes", "format_grown_classes"]
 
 @dataclass(frozen=True)
 class ClassGrowth:
+    """One class that grew: its counts and bytes at both snapshots, and the growth per iteration."""
+
     name: str
     count_before: int
     count_after: int
@@ -33,7 +35,14 @@ class ClassGrowth:
 def grown_classes(
     before: Sequence[ClassStat], after: Sequence[ClassStat], iterations: int, top: int = 10
 ) -> list[ClassGrowth]:
-    """Classes whose bytes or instance count grew, most bytes first, per iteration."""
+    """Classes whose bytes or instance count grew, most bytes grown first, at most ``top``.
+
+    ``iterations`` is how many scenario repetitions lie between the two
+    snapshots; growth is divided by it, because "one more ViewController per
+    visit" is the sentence that finds a retain cycle.  Classes only in
+    ``before`` (freed) or that shrank are not listed.  Ties: more instances
+    first, then by name, so the table is stable between runs.
+    """
     if iterations < 1:
         raise ValueError("iterations must be at least 1")
     old = {s.name: s for s in before}
@@ -52,6 +61,7 @@ def grown_classes(
 
 
 def format_grown_classes(rows: Sequence[ClassGrowth]) -> str:
+    """A plain-text table (tabulate's "simple" format) for failure messages and the CLI."""
     from tabulate import tabulate
 
     return tabulate(
