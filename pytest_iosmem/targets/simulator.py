@@ -35,6 +35,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import jetsam_limits
 from ..errors import NotSupported, ParseError, ReadFailed, TargetError, TargetUnavailable, UsageError
@@ -43,6 +44,9 @@ from . import TargetContext
 from .base import App, AppSpec, Capability, ClassStat, JetsamLimit, Profile, Reading, TargetEvent, Termination
 from .catalog import SIMULATOR_OPTIONS
 from .simctl import Simctl
+
+if TYPE_CHECKING:
+    from ..parsers.leaks import LeakRoot, LeaksOutcome
 
 __all__ = [
     "OPTIONS",
@@ -189,8 +193,8 @@ class LeaksDiff:
     """New leaks between two memgraphs, split by the allowlist, with the files behind them."""
 
     status: str  # clean | leaks (see parsers.leaks.interpret_exit)
-    new_roots: list = field(default_factory=list)  # LeakRoot not matched by the allowlist
-    allowed_roots: list = field(default_factory=list)
+    new_roots: list[LeakRoot] = field(default_factory=list)  # not matched by the allowlist
+    allowed_roots: list[LeakRoot] = field(default_factory=list)
     before: str = ""
     after: str = ""
     raw: str = ""  # path of the saved diff output
@@ -407,7 +411,7 @@ class SimulatorTarget:
         except (NotSupported, TargetError) as exc:
             self._events.append(TargetEvent("note", f"leaks check did not run: {exc}"))
 
-    def leaks_report(self, app: App):
+    def leaks_report(self, app: App) -> LeaksOutcome:
         """``leaks PID`` as a :class:`~pytest_iosmem.parsers.leaks.LeaksOutcome` (raw output saved).
 
         Absolute counts on real apps are dominated by system frameworks; prefer
