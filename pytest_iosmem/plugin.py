@@ -207,7 +207,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
     except BaseException as exc:  # noqa: BLE001 - re-raised below, after recording
         error = exc
         result = None
-    verdict = _judge(item, mem)
+    verdict = _judge(item, mem, error)
     if isinstance(error, KeyboardInterrupt):
         # pytest makes no report for an interrupted call: keep what was measured directly.
         result = item.stash[RESULT_KEY]
@@ -222,7 +222,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
     return result
 
 
-def _judge(item: pytest.Item, mem):
+def _judge(item: pytest.Item, mem, error: BaseException | None = None):
     from .analysis import analyse
     from .results import build_result
 
@@ -248,8 +248,10 @@ def _judge(item: pytest.Item, mem):
             if f.kind in ("leak", "growth"):
                 verdict.findings[i] = type(f)(f.kind, f.message + "\n" + verdict_text, f.measured, f.limit)
                 break
+    body_error = None if error is None else f"{type(error).__name__}: {error}"[:500]
     result = build_result(
-        item.nodeid, target.profile(), mem.policy, verdict, baseline, mem.timeline, jetsam, attribution=attribution
+        item.nodeid, target.profile(), mem.policy, verdict, baseline, mem.timeline, jetsam, attribution=attribution,
+        body_error=body_error,
     )
     item.stash[RESULT_KEY] = result
     m = result["metrics"]

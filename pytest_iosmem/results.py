@@ -35,10 +35,12 @@ def build_result(
     jetsam_limit: JetsamLimit | None = None,
     attribution: list[dict[str, Any]] | None = None,
     artifacts: list[str] | None = None,
+    body_error: str | None = None,
 ) -> dict[str, Any]:
     d = verdict.to_dict()
     return {
         "nodeid": nodeid,
+        "body_error": body_error,
         "outcome": "passed" if verdict.passed else "failed",
         "profile": profile.to_dict(),
         "policy": policy.to_dict(),
@@ -53,13 +55,22 @@ def build_result(
     }
 
 
-def baseline_candidate(result: dict[str, Any], force: bool = False) -> Baseline | None:
-    """The numbers a result would store as a baseline, or None when they must not be accepted."""
+def baseline_candidate(result: dict[str, Any], force: bool = False, accept_growth: bool = False) -> Baseline | None:
+    """The numbers a result would store as a baseline, or None when they must not be accepted.
+
+    ``accept_growth``: a test whose only failure is growth over its old
+    baseline (its body ran to the end) is accepted — the "this pull request
+    grows memory on purpose" flow of ``iosmem baseline update``.
+    """
     m = result.get("metrics") or {}
     if m.get("end") is None or m.get("peak") is None:
         return None
     kinds = {f["kind"] for f in result.get("findings", [])}
-    if not force and (kinds & HARD_FINDINGS or result.get("outcome") != "passed"):
+    grew_only = (
+        accept_growth and kinds == {FindingKind.GROWTH} and result.get("outcome") == "failed"
+        and not result.get("body_error")
+    )
+    if not force and not grew_only and (kinds & HARD_FINDINGS or result.get("outcome") != "passed"):
         return None
     leak = m.get("leak") or {}
     return Baseline(

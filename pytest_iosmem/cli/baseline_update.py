@@ -52,13 +52,13 @@ def failed_on_growth_alone(test: dict[str, Any]) -> bool:
 def candidate(test: dict[str, Any], force: bool) -> Any:
     """The baseline to store for this test, or None.
 
-    ``results.baseline_candidate`` refuses every test that did not pass; a
-    test that failed on growth alone is the one this command is for, so it
-    is passed through with ``force`` (its other findings are none).
+    A test that failed on growth alone (its body ran to the end) is the one
+    this command is for: ``accept_growth`` takes it; leaks and hard limits
+    still need ``--force``.
     """
     from ..results import baseline_candidate
 
-    return baseline_candidate(test, force=force or failed_on_growth_alone(test))
+    return baseline_candidate(test, force=force, accept_growth=True)
 
 
 def _refusal(test: dict[str, Any]) -> str:
