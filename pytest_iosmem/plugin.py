@@ -248,10 +248,11 @@ def _judge(item: pytest.Item, mem, error: BaseException | None = None):
             if f.kind in ("leak", "growth"):
                 verdict.findings[i] = type(f)(f.kind, f.message + "\n" + verdict_text, f.measured, f.limit)
                 break
+    artifacts = _failure_artifacts(target, mem.app, item.name, verdict)
     body_error = None if error is None else f"{type(error).__name__}: {error}"[:500]
     result = build_result(
         item.nodeid, target.profile(), mem.policy, verdict, baseline, mem.timeline, jetsam, attribution=attribution,
-        body_error=body_error,
+        body_error=body_error, artifacts=artifacts,
     )
     item.stash[RESULT_KEY] = result
     m = result["metrics"]
@@ -266,6 +267,22 @@ def _judge(item: pytest.Item, mem, error: BaseException | None = None):
 
     item.user_properties.append(("iosmem_verdict", verdict_label(result)))
     return verdict
+
+
+def _failure_artifacts(target, app, label: str, verdict) -> list[str]:
+    """Evidence a target saves when a memory check failed (FailureArtifacts), named in the failure."""
+    saver = getattr(target, "failure_artifacts", None)
+    if saver is None or not verdict.findings or verdict.metrics.terminated:
+        return []
+    try:
+        paths = list(saver(app, label))
+    except IosMemError as exc:
+        verdict.notes.append(f"no artifact saved: {exc}")
+        return []
+    if paths:
+        f = verdict.findings[0]
+        verdict.findings[0] = type(f)(f.kind, f.message + "\n  saved: " + ", ".join(paths), f.measured, f.limit)
+    return paths
 
 
 def _attribution(mem, verdict) -> list[dict[str, Any]]:

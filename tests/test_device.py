@@ -403,3 +403,21 @@ def test_whole_flow_on_a_connected_device(tmp_path):
         print("memgraphs:", [m.describe() for m in target.memgraphs])
     finally:
         target.close()
+
+
+def test_failed_gate_names_the_memory_graph_it_saved(tmp_path):
+    """The plugin's FailureArtifacts seam on the device target: a failed gate saves a .memgraph
+    (RecordedSession stands for the Leaks channel) and the failure message names it."""
+    from pytest_iosmem.analysis import Finding, Metrics, Verdict
+    from pytest_iosmem.plugin import _failure_artifacts
+
+    target = DeviceTarget(RecordedSession(), memgraph_dir=str(tmp_path))
+    app = target.launch(AppSpec(bundle_id="com.example.app"))
+    metrics = Metrics(1, 2, 3, 1, 0.0, None, (), 0, None)
+    verdict = Verdict(metrics, [Finding("leak", "leak: +1 MB per iteration")])
+    paths = _failure_artifacts(target, app, "test_x", verdict)
+    assert paths and paths[0].endswith(".memgraph") and open(paths[0], "rb").read() == b"memgraph-bytes"
+    assert f"saved: {paths[0]}" in verdict.findings[0].message
+    passed = Verdict(metrics, [])
+    assert _failure_artifacts(target, app, "test_y", passed) == []
+    assert _failure_artifacts(DeviceTarget(RecordedSession()), app, "t", verdict) == []  # not asked for

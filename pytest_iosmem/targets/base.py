@@ -21,6 +21,7 @@ __all__ = [
     "ClassStat",
     "TargetEvent",
     "Target",
+    "FailureArtifacts",
 ]
 
 
@@ -188,3 +189,15 @@ class Target(Protocol):
     def close(self) -> None:
         """Release whatever the target holds (tunnels, clones, helper processes)."""
         ...
+
+
+class FailureArtifacts(Protocol):
+    """Optional: a target that can save evidence when a memory check fails.
+
+    ``failure_artifacts(app, label)`` is called by the plugin right after a
+    gate failed, while the app still runs, and returns the paths it saved (a
+    ``.memgraph`` on a device or simulator); they are named in the failure
+    message and listed in the reports.  Targets without it are simply skipped.
+    """
+
+    def failure_artifacts(self, app: App, label: str) -> list[str]: ...

@@ -470,6 +470,14 @@ class DeviceTarget:
             )
         self.session.send_memory_warning(app.pid)
 
+    def failure_artifacts(self, app: App, label: str) -> list[str]:
+        """On a failed gate, with --iosmem-device-memgraph: the app's memory graph (see FailureArtifacts)."""
+        if not self.memgraph_dir:
+            return []
+        capture = self.capture_memgraph(app, self.memgraph_dir, label)
+        self.memgraphs.append(capture)
+        return [capture.path] if capture.path else []
+
     def capture_memgraph(self, app: App, directory: str, label: str = "") -> MemgraphCapture:
         """Save the app's memory graph through the Leaks channel (development-signed apps only)."""
         graph = self.session.memory_graph(app.pid)

@@ -430,6 +430,10 @@ class SimulatorTarget:
         except ParseError as exc:
             raise NotSupported(f"{exc}; output in {raw}") from None
 
+    def failure_artifacts(self, app: App, label: str) -> list[str]:
+        """On a failed gate, with --iosmem-simulator-leaks: ``leaks -outputGraph`` (see FailureArtifacts)."""
+        return [self.save_memgraph(app, f"failed-{label}")] if self.leaks else []
+
     def save_memgraph(self, app: App, label: str) -> str:
         """``leaks -outputGraph=PATH PID``; returns the .memgraph path (an artifact)."""
         path = str(self._artifact(f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', label)}-{app.pid}.memgraph"))
