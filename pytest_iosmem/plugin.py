@@ -241,13 +241,8 @@ def _judge(item: pytest.Item, mem, error: BaseException | None = None):
     verdict.notes.extend(mem.notes)
     attribution = _attribution(mem, verdict)
     if attribution:
-        from .attribution import format_grown_classes  # noqa: F401 - imported with grown_classes
-
-        verdict_text = _attribution_text(attribution)
-        for i, f in enumerate(verdict.findings):
-            if f.kind in ("leak", "growth"):
-                verdict.findings[i] = type(f)(f.kind, f.message + "\n" + verdict_text, f.measured, f.limit)
-                break
+        first = next(i for i, f in enumerate(verdict.findings) if f.kind in ("leak", "growth"))
+        _amend_finding(verdict, first, _attribution_text(attribution))
     artifacts = _failure_artifacts(target, mem.app, item.name, verdict)
     body_error = None if error is None else f"{type(error).__name__}: {error}"[:500]
     result = build_result(
@@ -280,9 +275,16 @@ def _failure_artifacts(target, app, label: str, verdict) -> list[str]:
         verdict.notes.append(f"no artifact saved: {exc}")
         return []
     if paths:
-        f = verdict.findings[0]
-        verdict.findings[0] = type(f)(f.kind, f.message + "\n  saved: " + ", ".join(paths), f.measured, f.limit)
+        _amend_finding(verdict, 0, "  saved: " + ", ".join(paths))
     return paths
+
+
+def _amend_finding(verdict, index: int, text: str) -> None:
+    """Add a line to a finding's message (findings are frozen: replace it)."""
+    import dataclasses
+
+    f = verdict.findings[index]
+    verdict.findings[index] = dataclasses.replace(f, message=f.message + "\n" + text)
 
 
 def _attribution(mem, verdict) -> list[dict[str, Any]]:
