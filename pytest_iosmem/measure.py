@@ -16,6 +16,7 @@ the pure analysis.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from typing import Callable, Iterator
 
 from .baseline import Baseline
@@ -82,7 +83,7 @@ class IosMem:
         """Wait until the footprint stops changing (bounded), and return it."""
         cfg = self.settle_config
         if min_wait:
-            cfg = SettleConfig(**{**cfg.__dict__, "min_wait": min_wait})
+            cfg = dataclasses.replace(cfg, min_wait=min_wait)
 
         def read() -> int | None:
             before = len(self.timeline.samples)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .analysis import Finding, FindingKind, Verdict
+from .analysis import FindingKind, Verdict
 from .baseline import Baseline
 from .policy import Policy
 from .targets.base import JetsamLimit, Profile
@@ -101,7 +101,3 @@ def verdict_label(result: dict[str, Any]) -> str:
     if result.get("baseline") is None:
         return "pass (no baseline)"
     return "pass"
-
-
-def as_finding(d: dict[str, Any]) -> Finding:
-    return Finding(**d)
