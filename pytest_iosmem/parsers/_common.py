@@ -40,6 +40,20 @@ class ToolHeader:
     footprint_peak: int | None = None  # "Physical footprint (peak):"
 
 
+class HeaderFootprint:
+    """Mixin for a report with a ``header``: its footprint lines, for callers that only want these."""
+
+    header: ToolHeader
+
+    @property
+    def footprint(self) -> int | None:
+        return self.header.footprint
+
+    @property
+    def footprint_peak(self) -> int | None:
+        return self.header.footprint_peak
+
+
 _FIELDS = {
     "Platform": "platform",
     "OS Version": "os_version",

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ParseError
 from ..targets.base import ClassStat
-from ._common import ToolHeader, parse_header
+from ._common import HeaderFootprint, ToolHeader, parse_header
 
 __all__ = ["HeapRow", "HeapReport", "parse_heap"]
 
@@ -50,7 +50,7 @@ class HeapRow:
 
 
 @dataclass(frozen=True)
-class HeapReport:
+class HeapReport(HeaderFootprint):
     header: ToolHeader
     total_nodes: int | None
     total_bytes: int | None
@@ -67,14 +67,6 @@ class HeapReport:
     def process(self) -> str | None:
         h = self.header
         return f"{h.process} [{h.pid}]" if h.process and h.pid is not None else h.process
-
-    @property
-    def footprint(self) -> int | None:
-        return self.header.footprint
-
-    @property
-    def footprint_peak(self) -> int | None:
-        return self.header.footprint_peak
 
 
 def parse_heap(text: str) -> HeapReport:

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import ParseError
-from ._common import ToolHeader, apple_size, parse_header
+from ._common import HeaderFootprint, ToolHeader, apple_size, parse_header
 
 __all__ = ["VmRegion", "VmmapSummary", "parse_vmmap_summary"]
 
@@ -45,18 +45,10 @@ class VmRegion:
 
 
 @dataclass(frozen=True)
-class VmmapSummary:
+class VmmapSummary(HeaderFootprint):
     header: ToolHeader
     regions: list[VmRegion] = field(default_factory=list)
     total: VmRegion | None = None
-
-    @property
-    def footprint(self) -> int | None:
-        return self.header.footprint
-
-    @property
-    def footprint_peak(self) -> int | None:
-        return self.header.footprint_peak
 
 
 def parse_vmmap_summary(text: str) -> VmmapSummary:
