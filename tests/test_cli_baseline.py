@@ -119,7 +119,7 @@ def test_show_lists_by_profile_and_test(report, gated, tmp_path):
     assert [r.split()[1] for r in rows] == [CLEAN, LEAKY]
     assert " MB" in rows[0]
     other = iosmem("baseline", "show", "--dir", str(tmp_path / "b"), "--profile", "simulator-ios_99")
-    assert other.returncode == 2 and f"--profile simulator-ios_99: no baselines for it" in other.stderr
+    assert other.returncode == 2 and "--profile simulator-ios_99: no baselines for it" in other.stderr
     assert key in other.stderr  # says which profiles there are
 
 

@@ -2,11 +2,9 @@
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 
 from pytest_iosmem.cli import main
 

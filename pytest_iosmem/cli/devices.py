@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import subprocess
-import sys
 from typing import Any, Callable
 
 from tabulate import tabulate
@@ -33,10 +32,9 @@ def register(sub: Any) -> None:
 
 def local_rows() -> Rows:
     """This host, keyed as the local target keys the bundled reference app (Python runtime included)."""
-    from ..targets.local import LocalTarget
+    from ..targets.local import LocalTarget, refapp_runtime
 
-    runtime = f"{sys.implementation.name}{sys.version_info[0]}.{sys.version_info[1]}"
-    p = LocalTarget(runtime=runtime).profile()
+    p = LocalTarget(runtime=refapp_runtime()).profile()
     return [["local", "this host", p.name, p.key, "ready (bundled reference app, or --iosmem-app COMMAND)"]]
 
 

@@ -31,7 +31,6 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..errors import NotSupported, ReadFailed, TargetError, UsageError
 from ..units import parse_size
@@ -124,6 +123,11 @@ class _FootprintSource:
     def close(self) -> None:
         if self._proc_reader is not None:
             self._proc_reader.close()
+
+
+def refapp_runtime() -> str:
+    """What runs the bundled reference app (``cpython3.11``): part of its profile key."""
+    return f"{sys.implementation.name}{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 def describe_returncode(code: int) -> Termination:
@@ -381,5 +385,5 @@ def create(ctx: TargetContext) -> LocalTarget:
         warning_signal=_parse_signal(ctx.option("local_warning_signal") or "SIGUSR1"),
         jetsam_limit=limit_bytes,
         stop_timeout=stop_timeout,
-        runtime="" if ctx.option("app") else f"{sys.implementation.name}{sys.version_info[0]}.{sys.version_info[1]}",
+        runtime="" if ctx.option("app") else refapp_runtime(),
     )
