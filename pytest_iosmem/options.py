@@ -14,7 +14,7 @@ import pytest
 
 from .targets import TargetOption, target_options
 
-__all__ = ["GENERAL", "LIMITS", "add_options", "OptionReader"]
+__all__ = ["GENERAL", "LIMITS", "add_options", "argparse_help", "OptionReader"]
 
 
 @dataclass(frozen=True)
@@ -87,10 +87,17 @@ def _all_options() -> list[TargetOption]:
     return list(seen.values())
 
 
+def argparse_help(text: str) -> str:
+    """``text`` for a command-line option's help: argparse %-formats it (``%(default)s``),
+    so a literal percent sign ("10%") must be doubled or ``pytest --help`` crashes.
+    ini help is printed verbatim by pytest and keeps the single ``%``."""
+    return text.replace("%", "%%")
+
+
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("iosmem", "iOS memory gates (pytest-iosmem)")
     for opt in _all_options():
-        kwargs: dict[str, Any] = {"dest": "iosmem_" + opt.name, "default": None, "help": opt.help}
+        kwargs: dict[str, Any] = {"dest": "iosmem_" + opt.name, "default": None, "help": argparse_help(opt.help)}
         if opt.type == "bool":
             kwargs["action"] = "store_const"
             kwargs["const"] = "true"
@@ -103,9 +110,9 @@ def add_options(parser: pytest.Parser) -> None:
             ini_default = str(opt.default).lower() in ("1", "true", "yes", "on") if opt.default is not None else False
         elif ini_type in ("linelist", "args"):
             ini_default = []
-        parser.addini(opt.ini, opt.help, type=ini_type, default=ini_default)
+        parser.addini(opt.ini, opt.help, type=ini_type, default=ini_default)  # ini help is printed as is
     for f in FLAGS:
-        group.addoption(f.flag, dest="iosmem_" + f.name, action="store_true", default=False, help=f.help)
+        group.addoption(f.flag, dest="iosmem_" + f.name, action="store_true", default=False, help=argparse_help(f.help))
 
 
 class OptionReader:
