@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from tabulate import tabulate
 
+from .baseline_store import Entry, entries, open_store, profiles
 from .common import EXIT_OK, EXIT_USAGE, CliError, Parser, add_parser
+
+__all__ = ["register", "show", "Entry", "entries", "open_store", "profiles"]
 
 
 def register(sub: Any) -> None:
@@ -40,41 +41,6 @@ def register(sub: Any) -> None:
     for action in actions.choices.values():
         action.add_argument("--dir", default="baselines", help="the baselines directory (default: baselines)")
     p.set_defaults(handler=lambda args: (p.print_help(sys.stderr), EXIT_USAGE)[1])
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One stored baseline: its profile, test node id, metrics and file."""
-
-    profile: str
-    nodeid: str
-    metrics: dict[str, Any]
-    path: Path
-
-
-def open_store(directory: str, must_exist: bool = True) -> Any:
-    from ..baseline import BaselineStore
-
-    root = Path(directory)
-    if root.exists() and not root.is_dir():
-        raise CliError(f"--dir {root}: not a directory")
-    if must_exist and not root.is_dir():
-        raise CliError(f"--dir {root}: no baselines directory here (give --dir)")
-    return BaselineStore(root)
-
-
-def entries(store: Any, profile: str | None = None) -> Iterator[Entry]:
-    """Every stored baseline, file by file; a corrupt file raises BaselineError naming it."""
-    for key, path in store.iter_files():
-        if profile and key != profile:
-            continue
-        module = path.relative_to(store.root / key).as_posix()[: -len(".json")]
-        for name, metrics in sorted(store.read_file(path)["tests"].items()):
-            yield Entry(key, f"{module}::{name}", metrics, path)
-
-
-def profiles(store: Any) -> list[str]:
-    return sorted({key for key, _ in store.iter_files()})
 
 
 def show(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from tabulate import tabulate
 
-from .baseline import entries, open_store, profiles
+from .baseline_store import entries, open_store, profiles
 from .common import EXIT_OK, EXIT_REGRESSION, CliError, add_parser
 
 METRICS = ("end", "peak")

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .baseline import entries, open_store
+from .baseline_store import entries, open_store
 from .common import EXIT_OK, CliError, add_parser
 
 COLLECT = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]

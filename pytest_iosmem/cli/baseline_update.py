@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .baseline import open_store
+from .baseline_store import open_store
 from .common import EXIT_OK, CliError, add_parser
 
 

@@ -2,7 +2,8 @@
 
 All pymobiledevice3 calls live in :mod:`.device_adapter`; this module is the
 logic above that seam and imports nothing heavy.  The seam is
-:class:`DeviceSession`; tests replace it with a session that replays
+:class:`DeviceSession` (in :mod:`.device_session`, so that the adapter and this
+module do not import each other); tests replace it with a session that replays
 recorded sysmontap rows and notification payloads.
 
 - Footprint: sysmontap's ``physFootprint`` (bytes) of our pid.  The adapter
@@ -26,7 +27,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Mapping, Sequence
 
 from ..errors import NotSupported, ParseError, ReadFailed, TargetError, UsageError
 from ..parsers.sysmontap import footprint_bytes, process_rows
@@ -35,6 +36,7 @@ from ..units import parse_size
 from . import TargetContext
 from .base import App, AppSpec, Capability, ClassStat, JetsamLimit, Profile, Reading, TargetEvent, Termination
 from .catalog import DEVICE_OPTIONS
+from .device_session import DeviceSession, ErrorCallback, MemoryGraph, SampleCallback
 
 __all__ = [
     "DeviceSession",
@@ -52,60 +54,6 @@ __all__ = [
 ]
 
 OPTIONS = DEVICE_OPTIONS
-
-SampleCallback = Callable[[Sequence[str], Any], None]  # (procAttrs, one sysmontap message)
-ErrorCallback = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class MemoryGraph:
-    """What the Leaks channel returns: the ``.memgraph`` bytes (None when nothing leaked
-    in a leaked-only graph) and the number of leaked allocations."""
-
-    data: bytes | None
-    leaked_count: int
-
-
-class DeviceSession(Protocol):
-    """The seam: everything the device target needs from a connected device.
-
-    Implemented on pymobiledevice3 by ``device_adapter.PymobiledeviceSession``;
-    replaced in tests by a session replaying recordings.  Callbacks are called
-    from the adapter's own thread and must not block.
-    """
-
-    def info(self) -> dict[str, str]:
-        """Lockdown values: ProductType, ProductVersion, DeviceName, UniqueDeviceID, DeviceClass."""
-        ...
-
-    def launch(self, bundle_id: str, args: Sequence[str], env: Mapping[str, str]) -> int:
-        """Launch (killing a running instance) and return the pid."""
-        ...
-
-    def kill(self, pid: int) -> None: ...
-
-    def pid_for_bundle(self, bundle_id: str) -> int:
-        """The pid of the running app, 0 when it does not run."""
-        ...
-
-    def start_sysmon(self, interval_ms: int, on_sample: SampleCallback, on_error: ErrorCallback) -> None:
-        """Stream sysmontap messages until close(); on_error once if the stream dies."""
-        ...
-
-    def start_notifications(self, on_event: Callable[[Any], None], on_error: ErrorCallback) -> None:
-        """Stream the mobilenotifications channel (app state and memory level) until close()."""
-        ...
-
-    def memory_graph(self, pid: int) -> MemoryGraph: ...
-
-    def send_memory_warning(self, pid: int) -> None:
-        """EXPERIMENTAL: process control's ``sendProcessControlEvent:toPid:`` MemoryEvent."""
-        ...
-
-    def close(self) -> None:
-        """Stop the streams and disconnect, bounded in time."""
-        ...
-
 
 # -- sysmontap ---------------------------------------------------------------------------------
 

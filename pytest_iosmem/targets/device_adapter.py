@@ -2,7 +2,7 @@
 
 The seam
 --------
-:class:`pytest_iosmem.targets.device.DeviceSession` is what the device
+:class:`pytest_iosmem.targets.device_session.DeviceSession` is what the device
 target needs: ``info``, ``launch``, ``kill``, ``pid_for_bundle``,
 ``start_sysmon(interval_ms, on_sample, on_error)``,
 ``start_notifications(on_event, on_error)``, ``memory_graph``,
@@ -33,7 +33,7 @@ import threading
 from typing import Any, Callable, Coroutine, Mapping, Sequence
 
 from ..errors import NotSupported, TargetError, TargetUnavailable
-from .device import MemoryGraph
+from .device_session import MemoryGraph
 
 __all__ = ["connect", "list_devices", "translate", "PymobiledeviceSession", "INSTALL_HINT", "TUNNELD_HINT"]
 
@@ -181,7 +181,7 @@ async def _open(udid: str | None) -> tuple[Any, Any]:
 
 
 class PymobiledeviceSession:
-    """:class:`~pytest_iosmem.targets.device.DeviceSession` on pymobiledevice3."""
+    """:class:`~pytest_iosmem.targets.device_session.DeviceSession` on pymobiledevice3."""
 
     def __init__(self, udid: str | None, connect_timeout: float = 60.0) -> None:
         _require()
