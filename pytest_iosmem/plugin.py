@@ -5,8 +5,10 @@ Flow of one test (see docs/architecture.md):
 1. collection: the ``iosmem`` marker's limits are parsed (a bad value stops
    the run as a usage error naming the test, key and value);
 2. setup: ``iosmem_app`` launches (or reuses) the app, ``iosmem`` starts sampling;
-3. call: the test body runs; then ``pytest_runtest_call`` finishes the
-   measurement, analyses it and fails the test itself when a check fails;
+3. call: the test body runs; then ``pytest_runtest_call`` hands the
+   measurement to :func:`pytest_iosmem.judge.judge` (finish, analyse,
+   attribute, save evidence, build the result) and fails the test itself
+   when a check fails;
 4. report: the result rides on the call report (so pytest-xdist carries it
    to the controller), goes to JUnit via ``record_property`` and, at the
    end, to the summary table, the reports and — on purpose only — the baselines.
@@ -121,22 +123,10 @@ def iosmem_app(request: pytest.FixtureRequest, iosmem_target):
 @pytest.fixture
 def iosmem(request: pytest.FixtureRequest, iosmem_target, iosmem_app):
     """Measures the app's footprint during the test; see :class:`pytest_iosmem.measure.IosMem`."""
-    from .measure import IosMem
-
     run = _run(request.config)
     item = request.node
-    policy = item.stash.get(POLICY_KEY, None) or run.default_policy
-    attribution = run.attribution == "on" or (run.attribution == "auto" and iosmem_target.kind == "local")
-    mem = IosMem(
-        iosmem_target,
-        iosmem_app,
-        policy,
-        interval=run.interval,
-        settle=run.settle,
-        iterations=run.iterations,
-        warmup=run.warmup,
-        attribution=attribution,
-        progress=_progress_writer(request.config, item.nodeid),
+    mem = run.measurement(
+        iosmem_target, iosmem_app, item.stash.get(POLICY_KEY, None), progress=_progress_writer(request.config, item.nodeid)
     )
     try:
         mem.baseline = run.baseline_for(iosmem_target.profile(), item.nodeid)
@@ -195,125 +185,33 @@ def _progress_writer(config: pytest.Config, nodeid: str):
     return write
 
 
-# -- judging ------------------------------------------------------------------------------------
+# -- judging (in judge.py) ------------------------------------------------------------------------
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
     mem = getattr(item, "funcargs", {}).get("iosmem")
     if mem is None:
         return (yield)
+    from .judge import judge, junit_properties
+
     error: BaseException | None = None
     try:
         result = yield
     except BaseException as exc:  # noqa: BLE001 - re-raised below, after recording
         error = exc
         result = None
-    verdict = _judge(item, mem, error)
+    judgement = judge(mem, _run(item.config), item.nodeid, item.name, error)
+    item.stash[RESULT_KEY] = judgement.result
+    item.user_properties.extend(junit_properties(judgement.result))
     if isinstance(error, KeyboardInterrupt):
         # pytest makes no report for an interrupted call: keep what was measured directly.
-        result = item.stash[RESULT_KEY]
-        _run(item.config).results.append({**result, "outcome": "interrupted"})
+        _run(item.config).results.append({**judgement.result, "outcome": "interrupted"})
     if error is not None:
-        terminated = [f for f in verdict.findings if f.kind == "terminated"]
-        if terminated and not isinstance(error, (KeyboardInterrupt, pytest.skip.Exception)):
-            raise pytest.fail.Exception(verdict.failure_message(), pytrace=False) from error
+        if judgement.terminated and not isinstance(error, (KeyboardInterrupt, pytest.skip.Exception)):
+            raise pytest.fail.Exception(judgement.failure_message(), pytrace=False) from error
         raise error
-    if verdict.findings:
-        pytest.fail(verdict.failure_message(), pytrace=False)
+    if judgement.failed:
+        pytest.fail(judgement.failure_message(), pytrace=False)
     return result
-
-
-def _judge(item: pytest.Item, mem, error: BaseException | None = None):
-    from .analysis import analyse
-    from .results import build_result
-
-    run = _run(item.config)
-    mem.finish()
-    target = mem.target
-    jetsam = target.jetsam_limit()
-    baseline = mem.baseline
-    verdict = analyse(
-        mem.timeline,
-        mem.policy,
-        None if run.update_baselines else baseline,
-        jetsam,
-        warnings_supported=mem.warnings_supported,
-    )
-    verdict.notes.extend(mem.notes)
-    attribution = _attribution(mem, verdict)
-    if attribution:
-        first = next(i for i, f in enumerate(verdict.findings) if f.kind in ("leak", "growth"))
-        _amend_finding(verdict, first, _attribution_text(attribution))
-    artifacts = _failure_artifacts(target, mem.app, item.name, verdict)
-    body_error = None if error is None else f"{type(error).__name__}: {error}"[:500]
-    result = build_result(
-        item.nodeid, target.profile(), mem.policy, verdict, baseline, mem.timeline, jetsam, attribution=attribution,
-        body_error=body_error, artifacts=artifacts,
-    )
-    item.stash[RESULT_KEY] = result
-    m = result["metrics"]
-    for key in ("peak", "end", "start"):
-        item.user_properties.append((f"iosmem_{key}", m.get(key)))
-    if m.get("leak"):
-        item.user_properties.append(("iosmem_leak_per_iteration", round(m["leak"]["per_iteration"])))
-        item.user_properties.append(("iosmem_leak_p", round(m["leak"]["p_value"], 5)))
-    if m.get("reclaimed") is not None:
-        item.user_properties.append(("iosmem_reclaimed", m["reclaimed"]))
-    from .results import verdict_label
-
-    item.user_properties.append(("iosmem_verdict", verdict_label(result)))
-    return verdict
-
-
-def _failure_artifacts(target, app, label: str, verdict) -> list[str]:
-    """Evidence a target saves when a memory check failed (FailureArtifacts), named in the failure."""
-    saver = getattr(target, "failure_artifacts", None)
-    if saver is None or not verdict.findings or verdict.metrics.terminated:
-        return []
-    try:
-        paths = list(saver(app, label))
-    except IosMemError as exc:
-        verdict.notes.append(f"no artifact saved: {exc}")
-        return []
-    if paths:
-        _amend_finding(verdict, 0, "  saved: " + ", ".join(paths))
-    return paths
-
-
-def _amend_finding(verdict, index: int, text: str) -> None:
-    """Add a line to a finding's message (findings are frozen: replace it)."""
-    import dataclasses
-
-    f = verdict.findings[index]
-    verdict.findings[index] = dataclasses.replace(f, message=f.message + "\n" + text)
-
-
-def _attribution(mem, verdict) -> list[dict[str, Any]]:
-    """Grown classes between the first and last measured iteration, when a leak/growth was found."""
-    if not any(f.kind in ("leak", "growth") for f in verdict.findings):
-        return []
-    first, last = mem.histograms.get("first"), mem.histograms.get("last")
-    if not first or not last:
-        return []
-    try:
-        from .attribution import grown_classes
-    except ImportError:  # pragma: no cover
-        return []
-    leak = verdict.metrics.leak
-    steps = max(1, (leak.n - 1) if leak else 1)
-    from dataclasses import asdict
-
-    return [asdict(row) for row in grown_classes(first, last, steps)]
-
-
-def _attribution_text(rows: list[dict[str, Any]]) -> str:
-    from .units import format_size
-
-    lines = ["  grown classes (per iteration):"]
-    for r in rows[:5]:
-        lines.append(
-            f"    {r['name']}: {r['count_per_iteration']:+.1f} instances, {format_size(r['bytes_per_iteration'], signed=True)}"
-        )
-    return "\n".join(lines)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -322,13 +220,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     if call.when == "call":
         result = item.stash.get(RESULT_KEY, None)
         if result is not None:
-            if hasattr(report, "wasxfail"):
-                # an expected failure (a demonstration): its findings are real, the run is not red
-                result = {**result, "outcome": "xfailed" if report.skipped else "xpassed"}
-            elif report.outcome != "passed" and result["outcome"] == "passed":
-                result = {**result, "outcome": "skipped" if report.skipped else report.outcome}
+            from .judge import report_outcome
+
             # A plain attribute: pytest's report serialisation carries it to the xdist controller.
-            report.iosmem = result
+            report.iosmem = report_outcome(
+                result, xfail=hasattr(report, "wasxfail"), skipped=report.skipped, outcome=report.outcome
+            )
     return report
 
 

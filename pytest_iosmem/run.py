@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from .settle import SettleConfig
 
 if TYPE_CHECKING:  # imported lazily below: a run that gates nothing must not pay for them
     from .baseline import Baseline, BaselineStore
+    from .measure import IosMem
     from .targets.base import App, AppSpec, Profile, Target
 
 __all__ = ["IosMemRun"]
@@ -160,6 +161,26 @@ class IosMemRun:
         if url:
             app.wda_url = url
         return app
+
+    def measurement(
+        self, target: "Target", app: "App", policy: "Policy | None", progress: "Callable[[str], None] | None" = None
+    ) -> "IosMem":
+        """The ``iosmem`` fixture object of one test, with this run's settings (sampling, settling,
+        iteration counts, attribution: ``auto`` is on where it is cheap, the local target)."""
+        from .measure import IosMem
+
+        attribution = self.attribution == "on" or (self.attribution == "auto" and target.kind == "local")
+        return IosMem(
+            target,
+            app,
+            policy or self.default_policy,
+            interval=self.interval,
+            settle=self.settle,
+            iterations=self.iterations,
+            warmup=self.warmup,
+            attribution=attribution,
+            progress=progress,
+        )
 
     def release_app(self, app: App) -> None:
         """End of a test: stop the app if it is per test (attached apps are never stopped)."""

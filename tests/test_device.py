@@ -409,7 +409,7 @@ def test_failed_gate_names_the_memory_graph_it_saved(tmp_path):
     """The plugin's FailureArtifacts seam on the device target: a failed gate saves a .memgraph
     (RecordedSession stands for the Leaks channel) and the failure message names it."""
     from pytest_iosmem.analysis import Finding, Metrics, Verdict
-    from pytest_iosmem.plugin import _failure_artifacts
+    from pytest_iosmem.judge import failure_artifacts as _failure_artifacts
 
     target = DeviceTarget(RecordedSession(), memgraph_dir=str(tmp_path))
     app = target.launch(AppSpec(bundle_id="com.example.app"))

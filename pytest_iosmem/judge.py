@@ -1,0 +1,152 @@
+"""Judging one gated test after its body ran: verdict, attribution, artifacts, result.
+
+The plugin's ``pytest_runtest_call`` hook calls :func:`judge` and only decides
+how the outcome reaches pytest (fail, re-raise); everything between the
+measurement and the result dict lives here, so the hook module stays a list
+of hooks and fixtures that delegate (the shape of pytest-benchmark's and
+pytest-memray's plugin modules).
+
+Nothing here imports pytest: the inputs are the measurement (``IosMem``),
+the run's settings and the test's names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import IosMemError
+
+if TYPE_CHECKING:
+    from .analysis import Verdict
+    from .measure import IosMem
+    from .run import IosMemRun
+    from .targets.base import App, Target
+
+__all__ = ["Judgement", "judge", "junit_properties", "failure_artifacts", "amend_finding", "report_outcome"]
+
+
+@dataclass
+class Judgement:
+    """What judging a test produced: the verdict (findings, notes) and the result every report reads."""
+
+    verdict: "Verdict"
+    result: dict[str, Any]
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.verdict.findings)
+
+    @property
+    def terminated(self) -> bool:
+        return any(f.kind == "terminated" for f in self.verdict.findings)
+
+    def failure_message(self) -> str:
+        return self.verdict.failure_message()
+
+
+def judge(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: BaseException | None = None) -> Judgement:
+    """Finish the measurement, analyse it, add attribution and saved evidence, build the result.
+
+    ``error`` is what the test body raised (None when it returned): the
+    result keeps it, so a baseline is never accepted from a broken run.
+    """
+    from .analysis import analyse
+    from .results import build_result
+
+    mem.finish()
+    target = mem.target
+    jetsam = target.jetsam_limit()
+    baseline = mem.baseline
+    verdict = analyse(
+        mem.timeline,
+        mem.policy,
+        None if run.update_baselines else baseline,
+        jetsam,
+        warnings_supported=mem.warnings_supported,
+    )
+    verdict.notes.extend(mem.notes)
+    attribution = _attribution(mem, verdict)
+    if attribution:
+        first = next(i for i, f in enumerate(verdict.findings) if f.kind in ("leak", "growth"))
+        amend_finding(verdict, first, _attribution_text(attribution))
+    artifacts = failure_artifacts(target, mem.app, name, verdict)
+    body_error = None if error is None else f"{type(error).__name__}: {error}"[:500]
+    result = build_result(
+        nodeid, target.profile(), mem.policy, verdict, baseline, mem.timeline, jetsam, attribution=attribution,
+        body_error=body_error, artifacts=artifacts,
+    )
+    return Judgement(verdict, result)
+
+
+def junit_properties(result: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The ``record_property`` pairs of a result (JUnit XML ``<property>`` elements)."""
+    from .results import verdict_label
+
+    m = result["metrics"]
+    props: list[tuple[str, Any]] = [(f"iosmem_{key}", m.get(key)) for key in ("peak", "end", "start")]
+    if m.get("leak"):
+        props.append(("iosmem_leak_per_iteration", round(m["leak"]["per_iteration"])))
+        props.append(("iosmem_leak_p", round(m["leak"]["p_value"], 5)))
+    if m.get("reclaimed") is not None:
+        props.append(("iosmem_reclaimed", m["reclaimed"]))
+    props.append(("iosmem_verdict", verdict_label(result)))
+    return props
+
+
+def report_outcome(result: dict[str, Any], *, xfail: bool, skipped: bool, outcome: str) -> dict[str, Any]:
+    """The result as the call report shows it: an expected failure (a demonstration) is
+    ``xfailed``/``xpassed``, a body that failed or skipped after a clean gate says so."""
+    if xfail:
+        # an expected failure (a demonstration): its findings are real, the run is not red
+        return {**result, "outcome": "xfailed" if skipped else "xpassed"}
+    if outcome != "passed" and result["outcome"] == "passed":
+        return {**result, "outcome": "skipped" if skipped else outcome}
+    return result
+
+
+def failure_artifacts(target: "Target", app: "App", label: str, verdict: "Verdict") -> list[str]:
+    """Evidence a target saves when a memory check failed (FailureArtifacts), named in the failure."""
+    saver = getattr(target, "failure_artifacts", None)
+    if saver is None or not verdict.findings or verdict.metrics.terminated:
+        return []
+    try:
+        paths = list(saver(app, label))
+    except IosMemError as exc:
+        verdict.notes.append(f"no artifact saved: {exc}")
+        return []
+    if paths:
+        amend_finding(verdict, 0, "  saved: " + ", ".join(paths))
+    return paths
+
+
+def amend_finding(verdict: "Verdict", index: int, text: str) -> None:
+    """Add a line to a finding's message (findings are frozen: replace it)."""
+    f = verdict.findings[index]
+    verdict.findings[index] = dataclasses.replace(f, message=f.message + "\n" + text)
+
+
+def _attribution(mem: "IosMem", verdict: "Verdict") -> list[dict[str, Any]]:
+    """Grown classes between the first and last measured iteration, when a leak/growth was found."""
+    if not any(f.kind in ("leak", "growth") for f in verdict.findings):
+        return []
+    first, last = mem.histograms.get("first"), mem.histograms.get("last")
+    if not first or not last:
+        return []
+    from .attribution import grown_classes
+
+    leak = verdict.metrics.leak
+    steps = max(1, (leak.n - 1) if leak else 1)
+    return [dataclasses.asdict(row) for row in grown_classes(first, last, steps)]
+
+
+def _attribution_text(rows: list[dict[str, Any]]) -> str:
+    from .units import format_size
+
+    lines = ["  grown classes (per iteration):"]
+    for r in rows[:5]:
+        lines.append(
+            f"    {r['name']}: {r['count_per_iteration']:+.1f} instances, {format_size(r['bytes_per_iteration'], signed=True)}"
+        )
+    return "\n".join(lines)
