@@ -26,15 +26,20 @@ limit ``L`` bytes per iteration, significance ``alpha``:
   means "grows slower than the limit".  Testing against the limit, not
   against zero, is what keeps a running maximum that rose early (a
   high-water mark) from counting as a leak merely because it is monotonic.
-* estimate: the smaller of two repeated-median slopes (50% breakdown), over
-  all readings and over the later half (at least four readings).  Both are
-  right for a linear leak; a high-water mark still rising after a too-short
-  warm-up biases only upward and mostly the early readings, so the smaller
-  one is the less biased (simulated: a 256 KB leak on a 25 MB app with
-  4–8 MB random transients reads 256 KB median, 90th percentile 277 KB,
-  where Theil–Sen over all readings gives a 90th percentile of 557 KB).
-* finding: ``p_above <= alpha`` **and** estimate > L (the later readings
-  still climb faster than the limit: a flattening high-water mark does not).
+* estimate (:func:`leak_estimate`): the smallest of three robust slopes —
+  the repeated median (50% breakdown) of all readings, the repeated median
+  of the later half (at least four readings), and the median of the
+  successive slopes.  All three are right for a linear leak; a high-water
+  mark still rising (a too-short warm-up, random transient loads) adds only
+  *positive* steps, mostly early and in a few iterations, so it biases each
+  of them only upward and the smallest is the least biased.  Simulated, a
+  170 KB leak under 2.8–5.6 MB random transients on a 17 MB app with 8 KB
+  reading noise: 97% of estimates within ±25% (repeated median alone 92%,
+  Theil–Sen worse); the cost on a plain noisy leak is a median bias of
+  0.1–0.3%.
+* finding: ``p_above <= alpha`` **and** estimate > L (the later readings and
+  most single steps still climb faster than the limit: a flattening
+  high-water mark does not).
 * clear: ``p_below <= alpha`` (clearly slower than the limit).
 * otherwise undecided.  One outlier at an end moves Kendall's S by at most
   ``2(n-1)`` of ``n(n-1)`` — at 6 readings it can keep S from significance,
@@ -152,12 +157,16 @@ class Plan:
 
 
 def leak_estimate(ys: Sequence[float], xs: Sequence[float]) -> float:
-    """The leak per iteration: the smaller repeated-median slope of all readings and of the later half."""
+    """The leak per iteration: the smallest of the repeated median of all readings, of the later
+    half, and the median successive slope (see the module docstring for why the smallest)."""
     whole = repeated_median(ys, xs)
-    w = max(LATE_WINDOW_MIN, (len(ys) + 1) // 2)
-    if w >= len(ys):
+    if len(ys) < 3:
         return whole
-    return min(whole, repeated_median(ys[-w:], xs[-w:]))
+    candidates = [whole, successive_slope(ys, xs)]
+    w = max(LATE_WINDOW_MIN, (len(ys) + 1) // 2)
+    if w < len(ys):
+        candidates.append(repeated_median(ys[-w:], xs[-w:]))
+    return min(candidates)
 
 
 def successive_slope(ys: Sequence[float], xs: Sequence[float]) -> float:
@@ -198,8 +207,7 @@ def judge_leak(
     test = exceeds(ys, xs, limit)
     common = dict(check="leak", steps=n, planned=planned, estimate=estimate, low=low, high=high, p=test.p_above, limit=limit)
     lim = format_size(limit)
-    steady = successive_slope(ys, xs)
-    if test.p_above <= alpha and estimate > limit and steady > limit:
+    if test.p_above <= alpha and estimate > limit:
         return Decision(outcome=FINDING, reason=f"grows faster than {lim} per iteration (p={test.p_above:.3g})", notes=tuple(notes), **common)
     if test.p_below <= alpha:
         return Decision(outcome=CLEAR, reason=f"grows slower than {lim} per iteration (p={test.p_below:.3g})", notes=tuple(notes), **common)
