@@ -62,9 +62,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="size for one screen: " + ", ".join(SCREEN_KEYS.values()) + " (repeatable)")
     p.add_argument("--noise", type=_size, default=64 * 1024, help="most transient allocator noise per visit (default 64KiB)")
     p.add_argument("--burst-hold", type=float, default=0.3, help="seconds the Burst screen holds its allocations (default 0.3)")
-    p.add_argument("--churn", type=_range, default=(1_000_000, 2_000_000), metavar="MIN-MAX",
-                   help="range of the Feed screen's random transient load per visit, kept by the malloc zone "
-                        "(default 1MB-2MB)")
+    p.add_argument("--churn", type=_range, default=None, metavar="MIN-MAX",
+                   help="show the Feed screen, whose visits load a random MIN-MAX (e.g. 1MB-2MB) that the "
+                        "malloc zone keeps: a high-water mark, not a leak")
     p.add_argument("--ballast", type=_size, default=0,
                    help="memory the app holds from launch, to set its footprint's size (default 0)")
     p.add_argument("--seed", type=int, default=None, help="seed of the noise (default: random)")

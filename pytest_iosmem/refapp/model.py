@@ -65,8 +65,9 @@ class Config:
     noise: int = 64 * 1024  # transient allocator noise per visit (upper bound)
     seed: int | None = None
     bundle_id: str = "com.example.refapp"
-    #: range of the Feed screen's transient load per visit (bytes), uniformly random
-    churn: tuple[int, int] = (1 * MB, 2 * MB)
+    #: range of the Feed screen's transient load per visit (bytes), uniformly random;
+    #: None: no Feed screen on the home screen (``--churn`` shows it)
+    churn: tuple[int, int] | None = None
     #: memory the app holds from launch (assets, frameworks): sets the footprint's size
     ballast: int = 0
 
@@ -269,7 +270,7 @@ class FeedViewController(ViewController):
         self.leak = size
 
     def did_appear(self) -> None:
-        low, high = self.app.config.churn
+        low, high = self.app.config.churn or (1 * MB, 2 * MB)
         self.app.zone.load(int(self.app.rng.uniform(low, high)))
         if self.leak:
             self.app.feed_history.append(Buffer(self.leak, "FeedItem"))
@@ -370,6 +371,11 @@ class App:
             self.generation += 1
 
     # -- navigation ------------------------------------------------------------------
+    @property
+    def home_screens(self) -> tuple[str, ...]:
+        """The home screen's buttons: the Feed screen only when the app was started with ``--churn``."""
+        return SCREENS if self.config.churn else tuple(t for t in SCREENS if t != "Feed")
+
     @property
     def top(self) -> ViewController:
         return self.stack[-1]
