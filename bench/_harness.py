@@ -32,6 +32,8 @@ class Run:
     p_value: float | None
     settle_seconds: float  # total time spent waiting for the footprint to settle
     wall: float
+    outcome: str | None = None  # the leak decision: finding, clear or inconclusive (None: check off)
+    steps: int = 0  # measured iterations the leak decision used (planned + added)
 
 
 class RefApp:
@@ -75,6 +77,7 @@ def gated_run(
         mem.finish()
     verdict = analyse(mem.timeline, policy)
     its = [i for i in mem.timeline.iterations if not i.warmup]
+    decision = verdict.decisions[0] if verdict.decisions else None
     return Run(
         values=[i.footprint for i in its],
         leak_found=any(f.kind == "leak" for f in verdict.findings),
@@ -84,11 +87,13 @@ def gated_run(
             fixed_sleep * (iterations + warmup) if fixed_sleep else 0.0
         ),
         wall=time.monotonic() - start,
+        outcome=decision.outcome if decision else None,
+        steps=decision.steps if decision else len(its),
     )
 
 
 def detects(run: Run, limit: float, alpha: float = 0.05) -> bool:
-    """The gate's rule with a given limit: slope above it and a significant upward trend."""
+    """The first version's rule with a given limit: slope above it and a significant upward trend (vs 0)."""
     return run.per_iteration is not None and run.per_iteration > limit and run.p_value < alpha
 
 

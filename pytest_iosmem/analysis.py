@@ -2,8 +2,13 @@
 
 ``analyse(timeline, policy, baseline, jetsam_limit)`` returns a Verdict: the
 metrics, the findings (each one a reason the test fails, worded for the
-person whose pull request it stops) and notes (checks that could not run,
-and why).
+person whose pull request it stops), notes (checks that could not run, and
+why) and the decisions of the sequential checks (:mod:`.verdict`).
+
+The leak check asks the verdict engine through :func:`leak_decision`, the
+same function ``IosMem.iterations()`` asks after every iteration past the
+planned ones, on the same readings: the verdict reported is the one the
+loop stopped on.
 """
 
 from __future__ import annotations
@@ -13,15 +18,24 @@ from typing import Any
 
 from .baseline import Baseline
 from .policy import Policy
-from .stats import mann_kendall, theil_sen
+from .stats import mann_kendall
 from .targets.base import JetsamLimit
 from .timeline import EventKind, Timeline
 from .units import format_size
+from .verdict import FINDING, INCONCLUSIVE, Decision, judge_leak, leak_estimate
 
-__all__ = ["LeakEstimate", "Metrics", "Finding", "Verdict", "FindingKind", "estimate_leak", "compute_metrics", "analyse"]
-
-#: fewest measured iterations for which an upward trend can be significant at 5%
-MIN_LEAK_ITERATIONS = 4
+__all__ = [
+    "LeakEstimate",
+    "Metrics",
+    "Finding",
+    "Verdict",
+    "FindingKind",
+    "estimate_leak",
+    "compute_metrics",
+    "leak_readings",
+    "leak_decision",
+    "analyse",
+]
 
 
 class FindingKind:
@@ -31,17 +45,28 @@ class FindingKind:
     HEADROOM = "headroom"
     NO_RECLAIM = "no-reclaim"
     TERMINATED = "terminated"
+    #: a sequential check still undecided at its bound, when the policy says inconclusive fails
+    INCONCLUSIVE = "inconclusive"
 
 
 @dataclass(frozen=True)
 class LeakEstimate:
-    """Theil–Sen slope of the settled end-of-iteration footprints after warm-up."""
+    """Growth of the settled end-of-iteration footprints after warm-up.
+
+    ``per_iteration``: the verdict engine's robust slope (repeated median,
+    the smaller of all readings and the later half); ``p_value``: exact
+    Mann–Kendall p of "it goes up at all"; ``xs``: the iteration index of
+    each reading (a missing reading leaves a gap).  Whether it is a leak is
+    the leak decision's answer (``Verdict.decisions``), which tests against
+    the limit, not against zero.
+    """
 
     per_iteration: float
     p_value: float
     n: int
     values: tuple[int, ...]
     kendall_s: int
+    xs: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,6 +100,7 @@ class Metrics:
         d["reclaims"] = [dict(r) for r in d["reclaims"]]
         if d["leak"] is not None:
             d["leak"]["values"] = list(d["leak"]["values"])
+            d["leak"]["xs"] = list(d["leak"]["xs"])
         return d
 
 
@@ -91,10 +117,16 @@ class Verdict:
     metrics: Metrics
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: final decisions of the sequential checks (leak; later objects, A/B): finding, clear or inconclusive
+    decisions: list[Decision] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
         return not self.findings
+
+    @property
+    def inconclusive(self) -> list[Decision]:
+        return [d for d in self.decisions if d.outcome == INCONCLUSIVE]
 
     def failure_message(self) -> str:
         return "\n".join(f.message for f in self.findings)
@@ -105,21 +137,44 @@ class Verdict:
             "metrics": self.metrics.to_dict(),
             "findings": [asdict(f) for f in self.findings],
             "notes": list(self.notes),
+            "decisions": [d.to_dict() for d in self.decisions],
         }
 
 
-def estimate_leak(values: list[int]) -> LeakEstimate | None:
-    """Slope and trend of the measured (post warm-up) iteration footprints."""
+def estimate_leak(values: list[int], xs: list[int] | None = None) -> LeakEstimate | None:
+    """Slope and trend of the measured (post warm-up) iteration footprints at iteration indices ``xs``."""
     if len(values) < 2:
         return None
-    slope, _ = theil_sen(values)
+    xs = list(range(len(values))) if xs is None else list(xs)
+    slope = leak_estimate(values, xs)
     trend = mann_kendall(values)
-    return LeakEstimate(slope, trend.p_increasing, len(values), tuple(values), trend.s)
+    return LeakEstimate(slope, trend.p_increasing, len(values), tuple(values), trend.s, tuple(xs))
+
+
+def leak_readings(timeline: Timeline) -> tuple[list[int], list[int]]:
+    """Iteration indices and settled footprints of the measured (post warm-up) iterations."""
+    its = [it for it in timeline.iterations if not it.warmup]
+    return [it.index for it in its], [it.footprint for it in its]
+
+
+def leak_decision(timeline: Timeline, policy: Policy) -> Decision | None:
+    """The verdict engine's leak decision on the readings so far (None: check off or no readings).
+
+    Undecided means "more iterations would help"; the caller that can add
+    none turns it into inconclusive (:meth:`Decision.at_bound`).
+    """
+    if policy.leak_per_iteration is None:
+        return None
+    xs, ys = leak_readings(timeline)
+    if not ys:
+        return None
+    planned = int(timeline.plan["planned"]) if timeline.plan else len(ys)
+    return judge_leak(xs, ys, policy.leak_per_iteration, policy.trend_alpha, planned)
 
 
 def compute_metrics(timeline: Timeline) -> Metrics:
     samples = timeline.samples
-    measured = [it.footprint for it in timeline.iterations if not it.warmup]
+    xs, measured = leak_readings(timeline)
     reclaims = tuple(
         Reclaim(int(e.data["before"]), int(e.data["after"]), int(e.data["reclaimed"]), bool(e.data.get("settled", True)))
         for e in timeline.events_of(EventKind.MEMORY_WARNING)
@@ -135,7 +190,7 @@ def compute_metrics(timeline: Timeline) -> Metrics:
         peak=timeline.peak,
         samples=len(samples),
         duration=round(samples[-1].t - samples[0].t, 4) if len(samples) > 1 else 0.0,
-        leak=estimate_leak(measured),
+        leak=estimate_leak(measured, xs),
         reclaims=reclaims,
         read_gaps=len(timeline.events_of(EventKind.READ_FAILED)),
         terminated=terminated[0].detail if terminated else None,
@@ -158,7 +213,7 @@ def analyse(
     if m.read_gaps:
         v.notes.append(f"footprint reads failed {m.read_gaps} time(s): the timeline has gaps (see read_failed events)")
     _check_terminated(timeline, v)
-    _check_leak(m, policy, v)
+    _check_leak(timeline, policy, v)
     _check_growth(m, policy, baseline, v)
     _check_peak(m, policy, v)
     _check_headroom(m, policy, jetsam_limit, v)
@@ -179,27 +234,35 @@ def _check_terminated(timeline: Timeline, v: Verdict) -> None:
         )
 
 
-def _check_leak(m: Metrics, policy: Policy, v: Verdict) -> None:
-    if policy.leak_per_iteration is None:
+def _check_leak(timeline: Timeline, policy: Policy, v: Verdict) -> None:
+    decision = leak_decision(timeline, policy)
+    if decision is None:
         return
-    leak = m.leak
-    if leak is None or leak.n < MIN_LEAK_ITERATIONS:
-        n = 0 if leak is None else leak.n
-        if n:
-            v.notes.append(
-                f"leak not judged: {n} measured iteration(s), at least {MIN_LEAK_ITERATIONS} are needed for a trend"
-            )
-        return
-    if leak.per_iteration > policy.leak_per_iteration and leak.p_value < policy.trend_alpha:
+    d = decision.at_bound()  # the test is over: no more iterations will come
+    v.decisions.append(d)
+    v.notes.extend(d.notes)
+    limit = format_size(policy.leak_per_iteration)
+    added = f"{d.added} added to decide; " if d.added else ""
+    est = "n/a" if d.estimate is None else format_size(d.estimate, signed=True)
+    if d.outcome == FINDING:
         v.findings.append(
             Finding(
                 FindingKind.LEAK,
-                f"leak: {format_size(leak.per_iteration, signed=True)} per iteration over {leak.n} iterations "
-                f"(trend p={leak.p_value:.3g}), limit {format_size(policy.leak_per_iteration)}",
-                measured=leak.per_iteration,
+                f"leak: {est} per iteration over {d.steps} iterations ({added}trend p={d.p:.3g}), limit {limit}",
+                measured=d.estimate,
                 limit=policy.leak_per_iteration,
             )
         )
+    elif d.outcome == INCONCLUSIVE:
+        bound = int(timeline.plan["max"]) if timeline.plan else d.steps
+        text = (
+            f"inconclusive: leak {est} per iteration over {d.steps} iterations "
+            f"({d.added} added, bound {bound}): {d.reason}; limit {limit}"
+        )
+        if policy.inconclusive == "fail":
+            v.findings.append(Finding(FindingKind.INCONCLUSIVE, text, measured=d.estimate, limit=policy.leak_per_iteration))
+        else:
+            v.notes.append(text + " (passes: inconclusive=warn)")
 
 
 def _check_growth(m: Metrics, policy: Policy, baseline: Baseline | None, v: Verdict) -> None:

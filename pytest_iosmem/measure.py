@@ -27,7 +27,11 @@ from .settle import SettleConfig, SettleResult, wait_settled
 from .targets.base import App, ClassStat, Target, Termination
 from .timeline import EventKind, IterationEnd, Timeline
 
-__all__ = ["IosMem", "AppTerminated"]
+__all__ = ["IosMem", "AppTerminated", "InconclusiveWarning"]
+
+
+class InconclusiveWarning(UserWarning):
+    """A sequential check (the leak verdict) is still undecided at its bound of iterations."""
 
 
 class AppTerminated(Exception):
@@ -71,6 +75,7 @@ class IosMem:
         self.baseline: Baseline | None = None
         self.warnings_supported = True
         self._finished = False
+        self._iterations_run = 0
         self.sampler.start()
 
     # -- reading -----------------------------------------------------------------
@@ -116,37 +121,76 @@ class IosMem:
         finally:
             self.timeline.close_phase(p)
 
-    def iterations(self, n: int | None = None, warmup: int | None = None) -> Iterator[int]:
-        """Yield ``warmup + n`` times; read the settled footprint after each repetition.
+    def iterations(self, n: int | None = None, warmup: int | None = None, max: int | None = None) -> Iterator[int]:
+        """Yield ``warmup + n`` times, then more while the leak verdict is undecided (up to ``max`` measured).
 
-        Warm-up iterations fill caches and are left out of leak detection.
-        The leak estimate is the Theil–Sen slope over the ``n`` measured ones.
+        After each repetition the settled footprint is read.  Warm-up
+        iterations fill caches and are left out of leak detection.  After
+        the ``n`` planned measured iterations the verdict engine
+        (:func:`pytest_iosmem.analysis.leak_decision`) is asked: a clear
+        leak or a clear no-leak ends the loop; undecided adds one more
+        iteration, up to ``max`` measured ones (default: the policy's
+        ``max_iterations``, option ``--iosmem-max-iterations``; never below
+        ``n``).  Still undecided there, the leak verdict is *inconclusive*:
+        a warning now, and its own verdict in the reports.
         """
+        from .analysis import leak_decision
+
         n = self.default_iterations if n is None else int(n)
         warmup = self.default_warmup if warmup is None else int(warmup)
-        if n < 1 or warmup < 0:
-            raise ValueError(f"iterations(n={n}, warmup={warmup}): n must be >= 1 and warmup >= 0")
-        total = n + warmup
-        for index in range(total):
+        bound = self.policy.max_iterations if max is None else int(max)
+        if n < 1 or warmup < 0 or bound < 1:
+            raise ValueError(f"iterations(n={n}, warmup={warmup}, max={bound}): n and max must be >= 1, warmup >= 0")
+        bound = n if bound < n else bound
+        # a second loop in the same test continues the same series: plan and bound add up
+        before = self.timeline.plan or {"planned": 0, "max": 0}
+        self.timeline.plan = {"planned": before["planned"] + n, "max": before["max"] + bound}
+        # iteration ends are numbered across loops: the leak slope's x is this number
+        first = self._iterations_run
+        index = 0
+        while True:
+            if index >= warmup + n:
+                decision = leak_decision(self.timeline, self.policy)
+                if decision is not None and not decision.decided and index >= warmup + bound:
+                    self._inconclusive(decision.at_bound())
+                if decision is None or decision.decided or index >= warmup + bound:
+                    if self.attribution:
+                        self._snapshot_classes("last")  # once, when the loop ends: heap snapshots cost seconds
+                    return
             is_warmup = index < warmup
             with self.phase(f"warm-up {index + 1}" if is_warmup else f"iteration {index - warmup + 1}"):
                 yield index
+            self._iterations_run += 1
             result = self.settle()
             self._raise_if_dead()
             if result.footprint is None:
                 self.timeline.add_event(EventKind.NOTE, f"iteration {index + 1}: no footprint could be read")
+                index += 1
                 continue
             self.timeline.add_iteration(
-                IterationEnd(index, self.timeline.now(), result.footprint, is_warmup, result.settled, round(result.seconds, 4))
+                IterationEnd(first + index, self.timeline.now(), result.footprint, is_warmup, result.settled, round(result.seconds, 4))
             )
-            if self.attribution and not is_warmup and index in (warmup, total - 1):
-                self._snapshot_classes("first" if index == warmup else "last")
+            if self.attribution and not is_warmup and index == warmup:
+                self._snapshot_classes("first")
             if self.progress:
                 label = "warm-up" if is_warmup else "iteration"
                 shown = index + 1 if is_warmup else index - warmup + 1
                 of = warmup if is_warmup else n
+                extra = " (added: leak undecided)" if shown > of and not is_warmup else ""
                 flag = "" if result.settled else " (not settled)"
-                self.progress(f"{label} {shown}/{of}: {result.footprint / 1e6:.1f} MB{flag}")
+                self.progress(f"{label} {shown}/{of}{extra}: {result.footprint / 1e6:.1f} MB{flag}")
+            index += 1
+
+    def _inconclusive(self, decision) -> None:
+        """The bound is reached undecided: say so now, as a warning of the test (never a silent pass)."""
+        import warnings
+
+        text = (
+            f"iosmem: leak verdict inconclusive after {decision.steps} measured iterations "
+            f"({decision.added} added): {decision.reason}"
+        )
+        self.timeline.add_event(EventKind.NOTE, text)
+        warnings.warn(InconclusiveWarning(text), stacklevel=3)
 
     def _snapshot_classes(self, which: str) -> None:
         try:

@@ -70,6 +70,18 @@ LIMITS: tuple[TargetOption, ...] = (
     TargetOption("jetsam_headroom", "default fraction of the jetsam limit that must stay free, e.g. 50%"),
     TargetOption("noise_floor", "growth below this is never a finding (default 1MB)", "1MB"),
     TargetOption("trend_alpha", "significance level of the leak trend test (default 5%)", "5%"),
+    TargetOption(
+        "max_iterations",
+        "most measured iterations iosmem.iterations() may run while the leak verdict is still undecided "
+        "(default 20; iterations(n, max=M) overrides it per loop)",
+        "20",
+    ),
+    TargetOption(
+        "inconclusive",
+        "a leak verdict still undecided at that bound: warn (default: the test passes, marked inconclusive, "
+        "with a warning) or fail",
+        "warn",
+    ),
 )
 
 FLAGS = (

@@ -38,7 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "iosmem(max_peak=None, max_growth=None, leak_per_iteration=None, reclaim_after_warning=None, "
-        "jetsam_headroom=None, noise_floor=None, trend_alpha=None): gate this test on the app's memory; "
+        "jetsam_headroom=None, noise_floor=None, trend_alpha=None, max_iterations=None, inconclusive=None): gate this test on the app's memory; "
         "sizes like '150MB', percentages like '8%'. Implies the iosmem fixture.",
     )
     config.addinivalue_line(

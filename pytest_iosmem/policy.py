@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from .errors import UsageError
 from .units import Tolerance, UnitError, format_size, parse_percent, parse_size, parse_tolerance
 
-__all__ = ["Policy", "POLICY_KEYS", "build_policy"]
+__all__ = ["Policy", "POLICY_KEYS", "INCONCLUSIVE_CHOICES", "build_policy"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,10 @@ class Policy:
     noise_floor: int = 1_000_000
     #: significance level of the leak trend test
     trend_alpha: float = 0.05
+    #: most measured iterations ``iosmem.iterations()`` may run while the leak verdict is undecided
+    max_iterations: int = 20
+    #: what an undecided leak verdict at that bound does to the test: "warn" (passes, marked) or "fail"
+    inconclusive: str = "warn"
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -51,6 +55,27 @@ class Policy:
         return ", ".join(parts)
 
 
+#: what an inconclusive leak verdict does to the test
+INCONCLUSIVE_CHOICES = ("warn", "fail")
+
+
+def _parse_count(value: Any) -> int:
+    try:
+        n = int(str(value).strip())
+    except ValueError:
+        raise UnitError(f"{value!r} is not a whole number") from None
+    if n < 1:
+        raise UnitError(f"{value!r} must be at least 1")
+    return n
+
+
+def _parse_choice(value: Any, choices: tuple[str, ...]) -> str:
+    v = str(value).strip().lower()
+    if v not in choices:
+        raise UnitError(f"choose one of {', '.join(choices)}")
+    return v
+
+
 _PARSERS = {
     "max_peak": parse_size,
     "max_growth": parse_tolerance,
@@ -59,6 +84,8 @@ _PARSERS = {
     "jetsam_headroom": parse_percent,
     "noise_floor": parse_size,
     "trend_alpha": parse_percent,
+    "max_iterations": lambda v: _parse_count(v),
+    "inconclusive": lambda v: _parse_choice(v, INCONCLUSIVE_CHOICES),
 }
 POLICY_KEYS = tuple(f.name for f in fields(Policy))
 _NULLABLE = {"max_peak", "max_growth", "leak_per_iteration", "reclaim_after_warning", "jetsam_headroom"}

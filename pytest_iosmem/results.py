@@ -4,7 +4,7 @@ A plain JSON-serialisable dict (execnet and the JSON report both need that),
 built in one place so every report reads the same fields:
 
 ``nodeid, outcome, profile, policy, jetsam_limit, baseline, metrics,
-findings, notes, attribution, timeline, artifacts``.
+findings, notes, decisions, attribution, timeline, artifacts``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from .policy import Policy
 from .targets.base import JetsamLimit, Profile
 from .timeline import Timeline
 
-__all__ = ["build_result", "HARD_FINDINGS", "baseline_candidate", "verdict_label", "is_failure"]
+__all__ = ["build_result", "HARD_FINDINGS", "baseline_candidate", "verdict_label", "is_failure", "inconclusive_checks"]
 
 #: findings that keep a test's numbers out of the baselines unless forced
 HARD_FINDINGS = frozenset(
@@ -49,6 +49,7 @@ def build_result(
         "metrics": d["metrics"],
         "findings": d["findings"],
         "notes": d["notes"],
+        "decisions": d["decisions"],
         "attribution": attribution or [],
         "artifacts": artifacts or [],
         "timeline": timeline.to_dict(),
@@ -87,17 +88,32 @@ def is_failure(result: dict[str, Any]) -> bool:
     return bool(result.get("findings")) and result.get("outcome") != "xfailed"
 
 
+def inconclusive_checks(result: dict[str, Any]) -> list[str]:
+    """The sequential checks (``leak``, ...) still undecided at their bound: never shown as a plain pass.
+
+    Only for a test that ran to its end: an interrupted, skipped or xfailed
+    test is shown as that, whatever its loop had reached.
+    """
+    if result.get("outcome") not in (None, "passed", "failed"):
+        return []
+    return [d["check"] for d in result.get("decisions") or () if d.get("outcome") == "inconclusive"]
+
+
 def verdict_label(result: dict[str, Any]) -> str:
     kinds = []
+    undecided = ",".join(inconclusive_checks(result))
     for f in result.get("findings", []):
-        if f["kind"] not in kinds:
-            kinds.append(f["kind"])
+        kind = f"inconclusive {undecided}" if f["kind"] == FindingKind.INCONCLUSIVE and undecided else f["kind"]
+        if kind not in kinds:
+            kinds.append(kind)
     if kinds and result.get("outcome") == "xfailed":
         return "xfail " + ",".join(kinds)
     if kinds:
         return "FAIL " + ",".join(kinds)
     if result.get("outcome") not in (None, "passed"):
         return result["outcome"]
+    if undecided:
+        return f"inconclusive {undecided}"
     if result.get("baseline") is None:
         return "pass (no baseline)"
     return "pass"

@@ -82,6 +82,9 @@ class Timeline:
         self.reported_peak: int | None = None
         #: settled footprint when the test finished (set by the fixture)
         self.end_footprint: int | None = None
+        #: measured iterations planned by ``iterations()`` calls, and the bound they could extend to
+        #: ({"planned": n, "max": m}); None when the test ran no iteration loop
+        self.plan: dict[str, int] | None = None
 
     # -- recording -------------------------------------------------------
     def now(self) -> float:
@@ -167,6 +170,7 @@ class Timeline:
                 "events": [asdict(e) for e in self.events],
                 "reported_peak": self.reported_peak,
                 "end_footprint": self.end_footprint,
+                "plan": None if self.plan is None else dict(self.plan),
             }
 
     @classmethod
@@ -179,4 +183,5 @@ class Timeline:
         tl.events = [Event(**e) for e in data.get("events", [])]
         tl.reported_peak = data.get("reported_peak")
         tl.end_footprint = data.get("end_footprint")
+        tl.plan = data.get("plan")
         return tl

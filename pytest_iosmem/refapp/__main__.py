@@ -39,6 +39,16 @@ def _screen_size(text: str) -> tuple[str, int]:
     return key, _size(value)
 
 
+def _range(text: str) -> tuple[int, int]:
+    low, sep, high = text.partition("-")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{text!r}: write MIN-MAX, e.g. 1MB-2MB")
+    lo, hi = _size(low), _size(high)
+    if lo > hi:
+        raise argparse.ArgumentTypeError(f"{text!r}: MIN is above MAX")
+    return lo, hi
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m pytest_iosmem.refapp",
@@ -52,6 +62,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="size for one screen: " + ", ".join(SCREEN_KEYS.values()) + " (repeatable)")
     p.add_argument("--noise", type=_size, default=64 * 1024, help="most transient allocator noise per visit (default 64KiB)")
     p.add_argument("--burst-hold", type=float, default=0.3, help="seconds the Burst screen holds its allocations (default 0.3)")
+    p.add_argument("--churn", type=_range, default=None, metavar="MIN-MAX",
+                   help="show the Feed screen, whose visits load a random MIN-MAX (e.g. 1MB-2MB) that the "
+                        "malloc zone keeps: a high-water mark, not a leak")
+    p.add_argument("--ballast", type=_size, default=0,
+                   help="memory the app holds from launch, to set its footprint's size (default 0)")
     p.add_argument("--seed", type=int, default=None, help="seed of the noise (default: random)")
     p.add_argument("--bundle-id", default="com.example.refapp", help="the app's bundle id (default com.example.refapp)")
     return p.parse_args(argv)
@@ -69,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         burst_hold=args.burst_hold,
         seed=args.seed,
         bundle_id=args.bundle_id,
+        churn=args.churn,
+        ballast=args.ballast,
     )
     if "burst" in config.sizes:
         config.burst_size = config.sizes.pop("burst")

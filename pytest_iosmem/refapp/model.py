@@ -16,6 +16,9 @@ Stubborn Cache      an image cache that ignores memory warnings
 Burst               nothing: large short-lived allocations (a peak, not a leak)
 Map                 annotations added to a shared map view, never cleared
 Clean               nothing: allocator noise, freed when the screen closes
+Feed                a random-size transient load per visit that the malloc zone
+                    keeps (a high-water mark, not a leak); ``--size feed=SIZE``
+                    adds a real leak of SIZE per visit
 ==================  ============================================================
 """
 
@@ -46,6 +49,7 @@ SCREEN_KEYS = {
     "Burst": "burst",
     "Map": "map",
     "Clean": "clean",
+    "Feed": "feed",
 }
 SCREENS = tuple(SCREEN_KEYS)
 
@@ -61,6 +65,11 @@ class Config:
     noise: int = 64 * 1024  # transient allocator noise per visit (upper bound)
     seed: int | None = None
     bundle_id: str = "com.example.refapp"
+    #: range of the Feed screen's transient load per visit (bytes), uniformly random;
+    #: None: no Feed screen on the home screen (``--churn`` shows it)
+    churn: tuple[int, int] | None = None
+    #: memory the app holds from launch (assets, frameworks): sets the footprint's size
+    ballast: int = 0
 
     def size_of(self, key: str) -> int:
         """Bytes a visit of screen ``key`` allocates (retained, or transient for burst and clean)."""
@@ -70,6 +79,8 @@ class Config:
             return self.burst_size
         if key == "clean":
             return self.noise
+        if key == "feed":
+            return 0  # the Feed screen leaks only when asked to (--size feed=SIZE)
         return self.leak_size
 
 
@@ -226,6 +237,45 @@ class CleanViewController(ViewController):
         self.scratch = []
 
 
+class MallocZone:
+    """A malloc zone that keeps the pages it has handed out, as allocators do.
+
+    Freed blocks go back to the zone, not to the OS: the footprint rises to
+    the largest load ever asked for (its high-water mark) and stays there.
+    A series of loads of random size therefore raises the footprint in
+    steps, like a running maximum — monotonic, but not a leak.
+    """
+
+    def __init__(self) -> None:
+        self.pages: list[Buffer] = []
+        self.capacity = 0
+
+    def load(self, size: int) -> None:
+        """Use ``size`` bytes for a while (then give them back to the zone)."""
+        if size > self.capacity:
+            grow = Buffer(size - self.capacity, "MallocZone")
+            self.pages.append(grow)
+            self.capacity += grow.size
+
+
+class FeedViewController(ViewController):
+    """Loads a feed of random size each visit (transient, kept by the zone).
+
+    With ``--size feed=SIZE`` it also appends SIZE of items to an app-wide
+    history that is never trimmed: a real leak under the high-water mark.
+    """
+
+    def __init__(self, app: "App", title: str, size: int) -> None:
+        super().__init__(app, title, 0)
+        self.leak = size
+
+    def did_appear(self) -> None:
+        low, high = self.app.config.churn or (1 * MB, 2 * MB)
+        self.app.zone.load(int(self.app.rng.uniform(low, high)))
+        if self.leak:
+            self.app.feed_history.append(Buffer(self.leak, "FeedItem"))
+
+
 _CONTROLLERS: dict[str, type[ViewController]] = {
     "Timer Detail": TimerDetailViewController,
     "Retain Cycle": RetainCycleViewController,
@@ -235,6 +285,7 @@ _CONTROLLERS: dict[str, type[ViewController]] = {
     "Burst": BurstViewController,
     "Map": MapViewController,
     "Clean": CleanViewController,
+    "Feed": FeedViewController,
 }
 
 
@@ -292,6 +343,9 @@ class App:
             "StubbornCache": ImageCache("StubbornCache", purges_on_warning=False),
         }
         self.shared_map_view: list[Annotation] = []
+        self.zone = MallocZone()
+        self.feed_history: list[Buffer] = []
+        self.assets = Buffer(self.config.ballast, "AppAssets") if self.config.ballast else None
         self.stack: list[ViewController] = [HomeViewController(self, "Memory Lab", 0)]
         self.warnings = 0
         self.generation += 1
@@ -317,6 +371,11 @@ class App:
             self.generation += 1
 
     # -- navigation ------------------------------------------------------------------
+    @property
+    def home_screens(self) -> tuple[str, ...]:
+        """The home screen's buttons: the Feed screen only when the app was started with ``--churn``."""
+        return SCREENS if self.config.churn else tuple(t for t in SCREENS if t != "Feed")
+
     @property
     def top(self) -> ViewController:
         return self.stack[-1]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 from xml.sax.saxutils import quoteattr
 
-from .model import SCREENS, App
+from .model import App
 
 __all__ = ["Element", "ELEMENT_TYPES", "build_tree", "element_at", "to_xml", "to_json", "SCREEN_SIZE"]
 
@@ -143,7 +143,7 @@ def _window(app: App, w: int, h: int) -> Element:
     content = Element("XCUIElementTypeOther", None, None, None, 0, 91, w, h - 91)
     window.children.append(content)
     if len(app.stack) == 1:
-        for i, title in enumerate(SCREENS):
+        for i, title in enumerate(app.home_screens):
             content.children.append(_button(title, 120 + i * 60, ("open", title)))
         return window
     detail = {

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ..results import is_failure
+from ..results import inconclusive_checks, is_failure
 from ..units import format_size
 
-__all__ = ["rank", "ordered", "headline_counts", "delta", "leak_text"]
+__all__ = ["rank", "ordered", "headline_counts", "delta", "leak_text", "leak_decision"]
 
 
 def rank(result: dict[str, Any]) -> int:
     """0: the gate failed; 1: the test did not finish normally (interrupted, errored,
-    skipped, xpassed); 2: passed or an expected failure (an xfail demonstration)."""
+    skipped, xpassed) or a check was inconclusive; 2: passed or an expected failure
+    (an xfail demonstration)."""
     if is_failure(result):
         return 0
+    if inconclusive_checks(result):
+        return 1
     return 1 if result.get("outcome") not in (None, "passed", "xfailed") else 2
 
 
@@ -34,6 +37,9 @@ def headline_counts(tests: list[dict[str, Any]]) -> list[str]:
         n = sum(1 for r in tests if r.get("outcome") == outcome)
         if n:
             parts.append(f"{n} {word}")
+    n = sum(1 for r in tests if inconclusive_checks(r))
+    if n:
+        parts.append(f"{n} inconclusive")
     return parts
 
 
@@ -46,9 +52,22 @@ def delta(value: int | None, base: int | None) -> str:
     return format_size(d, signed=True) + pct
 
 
-def leak_text(metrics: dict[str, Any]) -> str:
-    """The leak estimate with its trend p-value: a slope with p=0.4 is noise, with p=0.001 a leak."""
+def leak_decision(result: dict[str, Any]) -> dict[str, Any] | None:
+    """The leak check's decision of a result (None: not judged, or a report from before decisions)."""
+    return next((d for d in result.get("decisions") or () if d.get("check") == "leak"), None)
+
+
+def leak_text(metrics: dict[str, Any], result: dict[str, Any] | None = None) -> str:
+    """The leak estimate with its p-value and iterations: a slope with p=0.4 is noise, with p=0.001 a leak.
+
+    With the leak decision (``result``): its p-value against the limit and the
+    iterations it used, ``+N`` when the engine added some to decide.
+    """
     leak = metrics.get("leak")
     if not leak:
         return "-"
-    return f"{format_size(leak['per_iteration'], signed=True)} (p={leak['p_value']:.2g})"
+    d = leak_decision(result) if result else None
+    if d is None or d.get("p") is None:
+        return f"{format_size(leak['per_iteration'], signed=True)} (p={leak['p_value']:.2g})"
+    added = f" +{d['added']}" if d.get("added") else ""
+    return f"{format_size(leak['per_iteration'], signed=True)} (p={d['p']:.2g}, n={d['steps']}{added})"

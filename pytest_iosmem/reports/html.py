@@ -18,7 +18,7 @@ from ..atomic import write_atomic
 from ..results import is_failure, verdict_label
 from ..units import format_size
 from .charts import MAX_POINTS, downsample, footprint_chart
-from .common import delta, headline_counts, ordered, rank
+from .common import delta, headline_counts, leak_decision, leak_text, ordered, rank
 
 __all__ = ["render", "write", "downsample", "MAX_POINTS"]
 
@@ -52,11 +52,13 @@ def _state(result: dict[str, Any]) -> str:
     return ("fail", "other", "pass")[rank(result)]
 
 
-def _leak(m: dict[str, Any]) -> str:
+def _leak(m: dict[str, Any], r: dict[str, Any] | None = None) -> str:
     """The leak estimate with its p-value and the number of iterations it rests on."""
     leak = m.get("leak")
     if not leak:
         return "-"
+    if r is not None and leak_decision(r) is not None:
+        return leak_text(m, r)
     return f"{format_size(leak['per_iteration'], signed=True)} (p={leak['p_value']:.2g}, n={leak['n']})"
 
 
@@ -82,7 +84,7 @@ def _summary(tests: list[dict[str, Any]]) -> str:
             _e(delta(m.get("peak"), base.get("peak"))),
             _e(format_size(m.get("end"))),
             _e(delta(m.get("end"), base.get("end"))),
-            _e(_leak(m)),
+            _e(_leak(m, r)),
             _e(format_size(m.get("reclaimed"))),
             f"<span class={_state(r)}>{_e(verdict_label(r))}</span>",
         ])
@@ -172,7 +174,7 @@ def _test_section(r: dict[str, Any], index: int) -> str:
     parts = [
         f"<section class=test id=t{index}><h2 class={state}>{_e(r.get('nodeid', '?'))}</h2>",
         f"<p><b class={state}>{_e(verdict_label(r))}</b> · peak {_e(format_size(m.get('peak')))}"
-        f" · end {_e(format_size(m.get('end')))} · leak/iteration {_e(_leak(m))}"
+        f" · end {_e(format_size(m.get('end')))} · leak/iteration {_e(_leak(m, r))}"
         f" · {_e(m.get('samples', 0))} samples over {float(m.get('duration') or 0):.1f}s</p>",
     ]
     if r.get("findings"):

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..atomic import write_atomic
-from ..results import is_failure, verdict_label
+from ..results import inconclusive_checks, is_failure, verdict_label
 from ..units import format_size
 from .common import delta, headline_counts, leak_text, ordered
 
@@ -92,8 +92,8 @@ def _table(tests: list[dict[str, Any]]) -> list[str]:
         lines.append(
             f"| {code_span(r.get('nodeid', '?'))} | {format_size(m.get('peak'))} "
             f"| {delta(m.get('peak'), base.get('peak'))} | {format_size(m.get('end'))} "
-            f"| {delta(m.get('end'), base.get('end'))} | {leak_text(m)} | {format_size(m.get('reclaimed'))} "
-            f"| {('❌ ' if is_failure(r) else '') + text(verdict_label(r))} |"
+            f"| {delta(m.get('end'), base.get('end'))} | {leak_text(m, r)} | {format_size(m.get('reclaimed'))} "
+            f"| {('❌ ' if is_failure(r) else '⚠️ ' if inconclusive_checks(r) else '') + text(verdict_label(r))} |"
         )
     return lines
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..results import is_failure, verdict_label
+from ..results import inconclusive_checks, is_failure, verdict_label
 from ..units import format_size
 
 __all__ = ["summary_rows", "format_summary", "HEADERS"]
@@ -54,10 +54,10 @@ def summary_rows(results: Sequence[dict[str, Any]], name_width: int = 30) -> lis
 
 
 def format_summary(results: Sequence[dict[str, Any]], width: int = 100) -> str:
-    """Failures first, then the rest in run order."""
+    """Failures first, then other findings and inconclusive checks, then the rest in run order."""
     from tabulate import tabulate
 
-    ordered = sorted(results, key=lambda r: 0 if is_failure(r) else 1 if r.get("findings") else 2)
+    ordered = sorted(results, key=lambda r: 0 if is_failure(r) else 1 if r.get("findings") or inconclusive_checks(r) else 2)
     name_width = 30
     while True:
         text = tabulate(summary_rows(ordered, name_width), headers=HEADERS, tablefmt="simple", disable_numparse=True)

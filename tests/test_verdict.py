@@ -1,0 +1,239 @@
+"""The verdict engine's leak rule on the hard series of issue 10, step by step as the loop asks it."""
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pytest_iosmem.verdict import (
+    CLEAR,
+    FINDING,
+    INCONCLUSIVE,
+    UNDECIDED,
+    Decision,
+    Plan,
+    judge_leak,
+    leak_estimate,
+    successive_slope,
+)
+
+KB = 1000
+MB = 1000 * KB
+LIMIT = 128 * KB
+
+
+def sequential(reading, planned=6, max_steps=20, limit=LIMIT, alpha=0.05):
+    """What IosMem.iterations() does: planned readings, then one more while undecided, up to the bound."""
+    plan = Plan(planned, max_steps)
+    xs, ys = [], []
+    while True:
+        i = len(ys)
+        xs.append(i)
+        ys.append(reading(i))
+        if len(ys) < planned:
+            continue
+        d = judge_leak(xs, ys, limit, alpha, planned)
+        if not plan.wants_more([d], len(ys)):
+            return d.at_bound()
+
+
+def test_running_maximum_of_the_issue_is_not_a_leak_and_flattening_clears_it():
+    rm = [4_800_000, 6_000_000, 6_200_000, 6_400_000, 6_500_000, 6_500_000]
+    d = judge_leak(range(6), rm, LIMIT, 0.05, 6)
+    assert d.outcome == UNDECIDED
+    assert d.p == pytest.approx(169 / 720)
+    assert d.estimate == 100 * KB  # the later readings climb 100 KB per iteration, not 175
+    final = sequential(lambda i: rm[i] if i < 6 else 6_500_000)
+    assert (final.outcome, final.steps, final.added) == (CLEAR, 11, 5)
+
+
+def test_a_300kb_leak_whose_last_reading_dips_is_found_with_two_added_iterations():
+    def reading(i):
+        return 50 * MB + 300 * KB * (1 if i == 5 else i)
+
+    first = judge_leak(range(6), [reading(i) for i in range(6)], LIMIT, 0.05, 6)
+    assert first.outcome == UNDECIDED and first.p == pytest.approx(169 / 720)
+    d = sequential(reading)
+    assert (d.outcome, d.steps, d.added, d.estimate) == (FINDING, 8, 2, 300 * KB)
+    assert d.p == pytest.approx(0.015575, abs=1e-6)
+
+
+def test_far_last_reading_of_four_is_not_a_173kb_leak():
+    ys = [40 * MB, 40 * MB + 4 * KB, 40 * MB + 8 * KB, 41 * MB]
+    d = judge_leak(range(4), ys, LIMIT, 0.05, 4)
+    assert d.outcome == UNDECIDED and d.estimate == 4 * KB
+    final = sequential(lambda i: ys[i] if i < 4 else 40 * MB + 4 * KB * i, planned=4)
+    assert (final.outcome, final.steps, final.estimate) == (CLEAR, 7, 4 * KB)
+
+
+# (n, where, outlier) -> steps the engine needs; a leak of twice the limit is always found,
+# a clean series is always cleared, whatever the single outlier's position and sign.
+LEAK_STEPS = {
+    (4, "first", -1): 4, (4, "first", 1): 9, (4, "middle", -1): 6, (4, "middle", 1): 7, (4, "last", -1): 7, (4, "last", 1): 4,
+    (5, "first", -1): 5, (5, "first", 1): 9, (5, "middle", -1): 6, (5, "middle", 1): 7, (5, "last", -1): 7, (5, "last", 1): 5,
+    (6, "first", -1): 6, (6, "first", 1): 9, (6, "middle", -1): 7, (6, "middle", 1): 6, (6, "last", -1): 8, (6, "last", 1): 6,
+}
+CLEAN_STEPS = {
+    (4, "first", -1): 9, (4, "first", 1): 4, (4, "middle", -1): 7, (4, "middle", 1): 6, (4, "last", -1): 4, (4, "last", 1): 7,
+    (5, "first", -1): 9, (5, "first", 1): 5, (5, "middle", -1): 7, (5, "middle", 1): 6, (5, "last", -1): 5, (5, "last", 1): 7,
+    (6, "first", -1): 9, (6, "first", 1): 6, (6, "middle", -1): 6, (6, "middle", 1): 7, (6, "last", -1): 6, (6, "last", 1): 8,
+}
+
+
+@pytest.mark.parametrize("n, where, sign", sorted(LEAK_STEPS))
+def test_one_outlier_anywhere_neither_hides_a_leak_of_twice_the_limit_nor_fakes_one(n, where, sign):
+    j = {"first": 0, "middle": n // 2, "last": n - 1}[where]
+    out = sign * 20 * MB
+    leak = sequential(lambda i: 30 * MB + 2 * LIMIT * i + (out if i == j else 0), planned=n)
+    assert (leak.outcome, leak.steps, leak.estimate) == (FINDING, LEAK_STEPS[n, where, sign], 2 * LIMIT)
+    clean = sequential(lambda i: 30 * MB + (i * 37 % 5) * KB + (out if i == j else 0), planned=n)
+    assert (clean.outcome, clean.steps) == (CLEAR, CLEAN_STEPS[n, where, sign])
+    assert abs(clean.estimate) <= 3 * KB
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(4, 8),
+    st.integers(0, 7),
+    st.integers(-100 * MB, 100 * MB),
+    st.integers(2 * LIMIT, 20 * LIMIT),
+)
+def test_property_one_outlier_never_hides_a_steady_leak_of_twice_the_limit(n, where, outlier, slope):
+    j = where % n
+    d = sequential(lambda i: 200 * MB + slope * i + (outlier if i == j else 0), planned=n)
+    assert d.outcome == FINDING
+    assert d.estimate == pytest.approx(slope)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(4, 8),
+    st.integers(0, 7),
+    st.integers(-100 * MB, 100 * MB),
+    st.lists(st.integers(-30 * KB, 30 * KB), min_size=20, max_size=20),
+)
+def test_property_one_outlier_never_fakes_a_leak_in_a_flat_series(n, where, outlier, noise):
+    j = where % n
+    d = sequential(lambda i: 200 * MB + noise[i] + (outlier if i == j else 0), planned=n)
+    assert d.outcome != FINDING
+
+
+def high_water_series(rng, footprint, low, high, leak=0, warmup=2):
+    """Settled footprints of an app whose visits allocate a random transient size that the allocator keeps."""
+    hw = 0.0
+    i = 0
+    while True:
+        hw = max(hw, rng.uniform(low, high))
+        if i >= warmup:
+            yield int(footprint + hw + leak * (i - warmup) + rng.gauss(0, 8 * KB))
+        i += 1
+
+
+def test_random_high_water_marks_are_never_leaks_where_the_old_rule_found_some():
+    """The issue's app: 6 MB, 1-2 MB random transients per visit, defaults (6 measured after 2 warm-ups)."""
+    import random
+
+    from pytest_iosmem.stats import mann_kendall, theil_sen
+
+    rng = random.Random(10)
+    new = old = 0
+    for _ in range(500):
+        gen = high_water_series(rng, 6 * MB, 1 * MB, 2 * MB)
+        ys = []
+        d = sequential(lambda i: ys.append(next(gen)) or ys[i])
+        new += d.outcome == FINDING
+        first6 = ys[:6]
+        old += theil_sen(first6)[0] > LIMIT and mann_kendall(first6).p_increasing < 0.05
+    assert new == 0
+    assert old == 4  # the fixed 6-iteration Theil-Sen + Mann-Kendall rule on the same series
+
+
+@pytest.mark.parametrize("step_at", [1, 2, 3, 4, 5])
+def test_a_single_step_is_not_a_leak(step_at):
+    d = sequential(lambda i: 20 * MB + (MB if i >= step_at else 0))
+    assert d.outcome == CLEAR
+    assert d.estimate == 0
+
+
+def test_a_leak_after_a_too_short_warm_up_is_estimated_from_the_readings_that_grow_steadily():
+    # a high-water mark still rising in the first readings (+1.2 MB, +0.2 MB), then a steady 256 KB leak
+    hw = [0, 1_200_000, 1_400_000, 1_500_000, 1_500_000, 1_500_000, 1_500_000, 1_500_000]
+    ys = [6 * MB + hw[i] + 256 * KB * i for i in range(8)]
+    d = judge_leak(range(8), ys, LIMIT, 0.05, 8)
+    assert d.outcome == FINDING
+    assert d.estimate == 256 * KB
+    from pytest_iosmem.stats import theil_sen
+
+    assert theil_sen(ys)[0] == 306 * KB  # the old estimator: +20%
+
+
+def test_missing_readings_keep_their_iteration_index():
+    xs = [0, 1, 3, 4, 5, 6]  # iteration 2 gave no reading
+    ys = [50 * MB + 300 * KB * x for x in xs]
+    d = judge_leak(xs, ys, LIMIT, 0.05, 6)
+    assert (d.outcome, d.estimate, d.low, d.high) == (FINDING, 300 * KB, 300 * KB, 300 * KB)
+    assert d.p == pytest.approx(1 / 720)
+
+
+def test_non_finite_readings_are_a_clear_error():
+    with pytest.raises(ValueError, match=r"footprint\[3\].*finite"):
+        judge_leak(range(6), [1, 2, 3, math.nan, 5, 6], LIMIT, 0.05, 6)
+
+
+def test_an_alpha_below_one_over_n_factorial_is_said_not_silently_passed():
+    ys = [10 * MB + MB * i for i in range(6)]  # a huge perfect leak
+    d = judge_leak(range(6), ys, LIMIT, 0.001, 6)
+    assert d.outcome == UNDECIDED
+    assert d.notes == (
+        "trend_alpha 0.001 cannot be reached with 6 measured iteration(s) (smallest possible p = 1/6! = 0.00139); "
+        "at least 7 are needed",
+    )
+    assert sequential(lambda i: 10 * MB + MB * i, alpha=0.001).steps == 7
+    stuck = sequential(lambda i: 10 * MB + MB * i, alpha=0.001, max_steps=6)
+    assert stuck.outcome == INCONCLUSIVE and stuck.notes
+
+
+def test_a_borderline_leak_is_inconclusive_at_the_bound_never_a_silent_pass():
+    # alternates just above and below the limit's line: no test can tell it from the limit
+    d = sequential(lambda i: 10 * MB + LIMIT * i + (40 * KB if i % 2 else -40 * KB), max_steps=10)
+    assert (d.outcome, d.steps, d.added) == (INCONCLUSIVE, 10, 4)
+    assert d.to_dict()["outcome"] == "inconclusive" and d.to_dict()["added"] == 4
+
+
+def test_successive_slope_ignores_steps():
+    assert successive_slope([0, 0, MB, MB, MB, MB], [0, 1, 2, 3, 4, 5]) == 0
+    assert successive_slope([0, 1, 2, 4, 5], [0, 1, 2, 4, 5]) == 1
+
+
+def test_leak_estimate_uses_the_later_half_only_when_it_is_smaller():
+    xs = list(range(6))
+    assert leak_estimate([0, 100, 200, 300, 400, 500], xs) == 100
+    assert leak_estimate([0, 10, 20, 300, 400, 500], xs) == 100  # later half 100, whole 95: the smaller
+
+
+def test_plan_asks_for_the_planned_steps_then_only_while_undecided():
+    plan = Plan(6, 8)
+    und = Decision("leak", UNDECIDED, 6, 6)
+    clear = Decision("objects", CLEAR, 6, 6)
+    assert plan.wants_more([], 3)
+    assert plan.wants_more([clear, und], 6)
+    assert not plan.wants_more([clear], 6)
+    assert not plan.wants_more([und], 8)
+    with pytest.raises(ValueError, match="below the planned"):
+        Plan(6, 5)
+    with pytest.raises(ValueError, match="unknown outcome"):
+        Decision("leak", "maybe", 1, 1)
+
+
+def test_decision_at_bound_only_changes_undecided():
+    for outcome in (FINDING, CLEAR):
+        d = Decision("leak", outcome, 9, 6)
+        assert d.at_bound() is d
+    assert Decision("leak", UNDECIDED, 9, 6).at_bound().outcome == INCONCLUSIVE
+
+
+def test_decision_to_dict_has_no_infinity():
+    d = judge_leak(range(3), [1, 2, 3], LIMIT, 0.05, 3)
+    assert d.low == -math.inf
+    assert d.to_dict()["low"] is None and d.to_dict()["high"] is None
