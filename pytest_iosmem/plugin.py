@@ -60,8 +60,19 @@ def _run(config: pytest.Config):
             run = IosMemRun(OptionReader(config), config.rootpath, worker_id, worker_count)
         except UsageError as exc:
             raise pytest.UsageError(str(exc)) from None
+        if workerinput:
+            run.controller_host = workerinput.get("iosmem_controller_host")
         config.stash[RUN_KEY] = run
     return run
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """pytest-xdist, on the controller: tell each worker the controller's host, so a worker on
+    another Mac names its host beside the files it saves there."""
+    from .hosts import this_host
+
+    node.workerinput["iosmem_controller_host"] = this_host()
 
 
 _OUR_FIXTURES = frozenset({"iosmem", "iosmem_app", "iosmem_target", "wda_client", "wda_session"})
@@ -243,11 +254,11 @@ def _judge(item: pytest.Item, mem, error: BaseException | None = None):
     if attribution:
         first = next(i for i, f in enumerate(verdict.findings) if f.kind in ("leak", "growth"))
         _amend_finding(verdict, first, _attribution_text(attribution))
-    artifacts = _failure_artifacts(target, mem.app, item.name, verdict)
+    artifacts = _failure_artifacts(target, mem.app, item.name, verdict, _remote_note(run))
     body_error = None if error is None else f"{type(error).__name__}: {error}"[:500]
     result = build_result(
         item.nodeid, target.profile(), mem.policy, verdict, baseline, mem.timeline, jetsam, attribution=attribution,
-        body_error=body_error, artifacts=artifacts,
+        body_error=body_error, artifacts=artifacts, host=run.host, worker=run.worker_id,
     )
     item.stash[RESULT_KEY] = result
     m = result["metrics"]
@@ -264,8 +275,9 @@ def _judge(item: pytest.Item, mem, error: BaseException | None = None):
     return verdict
 
 
-def _failure_artifacts(target, app, label: str, verdict) -> list[str]:
-    """Evidence a target saves when a memory check failed (FailureArtifacts), named in the failure."""
+def _failure_artifacts(target, app, label: str, verdict, where: str = "") -> list[str]:
+    """Evidence a target saves when a memory check failed (FailureArtifacts), named in the failure
+    (``where``: " on host mac2" when the worker runs on another host than the controller)."""
     saver = getattr(target, "failure_artifacts", None)
     if saver is None or not verdict.findings or verdict.metrics.terminated:
         return []
@@ -275,8 +287,14 @@ def _failure_artifacts(target, app, label: str, verdict) -> list[str]:
         verdict.notes.append(f"no artifact saved: {exc}")
         return []
     if paths:
-        _amend_finding(verdict, 0, "  saved: " + ", ".join(paths))
+        _amend_finding(verdict, 0, f"  saved{where}: " + ", ".join(paths))
     return paths
+
+
+def _remote_note(run) -> str:
+    from .hosts import remote_note
+
+    return remote_note(run.host, run.controller_host) if run.worker_id != "master" else ""
 
 
 def _amend_finding(verdict, index: int, text: str) -> None:
