@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import socket
 
-__all__ = ["HOST_ENV", "this_host", "same_host", "remote_note"]
+__all__ = ["HOST_ENV", "this_host", "same_host", "remote_note", "gateway_host"]
 
 #: environment variable that names this host (default: the host name)
 HOST_ENV = "IOSMEM_HOST"
@@ -52,3 +52,12 @@ def remote_note(host: str | None, controller_host: str | None) -> str:
     if not host or (controller_host and same_host(host, controller_host)):
         return ""
     return f" on host {host}"
+
+
+def gateway_host(spec) -> str:
+    """The host an execnet gateway spec reaches: ``ssh=-F cfg ci@mac2`` -> ``ci@mac2``; "" for popen.
+
+    (The last word of the ssh value: execnet passes the rest to ssh as options.)
+    """
+    value = getattr(spec, "ssh", None)
+    return str(value).split()[-1] if value and str(value).split() else ""

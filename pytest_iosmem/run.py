@@ -57,6 +57,7 @@ class IosMemRun:
 
         self.host = this_host()  # recorded in every result: which Mac ran the test
         self.controller_host: str | None = None  # set on an xdist worker (plugin.pytest_configure_node)
+        self.lost_workers: list[str] = []  # xdist workers that went down mid-run (on the controller)
         self.results: list[dict[str, Any]] = []
         self.messages: list[str] = []  # for the terminal summary (baselines written, errors)
         self.failed_writes = False

@@ -13,7 +13,7 @@ import textwrap
 import pytest
 
 from pytest_iosmem.errors import TargetUnavailable, UsageError
-from pytest_iosmem.hosts import remote_note, same_host, this_host
+from pytest_iosmem.hosts import gateway_host, remote_note, same_host, this_host
 from pytest_iosmem.targets.pool import Leases, PoolEntry, choose, parse_pool, worker_index
 
 A, B, C, D = (f"{n}0000000-0000-4000-8000-00000000000{n}" for n in range(1, 5))
@@ -92,6 +92,14 @@ def test_host_names(monkeypatch):
     assert this_host() == socket.gethostname()
     assert remote_note("mac2", "mac1") == " on host mac2"
     assert remote_note("mac1", "MAC1.local") == "" and remote_note("mac2", None) == " on host mac2"
+
+
+def test_the_host_a_gateway_spec_reaches():
+    import execnet
+
+    assert gateway_host(execnet.XSpec("ssh=-F /tmp/cfg ci@mac2//python=/venv/bin/python")) == "ci@mac2"
+    assert gateway_host(execnet.XSpec("ssh=mac1//python=python3")) == "mac1"
+    assert gateway_host(execnet.XSpec("popen//python=python3")) == ""
 
 
 # -- leases ----------------------------------------------------------------------------------------------------
