@@ -527,7 +527,10 @@ def create(ctx: TargetContext) -> SimulatorTarget:
     clone_of = None
     target_udid = device.udid
     if ctx.flag("simulator_clone") and ctx.worker_id != "master":
-        target_udid = simctl.clone(device.udid, f"{device.name} iosmem {ctx.worker_id}")
+        try:
+            target_udid = simctl.clone(device.udid, f"{device.name} iosmem {ctx.worker_id}")
+        except TargetError as exc:
+            raise type(exc)(f"cannot clone a simulator on host {ctx.host!r} (xdist worker {ctx.worker_id}): {exc}") from None
         clone_of = device.udid
     attribution = str(ctx.option("attribution") or "").strip().lower() == "on"
     return SimulatorTarget(
