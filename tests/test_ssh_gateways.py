@@ -168,8 +168,8 @@ def saves_a_file_on_failure(iosmem_target):
     iosmem_target.failure_artifacts = save
 '''
 
-# xdist's load scheduling sends each worker two tests to start with, in file order: mac1 (gw0)
-# gets test_leaky and test_screen[0], mac2 (gw1) test_screen[1] and [2].
+# Every test leaks (so each result of mac1 has a saved file to name); whichever tests xdist's
+# load scheduling sends where, mac2's worker stops in its first one, with its app running.
 DROP_TESTS = '''
 import pytest
 from conftest import checkpoint
@@ -177,14 +177,9 @@ from conftest import checkpoint
 
 @pytest.mark.iosmem_app(args=["--leak", "400000"])
 @pytest.mark.iosmem(leak_per_iteration="100KB")
-def test_leaky(iosmem, visit):
-    for _ in iosmem.iterations(6, warmup=1):
-        visit()
-
-
 @pytest.mark.parametrize("i", range(6))
 def test_screen(iosmem, visit, i, request):
-    for _ in iosmem.iterations(3, warmup=0):
+    for _ in iosmem.iterations(4, warmup=0):
         visit()
     checkpoint(request.node.name)
 '''
@@ -275,17 +270,17 @@ def test_a_worker_whose_gateway_dies_is_reported_and_the_run_ends_with_what_the_
     doc = json.loads(report.read_text())
     assert doc["interrupted"] is True  # the reports say the run did not finish
     results = {r["nodeid"].split("::")[1]: r for r in doc["tests"]}
-    assert crashed not in results and {"test_leaky", "test_screen[0]"} <= set(results)
+    assert crashed not in results and len(results) >= 2  # mac1 finishes at least the two it was sent first
     assert {r["host"] for r in results.values()} == {"mac1"} and {r["worker"] for r in results.values()} == {"gw0"}
     table = out[out.index("iosmem memory gates"):out.index("short test summary info")]
-    assert "test_leaky" in table and "test_screen[0]" in table and crashed not in table
+    assert all(name in table for name in results) and crashed not in table
     # a file saved on a worker's host is named with that host in the failure and the report
-    leaky = results["test_leaky"]
-    assert leaky["outcome"] == "failed" and leaky["findings"][0]["kind"] == "leak"
-    [artifact] = leaky["artifacts"]
-    assert Path(artifact).exists()
-    assert f"saved on host mac1: {artifact}" in leaky["findings"][0]["message"]
-    assert f"saved on host mac1: {artifact}" in out
+    for r in results.values():
+        assert r["outcome"] == "failed" and [f["kind"] for f in r["findings"]] == ["leak"]
+        [artifact] = r["artifacts"]
+        assert Path(artifact).exists()
+        assert f"saved on host mac1: {artifact}" in r["findings"][0]["message"]
+        assert f"saved on host mac1: {artifact}" in out
     # nothing hangs: the cut-off worker ends (with its app) once it finds its controller gone
     alive = _wait_gone(leftovers, 60)
     for pid in alive:  # only to not leave them behind; the assertion below reports it
