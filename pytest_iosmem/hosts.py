@@ -55,9 +55,15 @@ def remote_note(host: str | None, controller_host: str | None) -> str:
 
 
 def gateway_host(spec) -> str:
-    """The host an execnet gateway spec reaches: ``ssh=-F cfg ci@mac2`` -> ``ci@mac2``; "" for popen.
+    """The host an execnet gateway spec reaches, as the controller can name it.
 
-    (The last word of the ssh value: execnet passes the rest to ssh as options.)
+    ``//env:IOSMEM_HOST=mac2`` in the spec wins (the worker reports that name
+    too); else the ssh target, the last word of the ssh value (execnet passes
+    the words before it to ssh as options): ``ssh=-F cfg ci@mac2`` -> ``ci@mac2``;
+    "" for a local (popen) worker.
     """
+    named = (getattr(spec, "env", None) or {}).get(HOST_ENV)
+    if named:
+        return named
     value = getattr(spec, "ssh", None)
     return str(value).split()[-1] if value and str(value).split() else ""

@@ -100,6 +100,7 @@ def test_the_host_a_gateway_spec_reaches():
     assert gateway_host(execnet.XSpec("ssh=-F /tmp/cfg ci@mac2//python=/venv/bin/python")) == "ci@mac2"
     assert gateway_host(execnet.XSpec("ssh=mac1//python=python3")) == "mac1"
     assert gateway_host(execnet.XSpec("popen//python=python3")) == ""
+    assert gateway_host(execnet.XSpec("ssh=ci@10.0.0.7//python=python3//env:IOSMEM_HOST=mac2")) == "mac2"
 
 
 # -- leases ----------------------------------------------------------------------------------------------------
