@@ -71,11 +71,11 @@ def judge(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: BaseEx
     if attribution:
         first = next(i for i, f in enumerate(verdict.findings) if f.kind in ("leak", "growth"))
         amend_finding(verdict, first, _attribution_text(attribution))
-    artifacts = failure_artifacts(target, mem.app, name, verdict)
+    artifacts = failure_artifacts(target, mem.app, name, verdict, _remote_note(run))
     body_error = None if error is None else f"{type(error).__name__}: {error}"[:500]
     result = build_result(
         nodeid, target.profile(), mem.policy, verdict, baseline, mem.timeline, jetsam, attribution=attribution,
-        body_error=body_error, artifacts=artifacts,
+        body_error=body_error, artifacts=artifacts, host=run.host, worker=run.worker_id,
     )
     return Judgement(verdict, result)
 
@@ -106,8 +106,9 @@ def report_outcome(result: dict[str, Any], *, xfail: bool, skipped: bool, outcom
     return result
 
 
-def failure_artifacts(target: "Target", app: "App", label: str, verdict: "Verdict") -> list[str]:
-    """Evidence a target saves when a memory check failed (FailureArtifacts), named in the failure."""
+def failure_artifacts(target: "Target", app: "App", label: str, verdict: "Verdict", where: str = "") -> list[str]:
+    """Evidence a target saves when a memory check failed (FailureArtifacts), named in the failure
+    (``where``: " on host mac2" when the worker runs on another host than the controller)."""
     saver = getattr(target, "failure_artifacts", None)
     if saver is None or not verdict.findings or verdict.metrics.terminated:
         return []
@@ -117,8 +118,15 @@ def failure_artifacts(target: "Target", app: "App", label: str, verdict: "Verdic
         verdict.notes.append(f"no artifact saved: {exc}")
         return []
     if paths:
-        amend_finding(verdict, 0, "  saved: " + ", ".join(paths))
+        amend_finding(verdict, 0, f"  saved{where}: " + ", ".join(paths))
     return paths
+
+
+def _remote_note(run: "IosMemRun") -> str:
+    """" on host mac2" for a worker on another host than the controller, else ""."""
+    from .hosts import remote_note
+
+    return remote_note(run.host, run.controller_host) if run.worker_id != "master" else ""
 
 
 def amend_finding(verdict: "Verdict", index: int, text: str) -> None:

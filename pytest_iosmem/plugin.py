@@ -62,8 +62,36 @@ def _run(config: pytest.Config):
             run = IosMemRun(OptionReader(config), config.rootpath, worker_id, worker_count)
         except UsageError as exc:
             raise pytest.UsageError(str(exc)) from None
+        if workerinput:
+            run.controller_host = workerinput.get("iosmem_controller_host")
         config.stash[RUN_KEY] = run
     return run
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """pytest-xdist, on the controller: tell each worker the controller's host, so a worker on
+    another Mac names its host beside the files it saves there."""
+    from .hosts import this_host
+
+    node.workerinput["iosmem_controller_host"] = this_host()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """pytest-xdist, on the controller: a worker went down mid-run (its host dropped out, its SSH
+    session died). Its unfinished test has no result; say so, and mark the reports interrupted."""
+    if error is None:
+        return
+    run = _run(node.config)
+    from .hosts import gateway_host
+
+    run.lost_workers.append(node.gateway.id)
+    where = gateway_host(node.gateway.spec)
+    run.messages.append(
+        f"iosmem: worker {node.gateway.id}{f' (on {where})' if where else ''} went down mid-run ({error}); "
+        "the test it was running has no result, the reports hold what the other workers measured"
+    )
 
 
 _OUR_FIXTURES = frozenset({"iosmem", "iosmem_app", "iosmem_target", "wda_client", "wda_session"})
@@ -253,7 +281,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run.write_baselines()
     from .reports.writers import write_reports  # imports a writer only for a report asked for
 
-    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(run.lost_workers)
     run.messages.extend(write_reports(run, interrupted=interrupted))
     if run.failed_writes and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -4,7 +4,9 @@ A plain JSON-serialisable dict (execnet and the JSON report both need that),
 built in one place so every report reads the same fields:
 
 ``nodeid, outcome, profile, policy, jetsam_limit, baseline, metrics,
-findings, notes, decisions, attribution, timeline, artifacts``.
+findings, notes, decisions, attribution, timeline, artifacts``, and ``host``/``worker``:
+which machine and xdist worker measured it (SSH gateways run workers on
+other Macs; the profile stays the same whichever host ran the test).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ def build_result(
     attribution: list[dict[str, Any]] | None = None,
     artifacts: list[str] | None = None,
     body_error: str | None = None,
+    host: str | None = None,
+    worker: str | None = None,
 ) -> dict[str, Any]:
     d = verdict.to_dict()
     return {
@@ -53,6 +57,8 @@ def build_result(
         "attribution": attribution or [],
         "artifacts": artifacts or [],
         "timeline": timeline.to_dict(),
+        "host": host,
+        "worker": worker,
     }
 
 

@@ -54,6 +54,11 @@ class IosMemRun:
         self.rootdir = rootdir
         self.worker_id = worker_id
         self.worker_count = worker_count
+        from .hosts import this_host
+
+        self.host = this_host()  # recorded in every result: which Mac ran the test
+        self.controller_host: str | None = None  # set on an xdist worker (plugin.pytest_configure_node)
+        self.lost_workers: list[str] = []  # xdist workers that went down mid-run (on the controller)
         self.results: list[dict[str, Any]] = []
         self.messages: list[str] = []  # for the terminal summary (baselines written, errors)
         self.failed_writes = False
@@ -106,6 +111,7 @@ class IosMemRun:
                 worker_id=self.worker_id,
                 worker_count=self.worker_count,
                 artifacts_dir=str(self.artifacts_dir),
+                host=self.host,
             )
             self._target = create_target((self.option("target") or "local").strip().lower(), ctx)
         return self._target

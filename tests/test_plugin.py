@@ -302,7 +302,12 @@ def test_screen(iosmem, visit, i):
     result = run(project, "-n", "2", app(), "--iosmem-update-baselines", "--iosmem-json=r.json", subprocess=True)
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(["*iosmem memory gates*", "*baselines written*"])
-    assert len(report(project)["tests"]) == 4
+    tests = report(project)["tests"]
+    assert len(tests) == 4
+    from pytest_iosmem.hosts import this_host
+
+    # each result says which host and worker measured it (the controller merged them)
+    assert {r["host"] for r in tests} == {this_host()} and {r["worker"] for r in tests} <= {"gw0", "gw1"}
     [path] = list((project.path / "baselines").rglob("*.json"))
     assert sorted(json.loads(path.read_text())["tests"]) == [f"test_screen[{i}]" for i in range(4)]
     again = run(project, "-n", "2", app("--base", str(30 * 1024 * 1024)), subprocess=True)

@@ -74,6 +74,7 @@ def fakes(tmp_path, monkeypatch):
     monkeypatch.setenv("FAKE_XCRUN_LIST", str(DATA / "simctl_list_xcode16.json"))
     monkeypatch.setenv("FAKE_XCRUN_PID", str(app.pid))
     monkeypatch.setenv("FAKE_XCRUN_LAUNCHCTL", str(DATA / "simctl_spawn_launchctl_list_1.txt"))
+    monkeypatch.setenv("IOSMEM_LEASE_DIR", str(tmp_path / "leases"))  # pool leases of this test only
     if sys.platform.startswith("linux"):
         monkeypatch.setattr(libproc, "read_footprint", _proc_status_footprint)
     yield f
@@ -81,9 +82,10 @@ def fakes(tmp_path, monkeypatch):
     app.wait()
 
 
-def ctx(fakes: Fakes | None = None, worker_id: str = "master", **options) -> TargetContext:
+def ctx(fakes: Fakes | None = None, worker_id: str = "master", host: str = "mac1", **options) -> TargetContext:
     artifacts = str(fakes.artifacts) if fakes else None
-    return TargetContext(option=lambda name: options.get(name), worker_id=worker_id, artifacts_dir=artifacts)
+    return TargetContext(option=lambda name: options.get(name), worker_id=worker_id, artifacts_dir=artifacts,
+                         host=host)
 
 
 # -- the whole flow -------------------------------------------------------------------------------
@@ -210,8 +212,33 @@ def test_pool_gives_each_xdist_worker_its_own_simulator_and_wda_url(fakes):
     assert t1.udid == IPHONE15 and t1.default_wda_url == "http://mac-b:8100"
     t0 = sim.create(ctx(fakes, worker_id="gw0", simulator_pool=",".join(pool)))  # one string works too
     assert t0.udid == VISION
-    with pytest.raises(UsageError, match="worker gw2 needs one more"):
+    with pytest.raises(TargetUnavailable, match="worker gw2 needs one more"):
         sim.create(ctx(fakes, worker_id="gw2", simulator_pool=pool))
+    t1.close()  # its lease is dropped: a worker that replaces it takes its simulator
+    assert sim.create(ctx(fakes, worker_id="gw2", simulator_pool=pool)).udid == IPHONE15
+
+
+def test_pool_across_macs_each_worker_takes_a_simulator_of_its_own_host(fakes):
+    """gw3 on mac2 never takes mac1's UDID (the recording holds both UDIDs: which host has which is the pool's word)."""
+    pool = [f"mac1:{VISION}@http://127.0.0.1:8100", f"mac2:{IPHONE15}@http://127.0.0.1:8101"]
+    t3 = sim.create(ctx(fakes, worker_id="gw3", host="mac2.local", simulator_pool=pool))
+    assert t3.udid == IPHONE15 and t3.default_wda_url == "http://127.0.0.1:8101"
+    t0 = sim.create(ctx(fakes, worker_id="gw0", host="mac1", simulator_pool="\n".join(pool)))
+    assert t0.udid == VISION
+    with pytest.raises(TargetUnavailable, match="for host 'mac2'.*all taken"):
+        sim.create(ctx(fakes, worker_id="gw4", host="mac2", simulator_pool=pool))
+    with pytest.raises(UsageError, match="names no simulator for host 'mac3'"):
+        sim.create(ctx(fakes, worker_id="gw5", host="mac3", simulator_pool=pool))
+
+
+def test_pool_udid_missing_on_this_host_fails_naming_the_host(fakes):
+    pool = ["mac2:0BADBAD0-0000-4000-8000-000000000000"]
+    with pytest.raises((TargetError, UsageError), match="no usable simulator on host 'mac2' .xdist worker gw1.") as exc:
+        sim.create(ctx(fakes, worker_id="gw1", host="mac2", simulator_pool=pool))
+    assert "0BADBAD0" in str(exc.value)
+    # its lease was dropped with the failure: the entry is free for the next try
+    leases = sim.pool.Leases(fakes.artifacts.parent / "leases")  # IOSMEM_LEASE_DIR of this test
+    assert leases.try_take(sim.pool.PoolEntry("0BADBAD0-0000-4000-8000-000000000000"))
 
 
 def test_clone_per_worker_keeps_the_profile_and_is_deleted_at_close(fakes):
@@ -224,6 +251,12 @@ def test_clone_per_worker_keeps_the_profile_and_is_deleted_at_close(fakes):
     assert ["simctl", "clone", IPHONE15, "iPhone 15 iosmem gw0"] in argvs
     assert argvs[-2:] == [["simctl", "shutdown", CLONE], ["simctl", "delete", CLONE]]
     assert argvs.count(["simctl", "delete", CLONE]) == 1
+
+
+def test_clone_of_a_simulator_this_host_lacks_fails_naming_the_host(fakes):
+    with pytest.raises((TargetError, UsageError), match="no usable simulator on host 'mac2' .xdist worker gw2.") as exc:
+        sim.create(ctx(fakes, worker_id="gw2", host="mac2", simulator_name="iPhone 99", simulator_clone=True))
+    assert "iPhone 99" in str(exc.value)
 
 
 def test_no_clone_without_xdist(fakes):

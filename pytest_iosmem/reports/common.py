@@ -11,7 +11,7 @@ from typing import Any, Iterable
 from ..results import inconclusive_checks, is_failure
 from ..units import format_size
 
-__all__ = ["rank", "ordered", "headline_counts", "delta", "leak_text", "leak_decision"]
+__all__ = ["rank", "ordered", "headline_counts", "delta", "leak_text", "leak_decision", "hosts"]
 
 
 def rank(result: dict[str, Any]) -> int:
@@ -71,3 +71,17 @@ def leak_text(metrics: dict[str, Any], result: dict[str, Any] | None = None) -> 
         return f"{format_size(leak['per_iteration'], signed=True)} (p={leak['p_value']:.2g})"
     added = f" +{d['added']}" if d.get("added") else ""
     return f"{format_size(leak['per_iteration'], signed=True)} (p={d['p']:.2g}, n={d['steps']}{added})"
+
+
+def hosts(tests: Iterable[dict[str, Any]]) -> list[str]:
+    """The hosts that ran these tests, in first-seen order (results before hosts were recorded have none).
+
+    With more than one, every report names the host of each test (a host column);
+    with one, it is said once.
+    """
+    seen: list[str] = []
+    for r in tests:
+        h = r.get("host")
+        if h and h not in seen:
+            seen.append(h)
+    return seen

@@ -18,7 +18,7 @@ from ..atomic import write_atomic
 from ..results import is_failure, verdict_label
 from ..units import format_size
 from .charts import MAX_POINTS, downsample, footprint_chart
-from .common import delta, headline_counts, leak_decision, leak_text, ordered, rank
+from .common import delta, headline_counts, hosts, leak_decision, leak_text, ordered, rank
 
 __all__ = ["render", "write", "downsample", "MAX_POINTS"]
 
@@ -74,6 +74,7 @@ def _table(headers: Iterable[str], rows: Iterable[Iterable[str]], numeric: froze
 
 
 def _summary(tests: list[dict[str, Any]]) -> str:
+    by_host = len(hosts(tests)) > 1
     rows = []
     for i, r in enumerate(tests):
         m = r.get("metrics") or {}
@@ -87,9 +88,9 @@ def _summary(tests: list[dict[str, Any]]) -> str:
             _e(_leak(m, r)),
             _e(format_size(m.get("reclaimed"))),
             f"<span class={_state(r)}>{_e(verdict_label(r))}</span>",
-        ])
+        ] + ([_e(r.get("host") or "?")] if by_host else []))
     return _table(["test", "peak", "peak vs baseline", "end", "end vs baseline", "leak/iteration", "reclaimed",
-                   "verdict"], rows, numeric={1, 2, 3, 4, 5, 6}, cls="summary")
+                   "verdict"] + (["host"] if by_host else []), rows, numeric={1, 2, 3, 4, 5, 6}, cls="summary")
 
 
 def _limits(r: dict[str, Any]) -> str:
@@ -164,7 +165,8 @@ def _details(r: dict[str, Any]) -> str:
                    + _table(["phase", "start (s)", "end (s)"], rows, numeric={1, 2}) + "</details>")
     artifacts = r.get("artifacts") or []
     if artifacts:
-        out.append("<h3>Artifacts</h3><ul>" + "".join(f"<li><code>{_e(a)}</code></li>" for a in artifacts) + "</ul>")
+        where = f" <span class=muted>(saved on host {_e(r['host'])})</span>" if r.get("host") else ""
+        out.append(f"<h3>Artifacts{where}</h3><ul>" + "".join(f"<li><code>{_e(a)}</code></li>" for a in artifacts) + "</ul>")
     return "".join(out)
 
 
@@ -175,7 +177,9 @@ def _test_section(r: dict[str, Any], index: int) -> str:
         f"<section class=test id=t{index}><h2 class={state}>{_e(r.get('nodeid', '?'))}</h2>",
         f"<p><b class={state}>{_e(verdict_label(r))}</b> · peak {_e(format_size(m.get('peak')))}"
         f" · end {_e(format_size(m.get('end')))} · leak/iteration {_e(_leak(m, r))}"
-        f" · {_e(m.get('samples', 0))} samples over {float(m.get('duration') or 0):.1f}s</p>",
+        f" · {_e(m.get('samples', 0))} samples over {float(m.get('duration') or 0):.1f}s"
+        + (f" · host {_e(r['host'])}" + (f" ({_e(r['worker'])})" if r.get("worker") else "") if r.get("host") else "")
+        + "</p>",
     ]
     if r.get("findings"):
         parts.append(f"<pre class={'fail' if is_failure(r) else 'other'}>" + _e("\n".join(f.get("message", "") for f in r["findings"])) + "</pre>")

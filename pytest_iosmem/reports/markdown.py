@@ -27,7 +27,7 @@ from typing import Any, Iterable
 from ..atomic import write_atomic
 from ..results import inconclusive_checks, is_failure, verdict_label
 from ..units import format_size
-from .common import delta, headline_counts, leak_text, ordered
+from .common import delta, headline_counts, hosts, leak_text, ordered
 
 __all__ = ["render", "write", "code_span", "code_block", "text", "TOP_CLASSES"]
 
@@ -64,6 +64,8 @@ def code_block(lines: Iterable[str]) -> list[str]:
 
 def _failure(r: dict[str, Any]) -> list[str]:
     lines = [f"### ❌ {code_span(r.get('nodeid', '?'), in_table=False)}", ""]
+    if r.get("host") and r.get("artifacts"):
+        lines += [f"Files saved on host {code_span(r['host'], in_table=False)}.", ""]
     lines += code_block(f.get("message", "") for f in r["findings"])
     lines.append("")
     rows = sorted(r.get("attribution") or [], key=lambda a: -(a.get("bytes_per_iteration") or 0))
@@ -82,18 +84,21 @@ def _failure(r: dict[str, Any]) -> list[str]:
 
 
 def _table(tests: list[dict[str, Any]]) -> list[str]:
+    by_host = len(hosts(tests)) > 1
     lines = [
-        "| test | peak | vs baseline peak | end | vs baseline end | leak/iter | reclaimed | verdict |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| test | peak | vs baseline peak | end | vs baseline end | leak/iter | reclaimed | verdict |"
+        + (" host |" if by_host else ""),
+        "|---|---:|---:|---:|---:|---:|---:|---|" + ("---|" if by_host else ""),
     ]
     for r in tests:
+        host = f" {code_span(r.get('host') or '?')} |" if by_host else ""
         m = r.get("metrics") or {}
         base = r.get("baseline") or {}
         lines.append(
             f"| {code_span(r.get('nodeid', '?'))} | {format_size(m.get('peak'))} "
             f"| {delta(m.get('peak'), base.get('peak'))} | {format_size(m.get('end'))} "
             f"| {delta(m.get('end'), base.get('end'))} | {leak_text(m, r)} | {format_size(m.get('reclaimed'))} "
-            f"| {('❌ ' if is_failure(r) else '⚠️ ' if inconclusive_checks(r) else '') + text(verdict_label(r))} |"
+            f"| {('❌ ' if is_failure(r) else '⚠️ ' if inconclusive_checks(r) else '') + text(verdict_label(r))} |{host}"
         )
     return lines
 
@@ -127,7 +132,9 @@ def render(document: dict[str, Any]) -> str:
         lines += [f"- {code_span(nodeid, in_table=False)}: {text(n)}" for nodeid, n in notes]
         lines += ["", "</details>"]
     if tests:
-        lines += ["", f"Profile: {_profiles(tests)} · pytest-iosmem {text(document.get('plugin_version', '?'))}"]
+        ran_on = hosts(tests)
+        where = f" · host {code_span(ran_on[0], in_table=False)}" if len(ran_on) == 1 else ""
+        lines += ["", f"Profile: {_profiles(tests)}{where} · pytest-iosmem {text(document.get('plugin_version', '?'))}"]
     return "\n".join(lines) + "\n"
 
 

@@ -54,13 +54,20 @@ def summary_rows(results: Sequence[dict[str, Any]], name_width: int = 30) -> lis
 
 
 def format_summary(results: Sequence[dict[str, Any]], width: int = 100) -> str:
-    """Failures first, then other findings and inconclusive checks, then the rest in run order."""
+    """Failures first, then other findings and inconclusive checks, then the rest in run order; a host column when tests ran on several hosts."""
     from tabulate import tabulate
 
+    from .common import hosts
+
     ordered = sorted(results, key=lambda r: 0 if is_failure(r) else 1 if r.get("findings") or inconclusive_checks(r) else 2)
+    by_host = len(hosts(ordered)) > 1
+    headers = HEADERS + ("host",) if by_host else HEADERS
     name_width = 30
     while True:
-        text = tabulate(summary_rows(ordered, name_width), headers=HEADERS, tablefmt="simple", disable_numparse=True)
+        rows = summary_rows(ordered, name_width)
+        if by_host:
+            rows = [row + [r.get("host") or "?"] for row, r in zip(rows, ordered)]
+        text = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
         longest = max(len(line) for line in text.splitlines())
         if longest <= width or name_width <= 12:
             return text

@@ -63,6 +63,7 @@ class TargetContext:
     worker_id: str = "master"
     worker_count: int = 1
     artifacts_dir: str | None = None
+    host: str = "localhost"  # this worker's host (pytest_iosmem.hosts.this_host), for pools across Macs
     extra: dict[str, Any] = field(default_factory=dict)
 
     def flag(self, name: str) -> bool:

@@ -32,7 +32,8 @@ SIMULATOR_OPTIONS = (
     TargetOption("simulator_app", "path of an .app to install on the simulator before launching"),
     TargetOption(
         "simulator_pool",
-        "one simulator per xdist worker: UDIDs, each optionally UDID@WDA_URL (ini: one per line)",
+        "one simulator per xdist worker, each taken by one worker on its host: entries UDID, UDID@WDA_URL, "
+        "HOST:UDID or HOST:UDID@WDA_URL (several Macs: name the host of every entry; ini: one per line)",
         None,
         "linelist",
     ),

@@ -19,9 +19,10 @@ model's, from :mod:`pytest_iosmem.jetsam_limits`, or ``--iosmem-jetsam-limit``;
 when neither is known the reason is said (a note event), never a guess.
 
 With pytest-xdist each worker takes its own simulator: from
-``--iosmem-simulator-pool`` (UDIDs, optionally ``UDID@WDA_URL``) by worker
-index, or a clone of one simulator per worker (``--iosmem-simulator-clone``),
-deleted at the end.  Profiles are keyed by device type and runtime, never by
+``--iosmem-simulator-pool`` (entries ``[HOST:]UDID[@WDA_URL]``, see
+:mod:`.pool`: a worker takes a free entry of its own host, leased until it
+ends), or a clone of one simulator per worker (``--iosmem-simulator-clone``),
+deleted at the end; this works on any host an SSH gateway reaches.  Profiles are keyed by device type and runtime, never by
 UDID, so every clone and pool member shares the same baselines.
 """
 
@@ -43,6 +44,8 @@ from ..units import UnitError, parse_size
 from . import TargetContext
 from .base import App, AppSpec, Capability, ClassStat, JetsamLimit, Profile, Reading, TargetEvent, Termination
 from .catalog import SIMULATOR_OPTIONS
+from . import pool
+from .pool import Leases, parse_pool
 from .simctl import Simctl
 
 if TYPE_CHECKING:
@@ -240,7 +243,9 @@ class SimulatorTarget:
         leaks_allowlist: tuple[str, ...] = (),
         artifacts_dir: str | None = None,
         xctestrun: str | None = None,
+        leases: Leases | None = None,
     ) -> None:
+        self.leases = leases  # the pool lease of this simulator, dropped at close
         self.simctl = simctl
         self.udid = udid
         self._profile = profile
@@ -463,12 +468,16 @@ class SimulatorTarget:
         return LeaksDiff(status, kept, allowed, before, after, str(raw))
 
     def close(self) -> None:
-        if self.wda is not None:
-            self.wda.stop()
-        if self.clone_of:
-            self.simctl.shutdown(self.udid)
-            self.simctl.delete(self.udid)
-            self.clone_of = None
+        try:
+            if self.wda is not None:
+                self.wda.stop()
+            if self.clone_of:
+                self.simctl.shutdown(self.udid)
+                self.simctl.delete(self.udid)
+                self.clone_of = None
+        finally:
+            if self.leases is not None:
+                self.leases.release()
 
 
 # -- construction -------------------------------------------------------------------------------------
@@ -480,27 +489,24 @@ def _as_list(value: object, separators: str = r"[\s,]+") -> list[str]:
     return [part.strip() for item in items for part in re.split(separators, str(item)) if part.strip()]
 
 
-def _pool_entry(pool: list[str], worker_id: str) -> tuple[str, str | None]:
-    """``UDID`` or ``UDID@http://host:8100`` of this xdist worker (gw0 -> first, gw1 -> second, ...)."""
-    index = int(worker_id[2:]) if worker_id.startswith("gw") and worker_id[2:].isdigit() else 0
-    if index >= len(pool):
-        raise UsageError(
-            f"--iosmem-simulator-pool has {len(pool)} simulator(s) but xdist worker {worker_id} needs one more: "
-            "give one UDID per worker (-n N)"
-        )
-    udid, _, url = pool[index].partition("@")
-    return udid.strip(), url.strip() or None
-
-
 def create(ctx: TargetContext) -> SimulatorTarget:
     simctl = Simctl()
     wda_url = ctx.option("wda_url")
     udid = ctx.option("simulator_udid")
-    pool = _as_list(ctx.option("simulator_pool"))
+    pool = parse_pool(_as_list(ctx.option("simulator_pool")))
+    leases = None
     if pool:
-        udid, pool_url = _pool_entry(pool, ctx.worker_id)
-        wda_url = pool_url or wda_url
-    device, listing = simctl.pick(udid, ctx.option("simulator_name"), ctx.option("simulator_runtime"))
+        leases = Leases()
+        entry = leases.take(pool, ctx.host, ctx.worker_id)
+        udid, wda_url = entry.udid, entry.wda_url or wda_url
+    try:
+        device, listing = simctl.pick(udid, ctx.option("simulator_name"), ctx.option("simulator_runtime"))
+    except (TargetError, UsageError) as exc:
+        if leases is not None:
+            leases.release()
+        if not (pool or ctx.worker_id != "master"):
+            raise
+        raise type(exc)(f"no usable simulator on host {ctx.host!r} (xdist worker {ctx.worker_id}): {exc}") from None
     limit = ctx.option("jetsam_limit")
     try:
         override = parse_size(limit) if limit else None
@@ -521,7 +527,10 @@ def create(ctx: TargetContext) -> SimulatorTarget:
     clone_of = None
     target_udid = device.udid
     if ctx.flag("simulator_clone") and ctx.worker_id != "master":
-        target_udid = simctl.clone(device.udid, f"{device.name} iosmem {ctx.worker_id}")
+        try:
+            target_udid = simctl.clone(device.udid, f"{device.name} iosmem {ctx.worker_id}")
+        except TargetError as exc:
+            raise type(exc)(f"cannot clone a simulator on host {ctx.host!r} (xdist worker {ctx.worker_id}): {exc}") from None
         clone_of = device.udid
     attribution = str(ctx.option("attribution") or "").strip().lower() == "on"
     return SimulatorTarget(
@@ -535,6 +544,7 @@ def create(ctx: TargetContext) -> SimulatorTarget:
         leaks_allowlist=tuple(_as_list(ctx.option("simulator_leaks_allowlist"), r"[\n,]+")),
         artifacts_dir=ctx.artifacts_dir,
         xctestrun=ctx.option("simulator_xctestrun"),
+        leases=leases,
     )
 
 
