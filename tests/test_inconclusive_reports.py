@@ -72,7 +72,7 @@ def test_markdown_marks_inconclusive_and_counts_it(results):
     assert "**4 gated, 2 failed**, 2 inconclusive" in md  # one of the two failed on it (inconclusive=fail)
     assert "| ⚠️ inconclusive leak |" in md
     assert "| ❌ FAIL inconclusive leak |" in md
-    assert "(p=0.17, n=10 +4)" in md  # the leak decision's p against the limit and the added iterations
+    assert "+128 KB (p=0.35, n=10 +4)" in md  # the leak decision's p against the limit and the added iterations
 
 
 def test_html_shows_the_verdict_and_the_reason(results):
