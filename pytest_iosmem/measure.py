@@ -135,6 +135,7 @@ class IosMem:
         a warning now, and its own verdict in the reports.
         """
         from .analysis import leak_decision
+        from .verdict import Plan
 
         n = self.default_iterations if n is None else int(n)
         warmup = self.default_warmup if warmup is None else int(warmup)
@@ -142,6 +143,7 @@ class IosMem:
         if n < 1 or warmup < 0 or bound < 1:
             raise ValueError(f"iterations(n={n}, warmup={warmup}, max={bound}): n and max must be >= 1, warmup >= 0")
         bound = n if bound < n else bound
+        plan = Plan(n, bound)
         # a second loop in the same test continues the same series: plan and bound add up
         before = self.timeline.plan or {"planned": 0, "max": 0}
         self.timeline.plan = {"planned": before["planned"] + n, "max": before["max"] + bound}
@@ -151,9 +153,10 @@ class IosMem:
         while True:
             if index >= warmup + n:
                 decision = leak_decision(self.timeline, self.policy)
-                if decision is not None and not decision.decided and index >= warmup + bound:
-                    self._inconclusive(decision.at_bound())
-                if decision is None or decision.decided or index >= warmup + bound:
+                decisions = [] if decision is None else [decision]
+                if not plan.wants_more(decisions, index - warmup):
+                    if decision is not None and not decision.decided:
+                        self._inconclusive(decision.at_bound())
                     if self.attribution:
                         self._snapshot_classes("last")  # once, when the loop ends: heap snapshots cost seconds
                     return

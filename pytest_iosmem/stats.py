@@ -27,8 +27,10 @@ choices here, and why:
   the readings over the iterations is equally likely, so the number of
   discordant pairs follows the q-multinomial distribution of the tie groups
   (Mahonian numbers when there are no ties).  :func:`kendall_null` counts it
-  exactly with integers.  The usual normal approximation with tie correction
-  is up to 0.05 too small for short tied series, which is the size of alpha.
+  exactly with integers, up to ``EXACT_MAX_N`` readings (far beyond any
+  iteration bound).  The usual normal approximation with tie correction is
+  up to 0.06 too small for short tied series, the size of alpha itself; past
+  ``EXACT_MAX_N`` readings it is accurate, and used (``Trend.exact`` False).
 * **Positions are the iteration indices**: a missing reading leaves a gap in
   ``x`` instead of shifting every later reading one step left (which turns
   a true 300 KB slope into 375 KB).
@@ -49,7 +51,11 @@ from functools import lru_cache
 from statistics import median
 from typing import Sequence
 
+#: longest series whose Kendall p-value is counted exactly (the count grows as n^3)
+EXACT_MAX_N = 60
+
 __all__ = [
+    "EXACT_MAX_N",
     "check_finite",
     "theil_sen",
     "repeated_median",
@@ -210,6 +216,8 @@ def mann_kendall(ys: Sequence[float]) -> Trend:
         return Trend(0, 1.0, 1.0)
     s = kendall_s(ys)
     groups = _tie_groups(ys)
+    if n > EXACT_MAX_N:
+        return _normal_trend(s, n, groups)
     counts = kendall_null(groups)
     total = sum(counts)
     untied_pairs = n * (n - 1) // 2 - sum(t * (t - 1) // 2 for t in groups)
@@ -218,6 +226,21 @@ def mann_kendall(ys: Sequence[float]) -> Trend:
     at_most = sum(counts[: d_obs + 1])
     at_least = sum(counts[d_obs:])
     return Trend(s, at_most / total, at_least / total)
+
+
+def _s_variance(n: int, groups: Sequence[int]) -> float:
+    return (n * (n - 1) * (2 * n + 5) - sum(t * (t - 1) * (2 * t + 5) for t in groups)) / 18.0
+
+
+def _normal_trend(s: int, n: int, groups: Sequence[int]) -> Trend:
+    """Normal approximation with tie and continuity correction (long series only)."""
+    var = _s_variance(n, groups)
+    if var <= 0:
+        return Trend(s, 1.0, 1.0, exact=False)
+    sd = math.sqrt(var)
+    up = 0.5 * math.erfc((s - 1) / sd / math.sqrt(2))  # P(S >= s)
+    down = 0.5 * math.erfc((-s - 1) / sd / math.sqrt(2))  # P(S <= s)
+    return Trend(s, min(1.0, up), min(1.0, down), exact=False)
 
 
 @dataclass(frozen=True)
@@ -252,6 +275,14 @@ def exceeds(ys: Sequence[float], xs: Sequence[float] | None, limit: float) -> Ex
 @lru_cache(maxsize=128)
 def _critical_s(n: int, alpha: float) -> int | None:
     """Smallest c with P(S >= c) <= alpha for n untied readings (None: no such c)."""
+    if n > EXACT_MAX_N:
+        from statistics import NormalDist
+
+        sd = math.sqrt(_s_variance(n, ()))
+        c = math.ceil(NormalDist().inv_cdf(1 - alpha) * sd + 1)
+        pairs = n * (n - 1) // 2
+        c += (pairs - c) % 2  # S has the parity of the number of pairs
+        return c if c <= pairs else None
     counts = kendall_null((1,) * n)
     total = sum(counts)
     pairs = n * (n - 1) // 2

@@ -199,3 +199,21 @@ def test_theil_sen_needs_two_points():
         theil_sen([1])
     with pytest.raises(ValueError):
         repeated_median([1])
+
+
+def test_long_series_use_the_normal_approximation_close_to_the_exact_count():
+    from pytest_iosmem.stats import EXACT_MAX_N
+
+    rng = random.Random(11)
+    n = EXACT_MAX_N
+    ys = [rng.randrange(0, 40) + i // 3 for i in range(n)]  # a weak trend, with ties
+    exact = mann_kendall(ys)
+    assert exact.exact
+    approx = mann_kendall(ys + [ys[-1] + 1])  # one more reading: past the exact limit
+    assert not approx.exact
+    assert approx.p_increasing == pytest.approx(exact.p_increasing, abs=0.02)
+    t = mann_kendall(list(range(500)))
+    assert (t.s, t.p_decreasing, t.exact) == (124_750, 1.0, False)
+    assert t.p_increasing < 1e-100
+    low, high = sen_interval([3 * i + (i % 7) for i in range(200)], None, 0.05)
+    assert low < 3.05 and high > 2.95 and low <= high
