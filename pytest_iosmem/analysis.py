@@ -31,6 +31,7 @@ class FindingKind:
     HEADROOM = "headroom"
     NO_RECLAIM = "no-reclaim"
     TERMINATED = "terminated"
+    OBJECTS = "objects"  # a class whose instances grew in every measured iteration (see objects.py)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from .baseline import Baseline
 from .errors import NotSupported, TargetError
 from .policy import Policy
 from .sampler import Sampler
+from .object_series import ObjectSeries, object_check_enabled
 from .settle import SettleConfig, SettleResult, wait_settled
 from .targets.base import App, ClassStat, Target, Termination
 from .timeline import EventKind, IterationEnd, Timeline
@@ -52,6 +53,7 @@ class IosMem:
         iterations: int = 6,
         warmup: int = 2,
         attribution: bool = False,
+        objects: str = "off",
         progress: Callable[[str], None] | None = None,
     ) -> None:
         self.target = target
@@ -70,6 +72,8 @@ class IosMem:
         #: the stored baseline of this test on this profile (None: no baseline yet)
         self.baseline: Baseline | None = None
         self.warnings_supported = True
+        #: class histograms per measured iteration for the object check (None: the check is off)
+        self.objects = ObjectSeries(target, app, explicit=objects == "on") if object_check_enabled(objects, target) else None
         self._finished = False
         self.sampler.start()
 
@@ -129,10 +133,14 @@ class IosMem:
         total = n + warmup
         for index in range(total):
             is_warmup = index < warmup
+            if index == warmup and self.objects:
+                self.objects.start()  # the object check's reference: before the first measured iteration
             with self.phase(f"warm-up {index + 1}" if is_warmup else f"iteration {index - warmup + 1}"):
                 yield index
             result = self.settle()
             self._raise_if_dead()
+            if self.objects and not is_warmup:
+                self.objects.read()
             if result.footprint is None:
                 self.timeline.add_event(EventKind.NOTE, f"iteration {index + 1}: no footprint could be read")
                 continue

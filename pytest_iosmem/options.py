@@ -57,6 +57,12 @@ GENERAL: tuple[TargetOption, ...] = (
         "say which classes grew when a leak or growth is found: auto (where cheap, e.g. the reference app), on, off",
         "auto",
     ),
+    TargetOption(
+        "objects",
+        "object check (a class whose instance count grows in every measured iteration): auto (on where a class "
+        "histogram is cheap: the local target), on (also the simulator's heap, seconds per iteration), off",
+        "auto",
+    ),
     TargetOption("json", "write a JSON report of every gated test to this path"),
     TargetOption("markdown", "write a Markdown summary to this path (default: $GITHUB_STEP_SUMMARY when set)"),
     TargetOption("html", "write a self-contained HTML report with footprint charts to this path"),
@@ -70,6 +76,24 @@ LIMITS: tuple[TargetOption, ...] = (
     TargetOption("jetsam_headroom", "default fraction of the jetsam limit that must stay free, e.g. 50%"),
     TargetOption("noise_floor", "growth below this is never a finding (default 1MB)", "1MB"),
     TargetOption("trend_alpha", "significance level of the leak trend test (default 5%)", "5%"),
+    TargetOption(
+        "objects_per_iteration",
+        "object check: instances a class must gain in every measured iteration to be a leak (default 1; off: no check)",
+    ),
+    TargetOption(
+        "objects_watch",
+        "object check: shell patterns of the classes judged (repeatable; ini: one per line; "
+        "default *ViewController and *View; * for every class)",
+        None,
+        "linelist",
+    ),
+    TargetOption(
+        "objects_ignore",
+        "object check: shell patterns of classes never judged, e.g. '*Cache*' (repeatable; ini: one per line; "
+        "wins over the watch list)",
+        None,
+        "linelist",
+    ),
 )
 
 FLAGS = (
