@@ -20,7 +20,7 @@ import dataclasses
 from typing import Callable, Iterator
 
 from .baseline import Baseline
-from .errors import NotSupported, TargetError
+from .errors import NotSupported, RepeatConflict, TargetError
 from .policy import Policy
 from .sampler import Sampler
 from .object_series import ObjectSeries, object_check_enabled
@@ -72,6 +72,8 @@ class IosMem:
         #: the stored baseline of this test on this profile (None: no baseline yet)
         self.baseline: Baseline | None = None
         self.warnings_supported = True
+        #: True while --iosmem-repeat runs the test body inside its own iterations() loop
+        self.repeating = False
         #: class histograms per measured iteration for the object check (None: the check is off)
         self.objects = ObjectSeries(target, app, explicit=objects == "on") if object_check_enabled(objects, target) else None
         self._finished = False
@@ -126,6 +128,12 @@ class IosMem:
         Warm-up iterations fill caches and are left out of leak detection.
         The leak estimate is the Theil–Sen slope over the ``n`` measured ones.
         """
+        if self.repeating:
+            raise RepeatConflict(
+                "--iosmem-repeat runs this test's body in an iosmem.iterations() loop of its own, and the body called "
+                "iosmem.iterations() where the plugin could not see it beforehand (a fixture, a dynamic call): run it "
+                "without --iosmem-repeat, or call iosmem.iterations() in the test function or a helper it calls by name"
+            )
         n = self.default_iterations if n is None else int(n)
         warmup = self.default_warmup if warmup is None else int(warmup)
         if n < 1 or warmup < 0:

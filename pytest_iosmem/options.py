@@ -49,6 +49,12 @@ GENERAL: tuple[TargetOption, ...] = (
     TargetOption("interval", "sampling interval in seconds (default 0.04: five samples in a 200 ms spike)", "0.04"),
     TargetOption("iterations", "measured iterations when iosmem.iterations() is called without n (default 6)", "6"),
     TargetOption("warmup", "warm-up iterations when iosmem.iterations() is called without warmup (default 2)", "2"),
+    TargetOption(
+        "repeat",
+        "N or N:WARMUP: run the body of every gated test WARMUP+N times in one app session, reading the settled "
+        "footprint after each run (a leak check without editing the test; bodies that call iosmem.iterations() "
+        "run once). WARMUP defaults to --iosmem-warmup",
+    ),
     TargetOption("settle_timeout", "most seconds to wait for the footprint to settle (default 3)", "3"),
     TargetOption("baselines", "directory of baseline files, relative to the rootdir (default baselines)", "baselines"),
     TargetOption("artifacts", "directory for raw tool outputs and memgraphs (default iosmem-artifacts)", "iosmem-artifacts"),

@@ -214,6 +214,20 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
     return result
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """``--iosmem-repeat``: the body of a gated test runs as iterations (see repeat.py)."""
+    mem = pyfuncitem.funcargs.get("iosmem")
+    if mem is None:
+        return None
+    repeat = _run(pyfuncitem.config).repeat
+    if repeat is None:
+        return None
+    from .repeat import run_repeated
+
+    return run_repeated(pyfuncitem, mem, repeat)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[Any]:
     report = yield

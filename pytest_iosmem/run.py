@@ -71,6 +71,9 @@ class IosMemRun:
         self.attribution = (reader("attribution") or "auto").strip().lower()
         if self.attribution not in ("auto", "on", "off"):
             raise UsageError(f"--iosmem-attribution={self.attribution!r}: choose auto, on or off")
+        from .repeat import parse_repeat
+
+        self.repeat = parse_repeat(reader("repeat"), self.warmup)
         self.objects = (reader("objects") or "auto").strip().lower()
         if self.objects not in ("auto", "on", "off"):
             raise UsageError(f"--iosmem-objects={self.objects!r}: choose auto, on or off")
