@@ -225,3 +225,21 @@ def test_series_a_failed_read_is_a_gap_and_a_target_without_histograms_switches_
     sim.kind = "simulator"
     assert object_check_enabled("auto", local) and not object_check_enabled("auto", sim)
     assert object_check_enabled("on", sim) and not object_check_enabled("off", local)
+
+
+def test_outcomes_in_the_verdict_engines_words():
+    assert judge_objects(series([0, 1, 2, 3]), ObjectRules()).outcome == "finding"
+    clear = judge_objects(series([0, 1, 1, 2]), ObjectRules())
+    assert clear.outcome == "clear" and clear.reason == "no watched class grew in every measured iteration"
+    short = judge_objects(series([0, 1, 2]), ObjectRules())
+    assert short.outcome == "undecided" and short.reason.startswith("objects not judged")
+
+
+def test_as_the_engines_decision():
+    """Runs where the verdict engine (pytest_iosmem/verdict.py, issue 10's branch) is present."""
+    pytest.importorskip("pytest_iosmem.verdict")
+    d = judge_objects(series([0, 1, 2, 3, 4, 5, 6]), ObjectRules()).decision(planned=6, limit=1)
+    assert (d.check, d.outcome, d.steps, d.planned, d.estimate, d.limit) == ("objects", "finding", 6, 6, 1.0, 1)
+    assert d.decided and d.reason.startswith("objects: DetailViewController +1 per iteration in 6 of 6")
+    short = judge_objects(series([0, 1, 2]), ObjectRules()).decision()
+    assert short.at_bound().outcome == "inconclusive" and short.notes
