@@ -243,3 +243,13 @@ def test_as_the_engines_decision():
     assert d.decided and d.reason.startswith("objects: DetailViewController +1 per iteration in 6 of 6")
     short = judge_objects(series([0, 1, 2]), ObjectRules()).decision()
     assert short.at_bound().outcome == "inconclusive" and short.notes
+
+
+def test_an_object_leak_keeps_the_numbers_out_of_the_baselines_unless_forced():
+    from pytest_iosmem.results import baseline_candidate
+
+    result = {"metrics": {"end": 15_000_000, "peak": 15_100_000, "leak": None}, "outcome": "failed",
+              "findings": [{"kind": "objects", "message": "objects: DetailViewController +1 ..."}]}
+    assert baseline_candidate(result) is None
+    assert baseline_candidate(result, accept_growth=True) is None  # not a growth-only failure
+    assert baseline_candidate(result, force=True).end == 15_000_000
