@@ -67,7 +67,7 @@ class Policy:
         return ", ".join(parts)
 
 
-def _parse_count(value: Any) -> int:
+def _parse_instances(value: Any) -> int:
     try:
         count = int(str(value).strip())
     except ValueError:
@@ -96,7 +96,7 @@ _PARSERS = {
     "jetsam_headroom": parse_percent,
     "noise_floor": parse_size,
     "trend_alpha": parse_percent,
-    "objects_per_iteration": _parse_count,
+    "objects_per_iteration": _parse_instances,
     "objects_watch": _parse_patterns,
     "objects_ignore": _parse_patterns,
 }
