@@ -47,6 +47,7 @@ class FindingKind:
     TERMINATED = "terminated"
     #: a sequential check still undecided at its bound, when the policy says inconclusive fails
     INCONCLUSIVE = "inconclusive"
+    OBJECTS = "objects"  # a class whose instances grew in every measured iteration (see objects.py)
 
 
 @dataclass(frozen=True)

@@ -52,3 +52,7 @@ class ParseError(IosMemError):
             snippet = " (starts with: " + " | ".join(h[:80] for h in head) + ")" if head else " (empty output)"
         super().__init__(f"cannot parse {tool} output: {message}{snippet}")
         self.tool = tool
+
+
+class RepeatConflict(IosMemError):
+    """A test body called ``iosmem.iterations()`` while ``--iosmem-repeat`` was already looping it."""

@@ -1,4 +1,4 @@
-"""Judging one gated test after its body ran: verdict, attribution, artifacts, result.
+"""Judging one gated test after its body ran: verdict, object check, attribution, artifacts, result.
 
 The plugin's ``pytest_runtest_call`` hook calls :func:`judge` and only decides
 how the outcome reaches pytest (fail, re-raise); everything between the
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .run import IosMemRun
     from .targets.base import App, Target
 
-__all__ = ["Judgement", "judge", "junit_properties", "failure_artifacts", "amend_finding", "report_outcome"]
+__all__ = ["Judgement", "judge", "object_check", "junit_properties", "failure_artifacts", "amend_finding", "report_outcome"]
 
 
 @dataclass
@@ -67,6 +67,7 @@ def judge(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: BaseEx
         warnings_supported=mem.warnings_supported,
     )
     verdict.notes.extend(mem.notes)
+    objects = object_check(mem, verdict)
     attribution = _attribution(mem, verdict)
     if attribution:
         first = next(i for i, f in enumerate(verdict.findings) if f.kind in ("leak", "growth"))
@@ -77,7 +78,38 @@ def judge(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: BaseEx
         nodeid, target.profile(), mem.policy, verdict, baseline, mem.timeline, jetsam, attribution=attribution,
         body_error=body_error, artifacts=artifacts, host=run.host, worker=run.worker_id,
     )
+    if objects is not None:
+        result["objects"] = objects
     return Judgement(verdict, result)
+
+
+def object_check(mem: "IosMem", verdict: "Verdict") -> dict[str, Any] | None:
+    """The object check on the histograms read during ``iterations()``: a finding per run of
+    leaking classes (kind ``objects``), a note when it could not be judged; its record, or None
+    when it did not run (switched off, no target support, no iterations)."""
+    from .analysis import Finding, FindingKind
+    from .objects import judge_objects
+
+    series = mem.objects
+    rules = mem.policy.object_rules
+    if series is None:
+        return None
+    verdict.notes.extend(series.notes)
+    if rules is None or not series.started:
+        return None
+    decision = judge_objects(series.histograms, rules)
+    if decision.note:
+        verdict.notes.append(decision.note)
+    if decision.leaks:
+        verdict.findings.append(
+            Finding(
+                FindingKind.OBJECTS,
+                decision.failure_message(),
+                measured=max(leak.count_per_iteration for leak in decision.leaks),
+                limit=rules.per_iteration,
+            )
+        )
+    return decision.to_dict()
 
 
 def junit_properties(result: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -91,6 +123,9 @@ def junit_properties(result: dict[str, Any]) -> list[tuple[str, Any]]:
         props.append(("iosmem_leak_p", round(m["leak"]["p_value"], 5)))
     if m.get("reclaimed") is not None:
         props.append(("iosmem_reclaimed", m["reclaimed"]))
+    leaked = [leak["name"] for leak in (result.get("objects") or {}).get("leaks", [])]
+    if leaked:
+        props.append(("iosmem_object_leaks", ",".join(leaked)))
     props.append(("iosmem_verdict", verdict_label(result)))
     return props
 

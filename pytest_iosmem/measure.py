@@ -20,9 +20,10 @@ import dataclasses
 from typing import Callable, Iterator
 
 from .baseline import Baseline
-from .errors import NotSupported, TargetError
+from .errors import NotSupported, RepeatConflict, TargetError
 from .policy import Policy
 from .sampler import Sampler
+from .object_series import ObjectSeries, object_check_enabled
 from .settle import SettleConfig, SettleResult, wait_settled
 from .targets.base import App, ClassStat, Target, Termination
 from .timeline import EventKind, IterationEnd, Timeline
@@ -56,6 +57,7 @@ class IosMem:
         iterations: int = 6,
         warmup: int = 2,
         attribution: bool = False,
+        objects: str = "off",
         progress: Callable[[str], None] | None = None,
     ) -> None:
         self.target = target
@@ -74,6 +76,10 @@ class IosMem:
         #: the stored baseline of this test on this profile (None: no baseline yet)
         self.baseline: Baseline | None = None
         self.warnings_supported = True
+        #: True while --iosmem-repeat runs the test body inside its own iterations() loop
+        self.repeating = False
+        #: class histograms per measured iteration for the object check (None: the check is off)
+        self.objects = ObjectSeries(target, app, explicit=objects == "on") if object_check_enabled(objects, target) else None
         self._finished = False
         self._iterations_run = 0
         self.sampler.start()
@@ -134,6 +140,12 @@ class IosMem:
         ``n``).  Still undecided there, the leak verdict is *inconclusive*:
         a warning now, and its own verdict in the reports.
         """
+        if self.repeating:
+            raise RepeatConflict(
+                "--iosmem-repeat runs this test's body in an iosmem.iterations() loop of its own, and the body called "
+                "iosmem.iterations() where the plugin could not see it beforehand (a fixture, a dynamic call): run it "
+                "without --iosmem-repeat, or call iosmem.iterations() in the test function or a helper it calls by name"
+            )
         from .analysis import leak_decision
         from .verdict import Plan
 
@@ -161,11 +173,15 @@ class IosMem:
                         self._snapshot_classes("last")  # once, when the loop ends: heap snapshots cost seconds
                     return
             is_warmup = index < warmup
+            if index == warmup and self.objects:
+                self.objects.start()  # the object check's reference: before the first measured iteration
             with self.phase(f"warm-up {index + 1}" if is_warmup else f"iteration {index - warmup + 1}"):
                 yield index
             self._iterations_run += 1
             result = self.settle()
             self._raise_if_dead()
+            if self.objects and not is_warmup:
+                self.objects.read()
             if result.footprint is None:
                 self.timeline.add_event(EventKind.NOTE, f"iteration {index + 1}: no footprint could be read")
                 index += 1

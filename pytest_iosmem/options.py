@@ -49,12 +49,24 @@ GENERAL: tuple[TargetOption, ...] = (
     TargetOption("interval", "sampling interval in seconds (default 0.04: five samples in a 200 ms spike)", "0.04"),
     TargetOption("iterations", "measured iterations when iosmem.iterations() is called without n (default 6)", "6"),
     TargetOption("warmup", "warm-up iterations when iosmem.iterations() is called without warmup (default 2)", "2"),
+    TargetOption(
+        "repeat",
+        "N or N:WARMUP: run the body of every gated test WARMUP+N times in one app session, reading the settled "
+        "footprint after each run (a leak check without editing the test; bodies that call iosmem.iterations() "
+        "run once). WARMUP defaults to --iosmem-warmup",
+    ),
     TargetOption("settle_timeout", "most seconds to wait for the footprint to settle (default 3)", "3"),
     TargetOption("baselines", "directory of baseline files, relative to the rootdir (default baselines)", "baselines"),
     TargetOption("artifacts", "directory for raw tool outputs and memgraphs (default iosmem-artifacts)", "iosmem-artifacts"),
     TargetOption(
         "attribution",
         "say which classes grew when a leak or growth is found: auto (where cheap, e.g. the reference app), on, off",
+        "auto",
+    ),
+    TargetOption(
+        "objects",
+        "object check (a class whose instance count grows in every measured iteration): auto (on where a class "
+        "histogram is cheap: the local target), on (also the simulator's heap, seconds per iteration), off",
         "auto",
     ),
     TargetOption("json", "write a JSON report of every gated test to this path"),
@@ -81,6 +93,24 @@ LIMITS: tuple[TargetOption, ...] = (
         "a leak verdict still undecided at that bound: warn (default: the test passes, marked inconclusive, "
         "with a warning) or fail",
         "warn",
+    ),
+    TargetOption(
+        "objects_per_iteration",
+        "object check: instances a class must gain in every measured iteration to be a leak (default 1; off: no check)",
+    ),
+    TargetOption(
+        "objects_watch",
+        "object check: shell patterns of the classes judged (repeatable; ini: one per line; "
+        "default *ViewController and *View; * for every class)",
+        None,
+        "linelist",
+    ),
+    TargetOption(
+        "objects_ignore",
+        "object check: shell patterns of classes never judged, e.g. '*Cache*' (repeatable; ini: one per line; "
+        "wins over the watch list)",
+        None,
+        "linelist",
     ),
 )
 

@@ -5,7 +5,8 @@ Flow of one test (see docs/architecture.md):
 1. collection: the ``iosmem`` marker's limits are parsed (a bad value stops
    the run as a usage error naming the test, key and value);
 2. setup: ``iosmem_app`` launches (or reuses) the app, ``iosmem`` starts sampling;
-3. call: the test body runs; then ``pytest_runtest_call`` hands the
+3. call: the test body runs (``--iosmem-repeat``: ``pytest_pyfunc_call`` runs it
+   as iterations, see repeat.py); then ``pytest_runtest_call`` hands the
    measurement to :func:`pytest_iosmem.judge.judge` (finish, analyse,
    attribute, save evidence, build the result) and fails the test itself
    when a check fails;
@@ -38,8 +39,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "iosmem(max_peak=None, max_growth=None, leak_per_iteration=None, reclaim_after_warning=None, "
-        "jetsam_headroom=None, noise_floor=None, trend_alpha=None, max_iterations=None, inconclusive=None): gate this test on the app's memory; "
-        "sizes like '150MB', percentages like '8%'. Implies the iosmem fixture.",
+        "jetsam_headroom=None, noise_floor=None, trend_alpha=None, objects_per_iteration=None, objects_watch=None, "
+        "objects_ignore=None, max_iterations=None, inconclusive=None): gate this test on the app's memory; "
+        "sizes like '150MB', percentages like '8%', class-name patterns like ['*ViewController']. "
+        "Implies the iosmem fixture.",
     )
     config.addinivalue_line(
         "markers",
@@ -240,6 +243,20 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
     if judgement.failed:
         pytest.fail(judgement.failure_message(), pytrace=False)
     return result
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """``--iosmem-repeat``: the body of a gated test runs as iterations (see repeat.py)."""
+    mem = pyfuncitem.funcargs.get("iosmem")
+    if mem is None:
+        return None
+    repeat = _run(pyfuncitem.config).repeat
+    if repeat is None:
+        return None
+    from .repeat import run_repeated
+
+    return run_repeated(pyfuncitem, mem, repeat)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -1,7 +1,7 @@
 """Limits a test is gated by, from the marker, the ini file and the command line.
 
 ``@pytest.mark.iosmem(max_peak="300MB", max_growth="8%", leak_per_iteration="128KB",
-reclaim_after_warning="10MB", jetsam_headroom="50%")``.  Marker values win
+reclaim_after_warning="10MB", jetsam_headroom="50%", objects_watch=["*ViewController"])``.  Marker values win
 over command-line/ini defaults; ``None`` switches a check off for one test.
 A bad value is a usage error that names the test, the key and the value.
 """
@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Mapping
 
 from .errors import UsageError
+from .objects import DEFAULT_WATCH, ObjectRules
 from .units import Tolerance, UnitError, format_size, parse_percent, parse_size, parse_tolerance
 
 __all__ = ["Policy", "POLICY_KEYS", "INCONCLUSIVE_CHOICES", "build_policy"]
@@ -34,10 +35,24 @@ class Policy:
     max_iterations: int = 20
     #: what an undecided leak verdict at that bound does to the test: "warn" (passes, marked) or "fail"
     inconclusive: str = "warn"
+    #: object check: a class gaining at least this many instances in every measured iteration leaks
+    objects_per_iteration: int | None = 1
+    #: object check: shell patterns of the classes judged (empty: every class)
+    objects_watch: tuple[str, ...] = DEFAULT_WATCH
+    #: object check: shell patterns of classes never judged (wins over objects_watch)
+    objects_ignore: tuple[str, ...] = ()
+
+    @property
+    def object_rules(self) -> ObjectRules | None:
+        """The object check's rules, or None when this test switched it off."""
+        if self.objects_per_iteration is None:
+            return None
+        return ObjectRules(self.objects_per_iteration, self.objects_watch, self.objects_ignore)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["max_growth"] = None if self.max_growth is None else asdict(self.max_growth)
+        d["objects_watch"], d["objects_ignore"] = list(self.objects_watch), list(self.objects_ignore)  # JSON arrays
         return d
 
     def describe(self) -> str:
@@ -52,6 +67,8 @@ class Policy:
             parts.append(f"reclaim_after_warning={format_size(self.reclaim_after_warning)}")
         if self.jetsam_headroom is not None:
             parts.append(f"jetsam_headroom={self.jetsam_headroom * 100:g}%")
+        if self.objects_per_iteration is not None and self.objects_per_iteration != 1:
+            parts.append(f"objects_per_iteration={self.objects_per_iteration}")
         return ", ".join(parts)
 
 
@@ -63,9 +80,9 @@ def _parse_count(value: Any) -> int:
     try:
         n = int(str(value).strip())
     except ValueError:
-        raise UnitError(f"{value!r} is not a whole number") from None
+        raise UnitError("write a whole number, e.g. 1") from None
     if n < 1:
-        raise UnitError(f"{value!r} must be at least 1")
+        raise UnitError("must be at least 1")
     return n
 
 
@@ -76,6 +93,17 @@ def _parse_choice(value: Any, choices: tuple[str, ...]) -> str:
     return v
 
 
+def _parse_patterns(value: Any) -> tuple[str, ...]:
+    """Shell patterns: a list (marker, ini lines, repeated options) or one string split at commas/spaces."""
+    items = [value] if isinstance(value, str) else list(value)
+    patterns: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise UnitError(f"{item!r} is not a class-name pattern (write strings such as '*ViewController')")
+        patterns.extend(p for p in item.replace(",", " ").split() if p)
+    return tuple(patterns)
+
+
 _PARSERS = {
     "max_peak": parse_size,
     "max_growth": parse_tolerance,
@@ -84,15 +112,23 @@ _PARSERS = {
     "jetsam_headroom": parse_percent,
     "noise_floor": parse_size,
     "trend_alpha": parse_percent,
-    "max_iterations": lambda v: _parse_count(v),
+    "max_iterations": _parse_count,
     "inconclusive": lambda v: _parse_choice(v, INCONCLUSIVE_CHOICES),
+    "objects_per_iteration": _parse_count,
+    "objects_watch": _parse_patterns,
+    "objects_ignore": _parse_patterns,
 }
 POLICY_KEYS = tuple(f.name for f in fields(Policy))
-_NULLABLE = {"max_peak", "max_growth", "leak_per_iteration", "reclaim_after_warning", "jetsam_headroom"}
+_PATTERN_KEYS = ("objects_watch", "objects_ignore")
+_NULLABLE = {
+    "max_peak", "max_growth", "leak_per_iteration", "reclaim_after_warning", "jetsam_headroom", "objects_per_iteration",
+}
 
 
 def _parse(key: str, value: Any, where: str) -> Any:
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "off")):
+    pattern_list = key in _PATTERN_KEYS and value is not None and not isinstance(value, str)
+    # (a list of patterns is a value even when empty — watch: every class — never "off")
+    if not pattern_list and (value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "off"))):
         if key not in _NULLABLE:
             raise UsageError(f"{where}: {key}={value!r} cannot be switched off")
         return None

@@ -23,7 +23,8 @@ __all__ = ["build_result", "HARD_FINDINGS", "baseline_candidate", "verdict_label
 
 #: findings that keep a test's numbers out of the baselines unless forced
 HARD_FINDINGS = frozenset(
-    {FindingKind.LEAK, FindingKind.PEAK, FindingKind.HEADROOM, FindingKind.NO_RECLAIM, FindingKind.TERMINATED}
+    {FindingKind.LEAK, FindingKind.PEAK, FindingKind.HEADROOM, FindingKind.NO_RECLAIM, FindingKind.TERMINATED,
+     FindingKind.OBJECTS}
 )
 
 

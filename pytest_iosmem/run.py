@@ -76,6 +76,12 @@ class IosMemRun:
         self.attribution = (reader("attribution") or "auto").strip().lower()
         if self.attribution not in ("auto", "on", "off"):
             raise UsageError(f"--iosmem-attribution={self.attribution!r}: choose auto, on or off")
+        from .repeat import parse_repeat
+
+        self.repeat = parse_repeat(reader("repeat"), self.warmup)
+        self.objects = (reader("objects") or "auto").strip().lower()
+        if self.objects not in ("auto", "on", "off"):
+            raise UsageError(f"--iosmem-objects={self.objects!r}: choose auto, on or off")
         self.update_baselines = reader.flag("update_baselines")
         self.force_update = reader.flag("force_update")
         self.defaults = {opt.name: reader(opt.name) for opt in LIMITS}
@@ -185,6 +191,7 @@ class IosMemRun:
             iterations=self.iterations,
             warmup=self.warmup,
             attribution=attribution,
+            objects=self.objects,
             progress=progress,
         )
 

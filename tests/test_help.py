@@ -45,7 +45,11 @@ def test_markers_lists_ours(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--markers")
     assert result.ret == 0, result.stderr.str()
     out = result.stdout.str()
-    assert "@pytest.mark.iosmem(max_peak=None" in out
+    from pytest_iosmem.policy import POLICY_KEYS
+
+    marker = next(line for line in out.splitlines() if line.startswith("@pytest.mark.iosmem("))
+    for key in POLICY_KEYS:  # every key the marker accepts, e.g. objects_watch
+        assert f"{key}=None" in marker, key
     assert "@pytest.mark.iosmem_app(args=(), env=None)" in out
 
 

@@ -41,7 +41,10 @@ def test_every_leaky_screen_is_found_and_sized_within_25_percent(pytester):
     )
     res.assert_outcomes(failed=4)
     for r in results(pytester):
-        assert [f["kind"] for f in r["findings"]] == ["leak"], r["nodeid"]
+        # a screen that keeps its view controller alive is also an object leak (on by default here);
+        # the map keeps annotations, which the default watch list (*ViewController, *View) leaves out
+        objects = [] if "Map" in r["nodeid"] else ["objects"]
+        assert [f["kind"] for f in r["findings"]] == ["leak", *objects], r["nodeid"]
         assert r["metrics"]["leak"]["per_iteration"] == pytest.approx(LEAK, rel=0.25), r["nodeid"]
         # attribution (on by default on the reference app) names the class that grew
         assert r["attribution"], r["nodeid"]

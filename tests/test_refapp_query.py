@@ -16,7 +16,7 @@ from pytest_iosmem.refapp.ui import build_tree, to_xml
 
 wda = pytest.importorskip("wda")
 
-HOME_BUTTONS = ["Timer Detail", "Retain Cycle", "Observer", "Purging Cache", "Stubborn Cache", "Burst", "Map", "Clean"]
+HOME_BUTTONS = ["Timer Detail", "Retain Cycle", "Observer", "Purging Cache", "Stubborn Cache", "Burst", "Map", "Photo Detail", "Clean"]
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def wda_chain(**selector) -> str:
         (dict(name="Map"), ["Map"]),
         (dict(text="Burst"), ["Burst"]),
         (dict(nameContains="Cache"), ["Purging Cache", "Stubborn Cache"]),
-        (dict(textContains="Detail"), ["Timer Detail"]),
+        (dict(textContains="Detail"), ["Timer Detail", "Photo Detail"]),
         (dict(labelContains="Cycle", enabled=True), ["Retain Cycle"]),
         (dict(nameMatches="^Pur.*Cache$"), ["Purging Cache"]),
         (dict(nameMatches="Stub"), ["Stubborn Cache"]),  # facebook-wda wraps it as '.*Stub.*'
@@ -186,7 +186,7 @@ def test_other_locator_strategies(home):
     assert labels(locate(home, "link text", "label=Clean")) == ["Clean"]
     assert labels(locate(home, "link text", "Clean")) == ["Clean"]  # no attribute: name, as in WDA
     assert labels(locate(home, "partial link text", "label=Cache")) == ["Purging Cache", "Stubborn Cache"]
-    assert len(locate(home, "class name", "XCUIElementTypeButton")) == 8
+    assert len(locate(home, "class name", "XCUIElementTypeButton")) == 9
     with pytest.raises(InvalidArgument, match="Did you mean XCUIElementTypeButton"):
         locate(home, "class name", "Button")
     with pytest.raises(InvalidArgument, match="Invalid locator requested: css selector"):

@@ -178,7 +178,7 @@ def test_source_is_wda_xml(client, session):
             parent = next(p for p in root.iter() if el in list(p))
             assert el.get("index") == str(list(parent).index(el))  # wdIndex: position among siblings
     buttons = [e.get("label") for e in root.iter("XCUIElementTypeButton")]
-    assert buttons == ["Timer Detail", "Retain Cycle", "Observer", "Purging Cache", "Stubborn Cache", "Burst", "Map", "Clean"]
+    assert buttons == ["Timer Detail", "Retain Cycle", "Observer", "Purging Cache", "Stubborn Cache", "Burst", "Map", "Photo Detail", "Clean"]
     tree = client.source(format="json")
     assert tree["type"] == "Application" and tree["children"]
     assert client.source(accessible=True)["type"] == "Application"
@@ -195,7 +195,7 @@ def test_find_by_label_name_predicate_chain_and_xpath(session):
     assert session(classChain="**/Button[`label == 'Map'`]").exists  # facebook-wda expands the short type
     assert session(xpath='//Button[@label="Burst"]').exists
     assert session(id="Observer").exists
-    assert session(className="Button").count() == 8
+    assert session(className="Button").count() == 9
     assert session(className="Button")[3].label == "Observer"  # 1-based, as WDA's class chain positions
     assert session(nameMatches="^Pur.*Cache$").exists
     assert session(className="Other").child(label="Map").exists
@@ -368,6 +368,26 @@ def test_live_objects_and_state_endpoints(refapp, session):
     assert state["sizes"]["cycle"] == LEAK and state["sizes"]["burst"] == 40_000_000
     assert state["screen"] == "Memory Lab" and state["pid"] == refapp[0].pid
     session.app_launch(BUNDLE)
+
+
+def test_photo_detail_leaves_one_small_controller_per_visit(refapp, client):
+    """The object leak footprint alone cannot see: one PhotoDetailViewController (256 B of its
+    own) per visit, kept by the image loader's completion block; other screens' controllers go."""
+    url = refapp[1]
+    s = client.session(BUNDLE)
+    for visit in range(1, 4):
+        s(label="Photo Detail").click()
+        assert s(label="Photo").exists
+        s(label="Back").click()
+        s(label="Clean").click()
+        s(label="Back").click()
+        table = {r["class"]: r for r in get(url + "/iosmem/objects")}
+        assert table["PhotoDetailViewController"] == {"class": "PhotoDetailViewController", "count": visit, "bytes": 256 * visit}
+        assert table["Closure"]["count"] == visit  # the completion block that keeps it
+        assert "CleanViewController" not in table
+    assert get(url + "/iosmem/state")["sizes"]["detail"] == 256
+    s = client.session(BUNDLE)  # a relaunch frees them
+    assert "PhotoDetailViewController" not in {r["class"] for r in get(url + "/iosmem/objects")}
 
 
 def test_a_relaunch_frees_everything_even_cycles(refapp, client):

@@ -64,6 +64,17 @@ def test_broken_reports_are_rejected(breakage):
         validate(doc)
 
 
+def test_an_object_leak_report_matches_and_a_broken_one_does_not():
+    doc = json.loads((DATA / "local_objects.json").read_text())
+    leaky = next(t for t in doc["tests"] if t["findings"])
+    assert leaky["findings"][0]["kind"] == "objects"
+    assert leaky["objects"]["leaks"][0]["name"] == "PhotoDetailViewController"
+    validate(doc)
+    leaky["objects"]["leaks"][0]["counts"] = "2,3,4"
+    with pytest.raises(jsonschema.ValidationError):
+        validate(doc)
+
+
 def test_new_fields_within_a_version_are_allowed():
     """The versioning rule: fields may be added within a version, so readers and the schema ignore them."""
     doc = json.loads((DATA / "local_pass_and_fail.json").read_text())

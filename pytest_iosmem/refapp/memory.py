@@ -55,6 +55,11 @@ class LiveObjects:
             self._count[cls] += 1
             self._bytes[cls] += size
 
+    def add_bytes(self, cls: str, size: int) -> None:
+        """Bytes an instance already counted owns (see :meth:`Tracked.track_bytes`)."""
+        with self._lock:
+            self._bytes[cls] += size
+
     def remove(self, cls: str, size: int = 0) -> None:
         with self._lock:
             self._count[cls] -= 1
@@ -88,8 +93,14 @@ class Tracked:
         live.add(cls.live_name or cls.__name__)
         return obj
 
+    def track_bytes(self, size: int) -> None:
+        """Count ``size`` bytes the instance owns under its class (an object without
+        ``__slots__`` only): ``heap`` shows a class's instances with their sizes."""
+        self._live_bytes = getattr(self, "_live_bytes", 0) + size
+        live.add_bytes(type(self).live_name or type(self).__name__, size)
+
     def __del__(self) -> None:
-        live.remove(type(self).live_name or type(self).__name__)
+        live.remove(type(self).live_name or type(self).__name__, getattr(self, "_live_bytes", 0))
 
 
 class Buffer:

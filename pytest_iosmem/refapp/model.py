@@ -15,6 +15,8 @@ Purging Cache       an image cache that empties on a memory warning (well behave
 Stubborn Cache      an image cache that ignores memory warnings
 Burst               nothing: large short-lived allocations (a peak, not a leak)
 Map                 annotations added to a shared map view, never cleared
+Photo Detail        a completion block kept by the app-wide image loader captures
+                    the controller: one small object (256 B) per visit
 Clean               nothing: allocator noise, freed when the screen closes
 Feed                a random-size transient load per visit that the malloc zone
                     keeps (a high-water mark, not a leak); ``--size feed=SIZE``
@@ -48,6 +50,7 @@ SCREEN_KEYS = {
     "Stubborn Cache": "stubborn_cache",
     "Burst": "burst",
     "Map": "map",
+    "Photo Detail": "detail",
     "Clean": "clean",
     "Feed": "feed",
 }
@@ -61,6 +64,7 @@ class Config:
     leak_size: int = 512 * 1024  # retained per visit by each leaky screen
     sizes: dict[str, int] = field(default_factory=dict)  # per-screen overrides
     burst_size: int = 40 * MB
+    detail_size: int = 256  # the Photo Detail controller's own bytes: far below any footprint limit
     burst_hold: float = 0.3  # seconds the burst is held
     noise: int = 64 * 1024  # transient allocator noise per visit (upper bound)
     seed: int | None = None
@@ -77,6 +81,8 @@ class Config:
             return self.sizes[key]
         if key == "burst":
             return self.burst_size
+        if key == "detail":
+            return self.detail_size
         if key == "clean":
             return self.noise
         if key == "feed":
@@ -223,6 +229,38 @@ class Annotation(Tracked):
         self.image = Buffer(size, "MKAnnotationView.image")
 
 
+class PhotoDetailViewController(ViewController):
+    """Shows one photo, asked of the app-wide image loader with a completion block.
+
+    ``imageLoader.load(url) { image in self.imageView.image = image }`` without
+    ``[weak self]``: the loader keeps its completion blocks (the request is
+    never cancelled when the screen goes), so every visit leaves one
+    controller alive — a small object (its photo's metadata, ``size`` bytes),
+    far below any footprint limit, that only counting objects finds.
+    """
+
+    def __init__(self, app: "App", title: str, size: int) -> None:
+        super().__init__(app, title, 0)
+        self.metadata = bytearray(size)  # on the heap, not a page-sized buffer: a small object
+        self.track_bytes(size)
+
+    def did_appear(self) -> None:
+        self.app.image_loader.load(Closure(lambda: self.show_photo()))
+
+    def show_photo(self) -> None:
+        pass
+
+
+class ImageLoader:
+    """The app-wide image loader: keeps the completion block of every request it was given."""
+
+    def __init__(self) -> None:
+        self.completions: list[Closure] = []
+
+    def load(self, completion: Closure) -> None:
+        self.completions.append(completion)
+
+
 class CleanViewController(ViewController):
     """Allocates and frees noise while it is shown; nothing survives it."""
 
@@ -284,6 +322,7 @@ _CONTROLLERS: dict[str, type[ViewController]] = {
     "Stubborn Cache": StubbornCacheViewController,
     "Burst": BurstViewController,
     "Map": MapViewController,
+    "Photo Detail": PhotoDetailViewController,
     "Clean": CleanViewController,
     "Feed": FeedViewController,
 }
@@ -346,6 +385,7 @@ class App:
         self.zone = MallocZone()
         self.feed_history: list[Buffer] = []
         self.assets = Buffer(self.config.ballast, "AppAssets") if self.config.ballast else None
+        self.image_loader = ImageLoader()
         self.stack: list[ViewController] = [HomeViewController(self, "Memory Lab", 0)]
         self.warnings = 0
         self.generation += 1

@@ -150,6 +150,7 @@ def _window(app: App, w: int, h: int) -> Element:
         "Map": Element("XCUIElementTypeMap", "Map", "Map", None, 0, 91, w, 500),
         "Purging Cache": Element("XCUIElementTypeImage", "Photo", "Photo", None, 20, 120, 350, 350, accessible=True),
         "Stubborn Cache": Element("XCUIElementTypeImage", "Photo", "Photo", None, 20, 120, 350, 350, accessible=True),
+        "Photo Detail": Element("XCUIElementTypeImage", "Photo", "Photo", None, 20, 120, 350, 350, accessible=True),
     }.get(top.title)
     if detail:
         content.children.append(detail)
