@@ -61,6 +61,9 @@ def _run(config: pytest.Config):
         except UsageError as exc:
             raise pytest.UsageError(str(exc)) from None
         config.stash[RUN_KEY] = run
+        from .shutdown import install
+
+        install()  # SIGTERM (a cancelled CI job) now cleans up and reports like Ctrl-C
     return run
 
 
@@ -360,6 +363,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run.messages.extend(write_reports(run, interrupted=interrupted))
     if run.failed_writes and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if RUN_KEY in config.stash:
+        from .shutdown import uninstall
+
+        uninstall()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
