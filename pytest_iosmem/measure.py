@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import time
 from typing import Callable, Iterator
 
 from .baseline import Baseline
@@ -75,22 +76,29 @@ class IosMem:
 
     # -- reading -----------------------------------------------------------------
     def footprint(self) -> int | None:
-        """The footprint now (one fresh read, also recorded as a sample)."""
-        self.sampler.sample_once()
+        """The footprint now (one fresh read, also recorded as a sample; bounded wait)."""
+        self.sampler.sample_bounded()
         return self.timeline.last
 
     def settle(self, min_wait: float = 0.0) -> SettleResult:
-        """Wait until the footprint stops changing (bounded), and return it."""
+        """Wait until the footprint stops changing (bounded), and return it.
+
+        Bounded as a whole: each read waits at most until the settle deadline
+        (a hung read cannot stretch it), and it stops at once when the app is
+        known to be dead (there is nothing left to settle).
+        """
         cfg = self.settle_config
         if min_wait:
             cfg = dataclasses.replace(cfg, min_wait=min_wait)
+        deadline = time.monotonic() + max(cfg.max_wait, cfg.min_wait)
 
         def read() -> int | None:
             before = len(self.timeline.samples)
-            self.sampler.sample_once()
+            budget = min(self.sampler.read_timeout, deadline - time.monotonic())
+            self.sampler.sample_bounded(max(budget, 0.05))
             return self.timeline.last if len(self.timeline.samples) > before else None
 
-        return wait_settled(read, cfg)
+        return wait_settled(read, cfg, stop=lambda: self.sampler.termination is not None)
 
     @property
     def termination(self) -> Termination | None:
@@ -98,7 +106,7 @@ class IosMem:
 
     def _raise_if_dead(self) -> None:
         if self.sampler.termination is None:
-            self.sampler.sample_once()
+            self.sampler.sample_bounded()
         if self.sampler.termination is not None:
             raise AppTerminated(self.sampler.termination)
 
@@ -194,7 +202,11 @@ class IosMem:
 
     # -- end -----------------------------------------------------------------------
     def finish(self) -> None:
-        """Final settled reading, then stop sampling (bounded). Idempotent."""
+        """Final settled reading, then stop sampling. Idempotent.
+
+        Bounded even behind a hung target read: the settle is bounded by its
+        ``max_wait`` (each read by what is left of it), the stop by 2 s.
+        """
         if self._finished:
             return
         self._finished = True
