@@ -39,6 +39,19 @@ class AppTerminated(Exception):
         self.termination = termination
 
 
+def settle_config_for(cfg: SettleConfig, target_interval: float | None) -> SettleConfig:
+    """Settle at the target's own rate: a device's sysmontap has a new value every 0.5 s.
+
+    Reading faster than the target measures only re-reads its last value.
+    The bound grows so that a full window of fresh samples fits in it (plus
+    one interval for the first); otherwise such a target could never settle.
+    """
+    if not target_interval or target_interval <= cfg.interval:
+        return cfg
+    needed = (cfg.window + 1) * target_interval
+    return dataclasses.replace(cfg, interval=target_interval, max_wait=max(cfg.max_wait, needed))
+
+
 class IosMem:
     """Measurement of one test: iterations, marks, phases, memory warnings."""
 
@@ -87,7 +100,7 @@ class IosMem:
         (a hung read cannot stretch it), and it stops at once when the app is
         known to be dead (there is nothing left to settle).
         """
-        cfg = self.settle_config
+        cfg = settle_config_for(self.settle_config, getattr(self.target, "sample_interval", None))
         if min_wait:
             cfg = dataclasses.replace(cfg, min_wait=min_wait)
         deadline = time.monotonic() + max(cfg.max_wait, cfg.min_wait)

@@ -43,6 +43,7 @@ class SamplerStats:
     failed_reads: int = 0
     gaps: int = 0
     errors: int = 0  # unexpected exceptions from a target (bugs), kept as events
+    repeats: int = 0  # reads that returned a streamed value already recorded (Reading.sequence)
 
 
 class Sampler:
@@ -64,6 +65,7 @@ class Sampler:
         self._lock = threading.Lock()
         self.read_timeout = read_timeout
         self.hung_reads = 0  # reads a caller stopped waiting for
+        self._last_sequence: int | None = None
 
     # -- control -------------------------------------------------------------
     def start(self) -> "Sampler":
@@ -154,6 +156,11 @@ class Sampler:
                 return self._on_failed_read(str(exc), record=False)
             if discard_after_stop and self._stop.is_set():
                 return True
+            if reading.sequence is not None:
+                if reading.sequence == self._last_sequence:
+                    self.stats.repeats += 1
+                    return True  # the stream's last value again: not a new measurement
+                self._last_sequence = reading.sequence
             self.stats.reads += 1
             self.timeline.add_sample(reading.footprint)
             self.timeline.note_peak(reading.peak)

@@ -7,7 +7,10 @@ recorded sysmontap rows and notification payloads.
 
 - Footprint: sysmontap's ``physFootprint`` (bytes) of our pid.  The adapter
   streams samples from its own asyncio thread into :class:`SysmonTracker`;
-  ``read()`` returns the latest value and never waits on the device.  One
+  ``read()`` returns the latest value and never waits on the device; the
+  value's sample number (``Reading.sequence``) lets the sampler and settling
+  count only fresh samples, and settling reads at sysmontap's rate
+  (``sample_interval``), not every 40 ms.  One
   stream serves every app the target watches (a pytest run launches the app
   once per test; streams must not pile up).
 - Death: our pid missing from consecutive process samples, or an
@@ -15,7 +18,8 @@ recorded sysmontap rows and notification payloads.
   as jetsam only with evidence (a memory notification for our pid shortly
   before, or a last footprint at the known limit), and says which.
 - Memory warnings *received* from the OS (``memoryLevelNotification:`` for
-  our pid) go into the timeline; sending one is not possible through any
+  our pid) go into the timeline (a failure of that stream is a note, never a
+  footprint read failure: the two streams have separate error callbacks); sending one is not possible through any
   public tool, so ``memory_warning()`` raises NotSupported unless the
   experimental process-control event was asked for.
 """
@@ -300,6 +304,8 @@ class DeviceTarget:
             raise UsageError(f"--iosmem-device-memory-warning={warning_mode!r}: choose off or experimental")
         self.session = session
         self.interval_ms = interval_ms
+        #: sysmontap's rate: a new footprint only this often (settling reads at this rate)
+        self.sample_interval = interval_ms / 1000.0
         self.jetsam_override = jetsam_override
         self.warning_mode = warning_mode
         self.default_wda_url = wda_url
@@ -311,6 +317,7 @@ class DeviceTarget:
         self._lock = threading.Lock()
         self._streams_started = False
         self._stream_error: str | None = None
+        self._notification_error: str | None = None
         self._pressure_code: int | None = None
         caps = {Capability.JETSAM_LIMIT, Capability.WDA}
         if warning_mode == "experimental":
@@ -363,7 +370,22 @@ class DeviceTarget:
                 w.events.append(event)
 
     def _on_stream_error(self, message: str) -> None:
+        """The sysmontap stream died: footprint reads fail from now on, with this reason."""
         self._stream_error = message
+
+    def _on_notification_error(self, message: str) -> None:
+        """The notification stream died: a note, not a read failure (the footprint comes from sysmontap).
+
+        Without notifications, memory warnings the OS sends are not seen and a
+        death is not attributed to jetsam from a warning; the note says so.
+        """
+        text = f"{message} (memory warnings the device sends are no longer seen)"
+        with self._lock:
+            self._notification_error = text
+            watches = list(self._watches.values())
+        for w in watches:
+            with w.lock:
+                w.events.append(TargetEvent(EventKind.NOTE, text, {"source": "device"}))
 
     def _ensure_streams(self) -> None:
         with self._lock:
@@ -371,12 +393,14 @@ class DeviceTarget:
                 return
             self._streams_started = True
         self.session.start_sysmon(self.interval_ms, self._on_sample, self._on_stream_error)
-        self.session.start_notifications(self._on_notification, self._on_stream_error)
+        self.session.start_notifications(self._on_notification, self._on_notification_error)
 
     def _watch(self, app: App) -> App:
         app.handle = _Watch(SysmonTracker(app.pid))
         with self._lock:
             self._watches[app.pid] = app.handle
+            if self._notification_error:
+                app.handle.events.append(TargetEvent(EventKind.NOTE, self._notification_error, {"source": "device"}))
         self._ensure_streams()
         return app
 
@@ -409,7 +433,7 @@ class DeviceTarget:
         w: _Watch = app.handle
         t = w.tracker
         with t.lock:
-            latest, updated, error, unreadable = t.latest, t.updated_at, t.error, t.unreadable
+            latest, updated, error, unreadable, samples = t.latest, t.updated_at, t.error, t.unreadable, t.samples
         if self._ended(w):
             raise ReadFailed(f"pid {app.pid} is no longer running on the device")
         if self._stream_error:
@@ -422,7 +446,8 @@ class DeviceTarget:
         if time.monotonic() - updated > self.stale_after:
             raise ReadFailed(f"no sysmontap sample for {self.stale_after:g}s (is the device still connected?)")
         # Reading.peak is the OS's lifetime maximum; sysmontap has none for the footprint.
-        return Reading(latest)
+        # sequence: read() returns the stream's latest value; only a new sample is a new reading.
+        return Reading(latest, sequence=samples)
 
     def _ended(self, w: _Watch) -> bool:
         return w.killed_by_us or w.tracker.gone or w.state == "Terminated"
