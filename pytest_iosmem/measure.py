@@ -105,11 +105,18 @@ class IosMem:
             cfg = dataclasses.replace(cfg, min_wait=min_wait)
         deadline = time.monotonic() + max(cfg.max_wait, cfg.min_wait)
 
+        seen = [len(self.timeline.samples)]
+
         def read() -> int | None:
-            before = len(self.timeline.samples)
+            # A reading is a sample newer than the previous reading, whoever took it: on a
+            # streaming target the background sampler may be the one that recorded it.
             budget = min(self.sampler.read_timeout, deadline - time.monotonic())
             self.sampler.sample_bounded(max(budget, 0.05))
-            return self.timeline.last if len(self.timeline.samples) > before else None
+            count = len(self.timeline.samples)
+            if count == seen[0]:
+                return None
+            seen[0] = count
+            return self.timeline.last
 
         return wait_settled(read, cfg, stop=lambda: self.sampler.termination is not None)
 

@@ -117,31 +117,31 @@ class Sampler:
             return False
         timeout = self.read_timeout if timeout is None else max(0.0, timeout)
         done = threading.Event()
-        answer: list[bool] = []
+        answer: list[bool | None] = []
 
         def work() -> None:
             answer.append(self.sample_once(lock_timeout=timeout, discard_after_stop=True))
             done.set()
 
         threading.Thread(target=work, name=f"iosmem-read-{self.app.pid}", daemon=True).start()
-        if done.wait(timeout):
+        if done.wait(timeout) and answer[0] is not None:
             return answer[0]
         self.hung_reads += 1
         if self.hung_reads == 1:  # one event per sampler: a hung target would otherwise add one per read
             self.timeline.add_event(EventKind.READ_FAILED, f"a footprint read gave no answer within {timeout:g}s")
         return None
 
-    def sample_once(self, lock_timeout: float | None = None, discard_after_stop: bool = False) -> bool:
+    def sample_once(self, lock_timeout: float | None = None, discard_after_stop: bool = False) -> bool | None:
         """Take one sample now, in this thread. Returns False once the app is gone.
 
         Used by the sampler thread, and (through :meth:`sample_bounded`) by the
         test thread, so it is safe to call from two threads; ``lock_timeout``
-        bounds the wait for a read in progress elsewhere (True is returned: the
-        app is not known to be dead).  ``discard_after_stop``: a read that
+        bounds the wait for a read in progress elsewhere (None when it ran
+        out: no answer, the app is not known to be dead).  ``discard_after_stop``: a read that
         answers after :meth:`stop` is dropped (the timeline is being judged).
         """
         if not self._lock.acquire(timeout=-1 if lock_timeout is None else lock_timeout):
-            return True
+            return None
         try:
             if self.termination is not None:
                 return False

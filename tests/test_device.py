@@ -494,3 +494,30 @@ def test_a_notification_stream_failure_is_a_note_and_reads_go_on():
     session.error("device: the connection to the device was lost")  # sysmontap's own error still breaks reads
     with pytest.raises(ReadFailed, match="sysmontap stream stopped"):
         target.read(app)
+
+
+class BrokenSession(RecordedSession):
+    """Stands for a session raising what the adapter does not translate (a socket error mid-call)."""
+
+    def launch(self, bundle_id, args, env):
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+    def kill(self, pid):
+        raise OSError(32, "Broken pipe")
+
+    def start_notifications(self, on_event, on_error):
+        raise RuntimeError("a bug in a pymobiledevice3 release")
+
+
+def test_what_a_session_raises_becomes_the_targets_errors():
+    session = BrokenSession(pid=351)
+    target = DeviceTarget(session)
+    with pytest.raises(TargetError, match="launching com.example.app failed: ConnectionResetError"):
+        target.launch(AppSpec(bundle_id="com.example.app"))
+    app = target.attach(351)  # starts the streams: notifications fail to start -> a note, reads still work
+    _feed(session, 351, [30_000_000])
+    assert target.read(app).footprint == 30_000_000
+    assert any("did not start" in e.detail for e in target.drain_events(app))
+    app.launched = True
+    assert target.terminate(app) is None  # the kill failed: not stopped, and said so, not raised
+    assert any("could not be stopped" in e.detail and "Broken pipe" in e.detail for e in target.drain_events(app))

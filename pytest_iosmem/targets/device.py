@@ -253,6 +253,25 @@ def _os_name(model: str, version: str) -> str:
     return "iPadOS" if model.startswith("iPad") and major.isdigit() and int(major) >= 13 else "iOS"
 
 
+# -- the seam's errors -------------------------------------------------------------------------
+def _at_seam(what: str, call: Callable[..., Any], *args: Any) -> Any:
+    """Call the session; anything but our own errors becomes a TargetError naming the call.
+
+    The adapter translates what pymobiledevice3 raises through its event loop,
+    but a session can still raise something else (an OSError from a socket, a
+    bug in a pymobiledevice3 release): above this line only the target's
+    errors exist, so the plugin reports them as what they are.
+    """
+    from ..errors import IosMemError
+
+    try:
+        return call(*args)
+    except IosMemError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - turned into the target's error, cause kept
+        raise TargetError(f"device: {what} failed: {type(exc).__name__}: {exc}") from exc
+
+
 # -- the target --------------------------------------------------------------------------------
 
 _JETSAM_NEAR_LIMIT = 0.95  # a death with the last footprint this close to the limit is jetsam
@@ -312,7 +331,7 @@ class DeviceTarget:
         self.stale_after = stale_after
         self.memgraph_dir = memgraph_dir  # set: capture a .memgraph before stopping each launched app
         self.memgraphs: list[MemgraphCapture] = []
-        self._info = session.info()
+        self._info = _at_seam("reading the device's identity", session.info)
         self._watches: dict[int, _Watch] = {}
         self._lock = threading.Lock()
         self._streams_started = False
@@ -392,8 +411,12 @@ class DeviceTarget:
             if self._streams_started:
                 return
             self._streams_started = True
-        self.session.start_sysmon(self.interval_ms, self._on_sample, self._on_stream_error)
-        self.session.start_notifications(self._on_notification, self._on_notification_error)
+        _at_seam("starting sysmontap", self.session.start_sysmon, self.interval_ms, self._on_sample,
+                 self._on_stream_error)
+        try:
+            self.session.start_notifications(self._on_notification, self._on_notification_error)
+        except Exception as exc:  # noqa: BLE001 - notifications are optional: a note, not a failure
+            self._on_notification_error(f"memory notifications did not start: {type(exc).__name__}: {exc}")
 
     def _watch(self, app: App) -> App:
         app.handle = _Watch(SysmonTracker(app.pid))
@@ -412,7 +435,7 @@ class DeviceTarget:
     def launch(self, spec: AppSpec) -> App:
         if not spec.bundle_id:
             raise UsageError("the device target launches apps by bundle id: give --iosmem-app BUNDLE_ID")
-        pid = self.session.launch(spec.bundle_id, list(spec.args), dict(spec.env))
+        pid = _at_seam(f"launching {spec.bundle_id}", self.session.launch, spec.bundle_id, list(spec.args), dict(spec.env))
         app = App(pid, spec.name or spec.bundle_id, self.kind, wda_url=self.default_wda_url, bundle_id=spec.bundle_id)
         return self._watch(app)
 
@@ -421,7 +444,7 @@ class DeviceTarget:
 
     def attach_bundle(self, bundle_id: str) -> App:
         """Attach to the running app with this bundle id (``iosmem sample --bundle``)."""
-        pid = self.session.pid_for_bundle(bundle_id)
+        pid = _at_seam(f"finding {bundle_id}", self.session.pid_for_bundle, bundle_id)
         if not pid:
             raise TargetError(f"{bundle_id} is not running on the device (launch it, or use --iosmem-app to have it launched)")
         app = self.attach(pid)
@@ -493,7 +516,7 @@ class DeviceTarget:
                 "no public tool sends a memory warning to an app on a device, so none was sent "
                 "(--iosmem-device-memory-warning experimental tries Instruments' process-control MemoryEvent)"
             )
-        self.session.send_memory_warning(app.pid)
+        _at_seam("the experimental memory warning", self.session.send_memory_warning, app.pid)
 
     def failure_artifacts(self, app: App, label: str) -> list[str]:
         """On a failed gate, with --iosmem-device-memgraph: the app's memory graph (see FailureArtifacts)."""
@@ -505,7 +528,7 @@ class DeviceTarget:
 
     def capture_memgraph(self, app: App, directory: str, label: str = "") -> MemgraphCapture:
         """Save the app's memory graph through the Leaks channel (development-signed apps only)."""
-        graph = self.session.memory_graph(app.pid)
+        graph = _at_seam(f"capturing the memory graph of pid {app.pid}", self.session.memory_graph, app.pid)
         path = None
         if graph.data is not None:
             os.makedirs(directory, exist_ok=True)
@@ -524,7 +547,13 @@ class DeviceTarget:
                 except TargetError as exc:
                     with w.lock:
                         w.events.append(TargetEvent(EventKind.NOTE, f"memory graph not captured: {exc}"))
-            self.session.kill(app.pid)
+            try:
+                _at_seam(f"stopping pid {app.pid}", self.session.kill, app.pid)
+            except TargetError as exc:  # the device went away: say so; stopping must not fail the test
+                with w.lock:
+                    w.events.append(TargetEvent(EventKind.NOTE, f"the app could not be stopped: {exc}"))
+                self._unwatch(app)
+                return self.poll_termination(app)
             with w.lock:
                 w.killed_by_us = True
         term = self.poll_termination(app)
@@ -544,7 +573,10 @@ class DeviceTarget:
                            "(--iosmem-device-memgraph saves one; then: heap FILE.memgraph)")
 
     def close(self) -> None:
-        self.session.close()
+        try:
+            self.session.close()
+        except Exception:  # noqa: BLE001 - closing is bounded and must not fail the run
+            pass
 
 
 def create(ctx: TargetContext) -> DeviceTarget:
