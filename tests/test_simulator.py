@@ -343,8 +343,8 @@ def test_leaks_memgraphs_at_both_snapshots_and_their_diff_with_an_allowlist(fake
     d = fakes.artifacts / "simulator" / IPHONE15
     first, last = str(d / f"iteration-1-{app.pid}.memgraph"), str(d / f"iteration-2-{app.pid}.memgraph")
     assert fakes.tool_argvs() == [
-        ["heap", str(app.pid)], ["leaks", f"-outputGraph={first}", str(app.pid)],
-        ["heap", str(app.pid)], ["leaks", f"-outputGraph={last}", str(app.pid)],
+        ["heap", str(app.pid)], ["leaks", "-outputGraph", first, str(app.pid)],
+        ["heap", str(app.pid)], ["leaks", "-outputGraph", last, str(app.pid)],
         ["leaks", f"-diffFrom={first}", last],
     ]
     [diff] = target.leak_diffs

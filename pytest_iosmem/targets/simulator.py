@@ -102,10 +102,11 @@ def tool_argv(tool: str, pid: int | str, *, graph: str | None = None, diff_from:
     if tool == "heap":
         return ["heap", str(pid)]
     if tool == "leaks":
+        # leaks(1): "-outputGraph path" is two arguments; "-diffFrom=<memgraph>" is one.
         if diff_from:
             return ["leaks", f"-diffFrom={diff_from}", str(pid)]
         if graph:
-            return ["leaks", f"-outputGraph={graph}", str(pid)]
+            return ["leaks", "-outputGraph", graph, str(pid)]
         return ["leaks", str(pid)]
     raise ValueError(tool)
 
@@ -435,7 +436,7 @@ class SimulatorTarget:
         return [self.save_memgraph(app, f"failed-{label}")] if self.leaks else []
 
     def save_memgraph(self, app: App, label: str) -> str:
-        """``leaks -outputGraph=PATH PID``; returns the .memgraph path (an artifact)."""
+        """``leaks -outputGraph PATH PID``; returns the .memgraph path (an artifact)."""
         path = str(self._artifact(f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', label)}-{app.pid}.memgraph"))
         proc = _run(tool_argv("leaks", app.pid, graph=path), TOOL_TIMEOUT)
         from ..parsers.leaks import interpret_exit
