@@ -439,3 +439,42 @@ def test_real_heap_of_a_child_python(tmp_path):
     finally:
         child.kill()
         child.wait()
+
+
+# -- a process leaks/heap may not inspect is "not possible", never "no leaks" ------------------------------
+@pytest.mark.parametrize("recording", ["leaks_not-debuggable_lilly-readme-macos13.txt",
+                                       "leaks_not-debuggable_tulware-scanner-macos11.txt"])
+def test_not_debuggable_then_zero_leaks_is_not_a_pass(fakes, monkeypatch, recording):
+    # Recorded: "Process N is not debuggable..." then "0 leaks", exit status 0.
+    monkeypatch.setenv("FAKE_LEAKS_OUTPUT", str(DATA / recording))
+    target = sim.create(ctx(fakes, simulator_udid=IPHONE15))
+    app = target.launch(AppSpec(bundle_id="com.example.app"))
+    with pytest.raises(NotSupported, match=r"leak check not possible: process \d+ is not debuggable") as info:
+        target.leaks_report(app)
+    assert "get-task-allow" in str(info.value)  # and what to do about it
+    with pytest.raises(NotSupported, match="leak check not possible"):
+        target.save_memgraph(app, "x")  # a graph of read-only memory would diff as "nothing new"
+
+
+def test_a_refused_task_port_says_what_to_do(fakes, monkeypatch):
+    # leaks' stderr against an iOS 26 simulator process on macOS 26 (a test-fixture string, see PROVENANCE.md)
+    monkeypatch.setenv("FAKE_LEAKS_STDERR", (DATA / "leaks_outputGraph_error_macos26-sim_memorydetective-testfixture.txt")
+                       .read_text().strip())
+    monkeypatch.setenv("FAKE_LEAKS_EXIT", "2")
+    monkeypatch.setenv("FAKE_HEAP_STDERR", "heap[4242]: task_for_pid(4243) failed: (os/kern) failure (5)")
+    monkeypatch.setenv("FAKE_HEAP_EXIT", "1")
+    target = sim.create(ctx(fakes, simulator_udid=IPHONE15, attribution="on", simulator_leaks=True))
+    app = target.launch(AppSpec(bundle_id="com.example.app"))
+    with pytest.raises(NotSupported, match="leak check not possible: the process's task port was refused "
+                                           r"\(leaks: Failed to get DYLD info.*DevToolsSecurity"):
+        target.leaks_report(app)
+    with pytest.raises(NotSupported, match=r"heap: leak check not possible: .*task_for_pid\(4243\) failed"):
+        target.class_histogram(app)
+
+
+def test_inspection_refused_is_none_for_real_reports():
+    from pytest_iosmem.parsers.leaks import inspection_refused
+
+    for name in ("leaks_macos26_no_leaks.txt", "leaks_output_ios_sim_bytebuddy_cycle.txt",
+                 "leaks_output_ios_sim_symbolicator_stacks.txt"):
+        assert inspection_refused((DATA / name).read_text()) is None, name

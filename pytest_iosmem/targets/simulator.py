@@ -43,6 +43,7 @@ from ..units import UnitError, parse_size
 from . import TargetContext
 from .base import App, AppSpec, Capability, ClassStat, JetsamLimit, Profile, Reading, TargetEvent, Termination
 from .catalog import SIMULATOR_OPTIONS
+from ..parsers.leaks import inspection_refused
 from .simctl import Simctl
 
 if TYPE_CHECKING:
@@ -388,6 +389,9 @@ class SimulatorTarget:
         proc = _run(tool_argv("heap", app.pid), TOOL_TIMEOUT)
         raw = self._artifact(f"heap-{app.pid}-{handle.histograms}.txt")
         raw.write_text(proc.stdout + ("\n--- stderr ---\n" + proc.stderr if proc.stderr else ""))
+        refused = inspection_refused(proc.stdout, proc.stderr, "heap")
+        if refused:
+            raise NotSupported(f"{refused}; output in {raw}")
         if proc.returncode != 0:
             raise NotSupported(f"heap cannot inspect pid {app.pid} (exit {proc.returncode}): {_last_words(proc)}; "
                                f"output in {raw}")
@@ -423,6 +427,9 @@ class SimulatorTarget:
         proc = _run(tool_argv("leaks", app.pid), TOOL_TIMEOUT)
         raw = self._artifact(f"leaks-{app.pid}.txt")
         raw.write_text(proc.stdout)
+        refused = inspection_refused(proc.stdout, proc.stderr)
+        if refused:  # it may still print "0 leaks" and exit 0: that is not a pass
+            raise NotSupported(f"{refused}; output in {raw}")
         status = interpret_exit(proc.returncode)
         if status == "failed":
             raise NotSupported(f"leaks cannot inspect pid {app.pid} (exit {proc.returncode}): {_last_words(proc)}")
@@ -441,6 +448,9 @@ class SimulatorTarget:
         proc = _run(tool_argv("leaks", app.pid, graph=path), TOOL_TIMEOUT)
         from ..parsers.leaks import interpret_exit
 
+        refused = inspection_refused(proc.stdout, proc.stderr)
+        if refused:  # a graph of read-only memory only would diff as "no new leaks"
+            raise NotSupported(refused)
         if interpret_exit(proc.returncode) == "failed" or not os.path.exists(path):
             raise NotSupported(f"leaks could not save a memgraph of pid {app.pid} (exit {proc.returncode}): "
                                f"{_last_words(proc)}")
@@ -453,6 +463,9 @@ class SimulatorTarget:
         proc = _run(tool_argv("leaks", after, diff_from=before), TOOL_TIMEOUT)
         raw = self._artifact(f"leaks-diff-{Path(before).stem}-{Path(after).stem}.txt")
         raw.write_text(proc.stdout)
+        refused = inspection_refused(proc.stdout, proc.stderr)
+        if refused:
+            raise NotSupported(f"{refused}; output in {raw}")
         status = interpret_exit(proc.returncode)
         if status == "failed":
             raise NotSupported(f"leaks -diffFrom failed (exit {proc.returncode}): {_last_words(proc)}")
