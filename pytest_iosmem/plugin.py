@@ -218,7 +218,10 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
     if error is not None:
         terminated = [f for f in verdict.findings if f.kind == "terminated"]
         if terminated and not isinstance(error, (KeyboardInterrupt, pytest.skip.Exception)):
-            raise pytest.fail.Exception(verdict.failure_message(), pytrace=False) from error
+            # One line for the body's error (a WDA call that met the dead app), not its whole chain.
+            said = f"{type(error).__name__}: {error}".splitlines()[0][:200]
+            raise pytest.fail.Exception(f"{verdict.failure_message()}\n  the test stopped on: {said}",
+                                        pytrace=False) from None
         raise error
     if verdict.findings:
         pytest.fail(verdict.failure_message(), pytrace=False)
@@ -246,7 +249,7 @@ def _judge(item: pytest.Item, mem, error: BaseException | None = None):
     if attribution:
         first = next(i for i, f in enumerate(verdict.findings) if f.kind in ("leak", "growth"))
         _amend_finding(verdict, first, _attribution_text(attribution))
-    artifacts = _failure_artifacts(target, mem.app, item.name, verdict)
+    artifacts = _failure_artifacts(target, mem.app, item.name, verdict, interrupted=isinstance(error, KeyboardInterrupt))
     body_error = None if error is None else f"{type(error).__name__}: {error}"[:500]
     result = build_result(
         item.nodeid, target.profile(), mem.policy, verdict, baseline, mem.timeline, jetsam, attribution=attribution,
@@ -267,14 +270,21 @@ def _judge(item: pytest.Item, mem, error: BaseException | None = None):
     return verdict
 
 
-def _failure_artifacts(target, app, label: str, verdict) -> list[str]:
-    """Evidence a target saves when a memory check failed (FailureArtifacts), named in the failure."""
+def _failure_artifacts(target, app, label: str, verdict, interrupted: bool = False) -> list[str]:
+    """Evidence a target saves when a memory check failed (FailureArtifacts), named in the failure.
+
+    Never on an interrupted run (Ctrl-C, SIGTERM): a memory graph can take
+    minutes (``leaks``), and the user asked to stop.  A write error is a note.
+    """
     saver = getattr(target, "failure_artifacts", None)
     if saver is None or not verdict.findings or verdict.metrics.terminated:
         return []
+    if interrupted:
+        verdict.notes.append("no artifact saved: the run was interrupted")
+        return []
     try:
         paths = list(saver(app, label))
-    except IosMemError as exc:
+    except (IosMemError, OSError) as exc:
         verdict.notes.append(f"no artifact saved: {exc}")
         return []
     if paths:

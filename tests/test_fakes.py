@@ -1,6 +1,6 @@
 """The stand-in Apple tools (tests/fakes) accept and refuse what the real tools' man pages say.
 
-Man pages read: leaks(1), heap(1), footprint(1) of macOS 13-26 (public copies:
+Man pages read: leaks(1), heap(1) of macOS 13-26 (public copies:
 leancrew.com/all-this/man, keith.github.io/xcode-man-pages); ``xcrun simctl
 help <subcommand>`` usage lines; xcodebuild(1) for test-without-building.
 A stand-in that accepted anything would let a wrong command line pass its test.
@@ -61,7 +61,6 @@ def test_our_leaks_command_lines_are_ones_leaks_accepts(tmp_path):
     assert made.returncode == 0 and Path(graph).exists()  # the graph went to the path, not a file named "=..."
     assert run("leaks", *tool_argv("leaks", graph, diff_from=graph)[1:]).returncode == 0
     assert run("heap", *tool_argv("heap", 4242)[1:]).returncode == 0
-    assert run("footprint", *tool_argv("footprint", 4242)[1:]).returncode == 0
 
 
 @pytest.mark.parametrize("argv, ok", [
@@ -70,15 +69,6 @@ def test_our_leaks_command_lines_are_ones_leaks_accepts(tmp_path):
 ])
 def test_heap_follows_its_man_page(argv, ok):
     assert (run("heap", *argv).returncode == 0) is ok
-
-
-@pytest.mark.parametrize("argv, ok", [
-    (["4242"], True), (["--format", "bytes", "4242"], True), (["-f", "pages", "-p", "4242"], True),
-    (["-a"], True), (["--format", "kilobytes", "4242"], False), (["--format"], False), ([], False),
-    (["--bytes", "4242"], False),
-])
-def test_footprint_follows_its_man_page(argv, ok):
-    assert (run("footprint", *argv).returncode == 0) is ok
 
 
 def test_xcodebuild_wants_separate_option_values_and_an_existing_xctestrun(tmp_path):

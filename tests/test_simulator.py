@@ -283,26 +283,11 @@ def test_wda_that_never_serves_names_its_log(fakes, tmp_path, monkeypatch):
     target.close()
 
 
-# -- footprint fallback ----------------------------------------------------------------------------------
-@pytest.mark.skipif(sys.platform == "darwin", reason="on a Mac libproc answers first")
-def test_footprint_tool_is_the_fallback_when_libproc_is_not_there(tmp_path, monkeypatch):
-    monkeypatch.setenv("PATH", f"{FAKES}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("FAKE_TOOLS_LOG", str(tmp_path / "tools.log"))
-    monkeypatch.setenv("FAKE_FOOTPRINT_OUTPUT", str(DATA / "footprint_macos26_ferryx.txt"))
-    r = sim.read_host_footprint(70940)
-    assert (r.footprint, r.peak) == (922 * 1024**2, 941 * 1024**2)
-    assert [json.loads(x)["argv"] for x in (tmp_path / "tools.log").read_text().splitlines()] == [
-        ["footprint", "--format", "bytes", "70940"]]
-    monkeypatch.setenv("FAKE_FOOTPRINT_EXIT", "1")
-    monkeypatch.setenv("FAKE_FOOTPRINT_STDERR", "footprint: no process with pid 70940")
-    with pytest.raises(ReadFailed, match="no process with pid 70940"):
-        sim.read_host_footprint(70940)
-
-
-@pytest.mark.skipif(sys.platform == "darwin", reason="on a Mac libproc answers first")
-def test_neither_libproc_nor_footprint_is_said_plainly(tmp_path, monkeypatch):
-    monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(TargetUnavailable, match="libproc is not usable .* no 'footprint' tool"):
+# -- footprint source ------------------------------------------------------------------------------------
+@pytest.mark.skipif(sys.platform == "darwin", reason="on a Mac libproc answers")
+def test_without_libproc_the_footprint_source_is_said_plainly(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", f"{FAKES}{os.pathsep}{os.environ['PATH']}")  # a footprint tool on PATH changes nothing
+    with pytest.raises(TargetUnavailable, match="libproc is not usable .* the simulator target needs macOS"):
         sim.read_host_footprint(1)
 
 

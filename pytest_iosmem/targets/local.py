@@ -125,6 +125,31 @@ class _FootprintSource:
             self._proc_reader.close()
 
 
+def _wait_for_handler(pid: int, sig: int, timeout: float) -> str:
+    """``caught``/``ignored`` once /proc says so, ``default`` after ``timeout``, ``gone``; ``unknown`` off Linux."""
+    path = f"/proc/{pid}/status"
+    if not os.path.exists("/proc/self/status"):
+        return "unknown"
+    bit = 1 << (sig - 1)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with open(path) as fh:
+                masks = {k: int(v.split()[0], 16) for k, _, v in (ln.partition(":") for ln in fh)
+                         if k in ("SigCgt", "SigIgn")}
+        except (FileNotFoundError, ProcessLookupError):
+            return "gone"
+        except (OSError, ValueError):
+            return "unknown"
+        if masks.get("SigCgt", 0) & bit:
+            return "caught"
+        if masks.get("SigIgn", 0) & bit:
+            return "ignored"
+        if time.monotonic() >= deadline:
+            return "default"
+        time.sleep(0.02)
+
+
 def _signal_group(pgid: int, sig: int) -> bool:
     """Send ``sig`` to the process group; False when no process is left in it."""
     try:
@@ -225,6 +250,8 @@ class LocalTarget:
         self.warning_signal = warning_signal
         self.enforced_limit = jetsam_limit
         self.stop_timeout = stop_timeout
+        #: how long memory_warning() waits for the app to install its signal handler (Linux)
+        self.handler_timeout = 10.0
         caps = {Capability.MEMORY_WARNING, Capability.WDA, Capability.CLASS_HISTOGRAM}
         if jetsam_limit:
             caps.add(Capability.JETSAM_LIMIT)
@@ -374,6 +401,26 @@ class LocalTarget:
         return out
 
     def memory_warning(self, app: App) -> None:
+        """Send the warning signal, once the app handles it (Linux: waits, bounded, for its handler).
+
+        The default action of SIGUSR1 is to terminate: sent before the app has
+        installed its handler (right after launch), the "warning" would kill
+        it.  On Linux /proc says whether the signal is caught; the target waits
+        up to ``handler_timeout`` seconds for it and otherwise refuses, saying
+        why.  Elsewhere it cannot know: the app must install its handler first.
+        """
+        state = _wait_for_handler(app.pid, self.warning_signal, self.handler_timeout)
+        try:
+            name = signal.Signals(self.warning_signal).name
+        except ValueError:
+            name = f"signal {self.warning_signal}"
+        if state == "default":
+            raise NotSupported(
+                f"the app (pid {app.pid}) has no handler for {name} after {self.handler_timeout:g}s: sending it "
+                "would kill the app (the signal's default action), so no memory warning was sent; install the "
+                "handler at start-up or choose another signal (--iosmem-local-warning-signal)")
+        if state == "gone":
+            raise TargetError(f"cannot send a memory warning: process {app.pid} is gone")
         try:
             os.kill(app.pid, self.warning_signal)
         except ProcessLookupError:
@@ -382,6 +429,7 @@ class LocalTarget:
     def terminate(self, app: App) -> Termination | None:
         h: _LocalHandle = app.handle
         if not app.launched or h.proc is None:
+            h.reader.close()  # an attached app is never stopped; its /proc file is ours to close
             return self.poll_termination(app)
         stop_process_group(h.proc, self.stop_timeout)
         h.reader.close()

@@ -5,7 +5,7 @@ A thin layer over Apple's tools, each call an argument list with a timeout:
 - ``xcrun simctl`` finds, boots, installs, launches and terminates (:mod:`.simctl`);
 - the app is a host process, so libproc's ``proc_pid_rusage`` reads its
   phys_footprint and lifetime peak (:func:`read_host_footprint`, the seam
-  tests replace); ``footprint --format bytes PID`` is the fallback;
+  tests replace);
 - the memory warning is what Simulator's menu posts:
   ``simctl spawn <udid> notifyutil -p com.apple.UIKit.SimulatorMemoryWarning``;
 - "who allocated": ``heap PID`` class histograms (MallocStackLogging on when
@@ -67,39 +67,25 @@ TOOL_TIMEOUT = 180.0  # heap/leaks on a big app take a while; a hung tool must n
 
 # -- footprint --------------------------------------------------------------------------------
 def read_host_footprint(pid: int) -> Reading:
-    """phys_footprint and peak of a host pid: libproc, else ``footprint --format bytes PID``.
+    """phys_footprint and lifetime peak of a host pid, from libproc (``proc_pid_rusage``).
 
-    This is the seam tests replace (there is no libproc on Linux).  A process
-    that is gone is reported as such, not retried with the other tool.
+    This is the seam tests replace (there is no libproc on Linux).  There is
+    no fallback to the ``footprint`` tool: libproc is there on every Mac, and
+    where libproc cannot read a process (another user's) ``footprint`` cannot
+    either (it must then run as root, footprint(1)), so a fallback could never
+    run where it would help.
     """
-    try:
-        from .libproc import read_footprint
+    from .libproc import read_footprint
 
+    try:
         return read_footprint(pid)
     except TargetUnavailable as exc:
-        libproc_problem = str(exc)
-    exe = shutil.which("footprint")
-    if exe is None:
-        raise TargetUnavailable(
-            f"cannot read the app's footprint: libproc is not usable ({libproc_problem}) and there is no "
-            "'footprint' tool on PATH; the simulator target needs macOS"
-        )
-    from ..parsers.footprint_tool import parse_footprint
-
-    proc = _run(tool_argv("footprint", pid), 30)
-    if proc.returncode != 0:
-        raise ReadFailed(f"footprint {pid} failed (exit {proc.returncode}): {_last_words(proc)}")
-    try:
-        report = parse_footprint(proc.stdout)
-    except ParseError as exc:
-        raise ReadFailed(str(exc)) from None
-    return Reading(report.footprint, report.peak)
+        raise TargetUnavailable(f"cannot read the app's footprint: libproc is not usable ({exc}); "
+                                "the simulator target needs macOS") from None
 
 
 def tool_argv(tool: str, pid: int | str, *, graph: str | None = None, diff_from: str | None = None) -> list[str]:
     """The exact command lines of the host tools this target runs (asserted by tests)."""
-    if tool == "footprint":
-        return ["footprint", "--format", "bytes", str(pid)]
     if tool == "heap":
         return ["heap", str(pid)]
     if tool == "leaks":

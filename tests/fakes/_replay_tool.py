@@ -1,7 +1,7 @@
-"""Shared body of the stand-in host tools (heap, leaks, footprint): parse like the real tool, replay, log, exit.
+"""Shared body of the stand-in host tools (heap, leaks): parse like the real tool, replay, log, exit.
 
 Each stand-in parses its command line the way the tool's man page says
-(macOS 13-26 man pages: leaks(1), heap(1), footprint(1)) and rejects what
+(macOS 13-26 man pages: leaks(1), heap(1)) and rejects what
 the real tool would reject: an unknown option, an option without its value,
 ``-outputGraph=PATH`` (the man page's spelling is ``-outputGraph path``, two
 arguments), ``-diffFrom PATH`` (it is ``-diffFrom=<memgraph>``), a missing or
@@ -36,13 +36,6 @@ LEAKS_EQUALS = {"-diffFrom", "-debug"}  # "-option=value": one argument
 HEAP_FLAGS = {"-s", "-sortBySize", "-z", "-zones", "-H", "-humanReadable", "-guessNonObjects", "-sumObjectFields",
               "-showSizes", "-noContent"}
 HEAP_VALUED = {"-addresses"}
-
-# footprint(1): footprint [-j path] [-f bytes|formatted|pages] [--sort column] [-p name|pid] [-x name|pid]
-#               [-t] [-s] [-v] [-y] [-w] [--swapped] [--wired] [-a] process-name | pid | memgraph [...]
-FOOTPRINT_FLAGS = {"-t", "--targetChildren", "-s", "--skip", "-v", "-y", "-w", "--swapped", "--wired", "-a", "--all"}
-FOOTPRINT_VALUED = {"-j", "--json", "-f", "--format", "--sort", "-p", "--proc", "--pid", "-x", "--exclude", "--sample"}
-FOOTPRINT_FORMATS = {"bytes", "formatted", "pages"}
-
 
 class Usage(Exception):
     pass
@@ -114,34 +107,7 @@ def parse_heap(args: list[str]) -> dict:
     return opts
 
 
-def parse_footprint(args: list[str]) -> dict:
-    opts: dict = {}
-    targets: list[str] = []
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if a in FOOTPRINT_VALUED:
-            if i + 1 >= len(args):
-                raise Usage(f"{a} needs a value")
-            opts[a] = args[i + 1]
-            i += 1
-        elif a in FOOTPRINT_FLAGS:
-            opts[a] = True
-        elif a.startswith("-") and not a.lstrip("-").isdigit():
-            raise Usage(f"unknown option {a!r}")
-        else:
-            targets.append(a)
-        i += 1
-    fmt = opts.get("-f") or opts.get("--format")
-    if fmt is not None and fmt not in FOOTPRINT_FORMATS:
-        raise Usage(f"--format {fmt!r}: choose bytes, formatted or pages")
-    if not targets and not any(k in opts for k in ("-p", "--proc", "--pid", "-a", "--all")):
-        raise Usage("no process given")
-    opts["targets"] = targets
-    return opts
-
-
-PARSERS = {"leaks": parse_leaks, "heap": parse_heap, "footprint": parse_footprint}
+PARSERS = {"leaks": parse_leaks, "heap": parse_heap}
 
 
 def main(tool: str) -> None:
