@@ -10,8 +10,10 @@ def test_theil_sen_recovers_a_slope_despite_one_outlier():
     ys = [100 + 7 * i for i in range(8)]
     ys[5] = 10_000  # one wild reading
     slope, intercept = theil_sen(ys)
-    assert slope == pytest.approx(7, rel=0.15)
-    assert intercept == pytest.approx(100, abs=30)
+    # 21 of the 28 pairwise slopes are exactly 7 (the 7 through the outlier: 5 above, 2 below),
+    # so the median is exactly 7; the intercepts are 100 but one: the median is exactly 100.
+    assert slope == 7
+    assert intercept == 100
 
 
 def test_theil_sen_needs_two_points():
@@ -38,15 +40,22 @@ def test_mann_kendall_perfect_trend_of_six_is_one_in_720():
 
 
 def test_mann_kendall_with_ties_uses_the_normal_approximation():
+    import math
+
     t = mann_kendall([5, 5, 5, 6, 7, 8, 8, 9])
     assert not t.exact
-    assert t.p_increasing < 0.01
+    # S counts concordant minus discordant pairs: 28 pairs, 4 of them tied, none discordant.
+    assert t.s == 24
+    # Tie-corrected variance (ties: three 5s, two 8s) and continuity correction, by the textbook formula.
+    var = (8 * 7 * 21 - (3 * 2 * 11 + 2 * 1 * 9)) / 18
+    assert t.p_increasing == pytest.approx(0.5 * math.erfc((24 - 1) / math.sqrt(var) / math.sqrt(2)), rel=1e-12)
     flat = mann_kendall([5, 5, 5, 5, 5])
     assert flat.p_increasing == 1.0
 
 
-def test_mann_kendall_false_positive_rate_on_noise_is_about_alpha():
-    rng = random.Random(7)
-    hits = sum(mann_kendall([rng.random() for _ in range(6)]).p_increasing < 0.05 for _ in range(4000))
-    # For n=6 the test is discrete: p < 0.05 means S >= 11, which pure noise reaches 2.78% of the time.
-    assert 0.018 < hits / 4000 < 0.038
+def test_mann_kendall_false_positive_rate_on_noise_is_exactly_20_in_720():
+    # Pure noise of six distinct values: every ordering is equally likely, so the false positive
+    # rate at alpha 0.05 is the share of the 720 orderings with p < 0.05: S >= 11, exactly 20 of them.
+    hits = sum(mann_kendall(list(p)).p_increasing < 0.05 for p in itertools.permutations(range(6)))
+    assert hits == 20
+    assert sum(mann_kendall(list(p)).s >= 11 for p in itertools.permutations(range(6))) == 20
