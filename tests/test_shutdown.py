@@ -163,3 +163,66 @@ def test_sigterm_handler_is_put_back_at_the_end():
     finally:
         shutdown.uninstall()
         signal.signal(signal.SIGTERM, before)
+
+
+SIM_CONFTEST = """
+import pytest_iosmem.targets.simulator as sim
+from pytest_iosmem.targets.base import Reading
+
+# Stands for libproc (there is none on Linux): the footprint of the simulator app's host pid.
+sim.read_host_footprint = lambda pid: Reading(50_000_000)
+"""
+
+SIM_TEST = """
+import os, time
+
+def test_waits_to_be_cancelled(iosmem):
+    iosmem.target.wda_url(iosmem.app, 30)  # starts WebDriverAgent: xcodebuild test-without-building
+    with open(os.environ["IOSMEM_TEST_READY"] + ".tmp", "w") as fh:
+        fh.write(str(iosmem.target.wda.process.pid))
+    os.replace(os.environ["IOSMEM_TEST_READY"] + ".tmp", os.environ["IOSMEM_TEST_READY"])
+    time.sleep(120)
+"""
+
+
+@linux_only
+def test_sigterm_stops_webdriveragents_xcodebuild_on_the_simulator_target(tmp_path):
+    """The simulator target against the stand-in xcrun/xcodebuild (tests/fakes) on PATH."""
+    fakes = Path(__file__).parent / "fakes"
+    data = Path(__file__).parent / "data"
+    app = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])  # the simulator app's host process
+    (tmp_path / "conftest.py").write_text(SIM_CONFTEST)
+    (tmp_path / "test_cancel.py").write_text(SIM_TEST)
+    xctestrun = tmp_path / "WDA.xctestrun"
+    xctestrun.write_text("<plist/>")
+    ready, report = tmp_path / "xcodebuild.pid", tmp_path / "report.json"
+    env = {**os.environ, "PATH": f"{fakes}{os.pathsep}{os.environ['PATH']}", "IOSMEM_TEST_READY": str(ready),
+           "FAKE_XCRUN_LIST": str(data / "simctl_list_xcode16.json"), "FAKE_XCRUN_PID": str(app.pid),
+           "FAKE_XCRUN_LAUNCHCTL": str(data / "simctl_spawn_launchctl_list_1.txt"),
+           "FAKE_WDA_URL": "http://127.0.0.1:8100"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "test_cancel.py",
+         "--iosmem-target=simulator", "--iosmem-app=com.example.app",
+         "--iosmem-simulator-udid=218E4ECD-F530-413F-9A8F-65951D3C4DBF",
+         f"--iosmem-simulator-xctestrun={xctestrun}", f"--iosmem-json={report}",
+         f"--iosmem-artifacts={tmp_path / 'artifacts'}", "--iosmem-settle-timeout=0.5"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        if not wait_until(ready.exists, 60):
+            proc.kill()
+            pytest.fail("the inner test never started:\n" + proc.communicate()[0][-3000:])
+        xcodebuild = int(ready.read_text())
+        assert live_members(os.getpgid(xcodebuild)) != []
+        proc.send_signal(signal.SIGTERM)
+        out = proc.communicate(timeout=60)[0]
+        gone = wait_until(lambda: not live_members(xcodebuild), 10)  # WDA runs in its own session: pgid == pid
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for pid in live_members(xcodebuild) if ready.exists() else []:
+            os.kill(pid, signal.SIGKILL)
+        app.kill()
+        app.wait()
+    assert gone, f"xcodebuild (WebDriverAgent) outlived the cancelled run\n{out[-3000:]}"
+    assert proc.returncode == pytest.ExitCode.INTERRUPTED, out[-3000:]
+    assert json.loads(report.read_text())["interrupted"] is True
