@@ -172,15 +172,25 @@ class BaselineStore:
             written.append(path)
         return written
 
-    def remove(self, path: Path, names: Iterable[str]) -> int:
-        """Remove tests from one file (for ``iosmem baseline prune``); returns how many."""
+    def remove(self, path: Path, names: Iterable[str], delete_if_empty: bool = False) -> int:
+        """Remove tests from one file (for ``iosmem baseline prune``); returns how many.
+
+        ``delete_if_empty``: a file left with no test is deleted, under the same
+        lock as the read and the removal (deleted after the lock, a test a
+        concurrent ``--iosmem-update-baselines`` had just added would be lost).
+        """
         names = set(names)
         with file_lock(path):
             doc = self._load_file(path)
             before = len(doc["tests"])
             doc["tests"] = {k: v for k, v in doc["tests"].items() if k not in names}
             removed = before - len(doc["tests"])
-            if removed:
+            if removed and delete_if_empty and not doc["tests"]:
+                try:
+                    path.unlink()
+                except OSError as exc:
+                    raise BaselineError(f"cannot delete the emptied baseline file {path}: {exc.strerror or exc}") from None
+            elif removed:
                 self._write(path, doc)
         self._cache.pop(path, None)
         return removed

@@ -72,7 +72,9 @@ def judge(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: BaseEx
     if attribution:
         first = next(i for i, f in enumerate(verdict.findings) if f.kind in ("leak", "growth"))
         amend_finding(verdict, first, _attribution_text(attribution))
-    artifacts = failure_artifacts(target, mem.app, name, verdict, _remote_note(run))
+    artifacts = failure_artifacts(
+        target, mem.app, name, verdict, _remote_note(run), interrupted=isinstance(error, KeyboardInterrupt)
+    )
     body_error = None if error is None else f"{type(error).__name__}: {error}"[:500]
     result = build_result(
         nodeid, target.profile(), mem.policy, verdict, baseline, mem.timeline, jetsam, attribution=attribution,
@@ -141,15 +143,24 @@ def report_outcome(result: dict[str, Any], *, xfail: bool, skipped: bool, outcom
     return result
 
 
-def failure_artifacts(target: "Target", app: "App", label: str, verdict: "Verdict", where: str = "") -> list[str]:
+def failure_artifacts(
+    target: "Target", app: "App", label: str, verdict: "Verdict", where: str = "", interrupted: bool = False
+) -> list[str]:
     """Evidence a target saves when a memory check failed (FailureArtifacts), named in the failure
-    (``where``: " on host mac2" when the worker runs on another host than the controller)."""
+    (``where``: " on host mac2" when the worker runs on another host than the controller).
+
+    Never on an interrupted run (Ctrl-C, SIGTERM): a memory graph can take
+    minutes (``leaks``), and the user asked to stop.  A write error is a note.
+    """
     saver = getattr(target, "failure_artifacts", None)
     if saver is None or not verdict.findings or verdict.metrics.terminated:
         return []
+    if interrupted:
+        verdict.notes.append("no artifact saved: the run was interrupted")
+        return []
     try:
         paths = list(saver(app, label))
-    except IosMemError as exc:
+    except (IosMemError, OSError) as exc:
         verdict.notes.append(f"no artifact saved: {exc}")
         return []
     if paths:

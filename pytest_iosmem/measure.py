@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import time
 from typing import Callable, Iterator
 
 from .baseline import Baseline
@@ -41,6 +42,19 @@ class AppTerminated(Exception):
     def __init__(self, termination: Termination) -> None:
         super().__init__(f"the app died: {termination.describe()}")
         self.termination = termination
+
+
+def settle_config_for(cfg: SettleConfig, target_interval: float | None) -> SettleConfig:
+    """Settle at the target's own rate: a device's sysmontap has a new value every 0.5 s.
+
+    Reading faster than the target measures only re-reads its last value.
+    The bound grows so that a full window of fresh samples fits in it (plus
+    one interval for the first); otherwise such a target could never settle.
+    """
+    if not target_interval or target_interval <= cfg.interval:
+        return cfg
+    needed = (cfg.window + 1) * target_interval
+    return dataclasses.replace(cfg, interval=target_interval, max_wait=max(cfg.max_wait, needed))
 
 
 class IosMem:
@@ -86,22 +100,36 @@ class IosMem:
 
     # -- reading -----------------------------------------------------------------
     def footprint(self) -> int | None:
-        """The footprint now (one fresh read, also recorded as a sample)."""
-        self.sampler.sample_once()
+        """The footprint now (one fresh read, also recorded as a sample; bounded wait)."""
+        self.sampler.sample_bounded()
         return self.timeline.last
 
     def settle(self, min_wait: float = 0.0) -> SettleResult:
-        """Wait until the footprint stops changing (bounded), and return it."""
-        cfg = self.settle_config
+        """Wait until the footprint stops changing (bounded), and return it.
+
+        Bounded as a whole: each read waits at most until the settle deadline
+        (a hung read cannot stretch it), and it stops at once when the app is
+        known to be dead (there is nothing left to settle).
+        """
+        cfg = settle_config_for(self.settle_config, getattr(self.target, "sample_interval", None))
         if min_wait:
             cfg = dataclasses.replace(cfg, min_wait=min_wait)
+        deadline = time.monotonic() + max(cfg.max_wait, cfg.min_wait)
+
+        seen = [len(self.timeline.samples)]
 
         def read() -> int | None:
-            before = len(self.timeline.samples)
-            self.sampler.sample_once()
-            return self.timeline.last if len(self.timeline.samples) > before else None
+            # A reading is a sample newer than the previous reading, whoever took it: on a
+            # streaming target the background sampler may be the one that recorded it.
+            budget = min(self.sampler.read_timeout, deadline - time.monotonic())
+            self.sampler.sample_bounded(max(budget, 0.05))
+            count = len(self.timeline.samples)
+            if count == seen[0]:
+                return None
+            seen[0] = count
+            return self.timeline.last
 
-        return wait_settled(read, cfg)
+        return wait_settled(read, cfg, stop=lambda: self.sampler.termination is not None)
 
     @property
     def termination(self) -> Termination | None:
@@ -109,7 +137,7 @@ class IosMem:
 
     def _raise_if_dead(self) -> None:
         if self.sampler.termination is None:
-            self.sampler.sample_once()
+            self.sampler.sample_bounded()
         if self.sampler.termination is not None:
             raise AppTerminated(self.sampler.termination)
 
@@ -257,7 +285,11 @@ class IosMem:
 
     # -- end -----------------------------------------------------------------------
     def finish(self) -> None:
-        """Final settled reading, then stop sampling (bounded). Idempotent."""
+        """Final settled reading, then stop sampling. Idempotent.
+
+        Bounded even behind a hung target read: the settle is bounded by its
+        ``max_wait`` (each read by what is left of it), the stop by 2 s.
+        """
         if self._finished:
             return
         self._finished = True

@@ -33,7 +33,8 @@ GENERAL: tuple[TargetOption, ...] = (
     TargetOption("target", "where the app runs: local (default), simulator or device", "local"),
     TargetOption(
         "app",
-        "the app under test: a command line on the local target (default: the bundled reference app), "
+        "the app under test: a command line on the local target (default: the bundled reference app; "
+        "the process it starts is the one measured, so a wrapper should exec the app: sh -c 'exec ./app'), "
         "a bundle id on simulator/device",
     ),
     TargetOption("app_env", "environment for the app, KEY=VALUE (repeatable; ini: one per line)", None, "linelist"),

@@ -68,6 +68,9 @@ def _run(config: pytest.Config):
         if workerinput:
             run.controller_host = workerinput.get("iosmem_controller_host")
         config.stash[RUN_KEY] = run
+        from .shutdown import install
+
+        install()  # SIGTERM (a cancelled CI job) now cleans up and reports like Ctrl-C
     return run
 
 
@@ -238,7 +241,10 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
         _run(item.config).results.append({**judgement.result, "outcome": "interrupted"})
     if error is not None:
         if judgement.terminated and not isinstance(error, (KeyboardInterrupt, pytest.skip.Exception)):
-            raise pytest.fail.Exception(judgement.failure_message(), pytrace=False) from error
+            # One line for the body's error (a WDA call that met the dead app), not its whole chain.
+            said = f"{type(error).__name__}: {error}".splitlines()[0][:200]
+            raise pytest.fail.Exception(f"{judgement.failure_message()}\n  the test stopped on: {said}",
+                                        pytrace=False) from None
         raise error
     if judgement.failed:
         pytest.fail(judgement.failure_message(), pytrace=False)
@@ -302,6 +308,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run.messages.extend(write_reports(run, interrupted=interrupted))
     if run.failed_writes and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if RUN_KEY in config.stash:
+        from .shutdown import uninstall
+
+        uninstall()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

@@ -205,7 +205,8 @@ class IosMemRun:
         if self._target is None:
             return
         try:
-            if self._session_app is not None and self._session_app.launched:
+            if self._session_app is not None:
+                # launched: stopped; attached (--iosmem-pid): never stopped, only released (fds closed)
                 self._target.terminate(self._session_app)
         finally:
             self._target.close()

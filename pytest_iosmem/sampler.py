@@ -7,7 +7,13 @@ test's Timeline.  It must never hang or crash a test run:
   ``read_recovered`` event when reads work again), never an exception;
 - a dead app becomes a ``terminated`` event and ends sampling;
 - ``stop()`` is bounded in time: the thread is a daemon and is joined with a
-  timeout, so a target read stuck in a syscall cannot hold the run.
+  timeout, so a target read stuck in a syscall cannot hold the run;
+- a read the test thread asks for (:meth:`Sampler.sample_bounded`: settle,
+  ``footprint()``, the end of the test) runs in a helper daemon thread that
+  the caller waits for at most ``timeout``: a read stuck in a syscall stays
+  stuck there, the test goes on and says so (a ``read_failed`` event).  Reads
+  are still one at a time (targets need not be thread-safe), and waiting for
+  the lock is bounded too.
 
 The default interval (40 ms) puts five samples inside a 200 ms spike and
 costs about half a percent of one core (bench/sampler_rate.py).
@@ -26,6 +32,8 @@ from .timeline import EventKind, Timeline
 __all__ = ["Sampler", "SamplerStats", "DEFAULT_INTERVAL"]
 
 DEFAULT_INTERVAL = 0.04
+#: The longest a caller waits for one read (a device over Wi-Fi answers in well under a second).
+DEFAULT_READ_TIMEOUT = 5.0
 _STOP_LATENCY = 0.05  # longest sleep between checks of the stop flag
 
 
@@ -35,12 +43,14 @@ class SamplerStats:
     failed_reads: int = 0
     gaps: int = 0
     errors: int = 0  # unexpected exceptions from a target (bugs), kept as events
+    repeats: int = 0  # reads that returned a streamed value already recorded (Reading.sequence)
 
 
 class Sampler:
     """Reads ``target.read(app)`` every ``interval`` seconds into ``timeline``."""
 
-    def __init__(self, target: Target, app: App, timeline: Timeline, interval: float = DEFAULT_INTERVAL) -> None:
+    def __init__(self, target: Target, app: App, timeline: Timeline, interval: float = DEFAULT_INTERVAL,
+                 read_timeout: float = DEFAULT_READ_TIMEOUT) -> None:
         if interval <= 0:
             raise ValueError("sampling interval must be positive")
         self.target = target
@@ -53,10 +63,13 @@ class Sampler:
         self._thread: threading.Thread | None = None
         self._in_gap = False
         self._lock = threading.Lock()
+        self.read_timeout = read_timeout
+        self.hung_reads = 0  # reads a caller stopped waiting for
+        self._last_sequence: int | None = None
 
     # -- control -------------------------------------------------------------
     def start(self) -> "Sampler":
-        self.sample_once()
+        self.sample_bounded(self.read_timeout)
         self._thread = threading.Thread(target=self._run, name=f"iosmem-sampler-{self.app.pid}", daemon=True)
         self._thread.start()
         return self
@@ -92,13 +105,44 @@ class Sampler:
                     break
                 time.sleep(min(delay, _STOP_LATENCY))
 
-    def sample_once(self) -> bool:
-        """Take one sample now. Returns False once the app is gone.
+    def sample_bounded(self, timeout: float | None = None) -> bool | None:
+        """Take one sample now, waiting at most ``timeout`` (default ``read_timeout``) for it.
 
-        Also used by the test thread while it waits for the footprint to
-        settle, so it is safe to call from two threads.
+        True: a sample was taken (or the read failed and the app still runs);
+        False: the app is gone; None: no answer in time (a hung read, recorded
+        as a ``read_failed`` event).  The read runs in a daemon thread, so a
+        read stuck in a syscall never blocks the caller (the test thread).
         """
-        with self._lock:
+        if self.termination is not None:
+            return False
+        timeout = self.read_timeout if timeout is None else max(0.0, timeout)
+        done = threading.Event()
+        answer: list[bool | None] = []
+
+        def work() -> None:
+            answer.append(self.sample_once(lock_timeout=timeout, discard_after_stop=True))
+            done.set()
+
+        threading.Thread(target=work, name=f"iosmem-read-{self.app.pid}", daemon=True).start()
+        if done.wait(timeout) and answer[0] is not None:
+            return answer[0]
+        self.hung_reads += 1
+        if self.hung_reads == 1:  # one event per sampler: a hung target would otherwise add one per read
+            self.timeline.add_event(EventKind.READ_FAILED, f"a footprint read gave no answer within {timeout:g}s")
+        return None
+
+    def sample_once(self, lock_timeout: float | None = None, discard_after_stop: bool = False) -> bool | None:
+        """Take one sample now, in this thread. Returns False once the app is gone.
+
+        Used by the sampler thread, and (through :meth:`sample_bounded`) by the
+        test thread, so it is safe to call from two threads; ``lock_timeout``
+        bounds the wait for a read in progress elsewhere (None when it ran
+        out: no answer, the app is not known to be dead).  ``discard_after_stop``: a read that
+        answers after :meth:`stop` is dropped (the timeline is being judged).
+        """
+        if not self._lock.acquire(timeout=-1 if lock_timeout is None else lock_timeout):
+            return None
+        try:
             if self.termination is not None:
                 return False
             try:
@@ -110,6 +154,13 @@ class Sampler:
                 self.stats.errors += 1
                 self.timeline.add_event(EventKind.READ_FAILED, f"unexpected {type(exc).__name__}: {exc}")
                 return self._on_failed_read(str(exc), record=False)
+            if discard_after_stop and self._stop.is_set():
+                return True
+            if reading.sequence is not None:
+                if reading.sequence == self._last_sequence:
+                    self.stats.repeats += 1
+                    return True  # the stream's last value again: not a new measurement
+                self._last_sequence = reading.sequence
             self.stats.reads += 1
             self.timeline.add_sample(reading.footprint)
             self.timeline.note_peak(reading.peak)
@@ -120,6 +171,8 @@ class Sampler:
             # things on its own (device notifications): the next read sees the death.
             self._drain_target_events()
             return True
+        finally:
+            self._lock.release()
 
     def _on_failed_read(self, why: str, record: bool = True) -> bool:
         if not self._check_alive():

@@ -50,11 +50,13 @@ def wait_settled(
     config: SettleConfig = SettleConfig(),
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    stop: Callable[[], bool] | None = None,
 ) -> SettleResult:
     """Read until ``config.window`` consecutive readings stay within tolerance.
 
     ``read`` returns a footprint, or None when a read failed (skipped).  The
-    settled value is the median of the last window.
+    settled value is the median of the last window.  ``stop()`` true (the app
+    is known dead) ends the wait at once, not settled, with what was read.
     """
     start = clock()
     window: list[int] = []
@@ -66,6 +68,8 @@ def wait_settled(
             window.append(value)
             window = window[-config.window :]
         elapsed = clock() - start
+        if stop is not None and stop():
+            return SettleResult(int(_median(window)) if window else None, False, elapsed, reads)
         if len(window) == config.window and elapsed >= config.min_wait:
             mid = _median(window)
             if max(window) - min(window) <= config.tolerance(mid):

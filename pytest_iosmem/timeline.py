@@ -80,6 +80,9 @@ class Timeline:
         #: highest footprint the target itself saw (e.g. lifetime max from
         #: libproc), which can be above every sample we took.
         self.reported_peak: int | None = None
+        #: that lifetime maximum at the test's first read: what the process
+        #: reached before this test (an earlier test, with a shared app)
+        self.reported_peak_at_start: int | None = None
         #: settled footprint when the test finished (set by the fixture)
         self.end_footprint: int | None = None
         #: measured iterations planned by ``iterations()`` calls, and the bound they could extend to
@@ -100,6 +103,8 @@ class Timeline:
         if peak is None:
             return
         with self._lock:
+            if self.reported_peak_at_start is None:
+                self.reported_peak_at_start = int(peak)
             if self.reported_peak is None or peak > self.reported_peak:
                 self.reported_peak = int(peak)
 
@@ -142,11 +147,24 @@ class Timeline:
 
     @property
     def peak(self) -> int | None:
-        """True peak: the highest sample or the target's own lifetime maximum."""
+        """This test's peak: the highest sample, or the OS's lifetime maximum if it rose during the test.
+
+        The OS's number (``ri_lifetime_max_phys_footprint`` on macOS and the
+        simulator) covers the process's whole life.  When the app outlives a
+        test (``--iosmem-relaunch=session``, ``--iosmem-pid``), its lifetime
+        maximum may come from an earlier test; counting it would give this test
+        someone else's peak (false peak/headroom failures, results that depend
+        on test order, polluted baselines).  So the lifetime maximum counts
+        only when it rose above its value at the test's first read: then the
+        new maximum was reached during this test, possibly between two samples
+        (a spike the sampler missed).  Otherwise the sampled maximum is the peak.
+        """
         with self._lock:
             values = [s.footprint for s in self.samples]
             values += [i.footprint for i in self.iterations]
-            if self.reported_peak is not None:
+            if self.reported_peak is not None and (
+                self.reported_peak_at_start is None or self.reported_peak > self.reported_peak_at_start
+            ):
                 values.append(self.reported_peak)
         return max(values) if values else None
 
@@ -169,6 +187,7 @@ class Timeline:
                 "iterations": [asdict(i) for i in self.iterations],
                 "events": [asdict(e) for e in self.events],
                 "reported_peak": self.reported_peak,
+                "reported_peak_at_start": self.reported_peak_at_start,
                 "end_footprint": self.end_footprint,
                 "plan": None if self.plan is None else dict(self.plan),
             }
@@ -182,6 +201,7 @@ class Timeline:
         tl.iterations = [IterationEnd(**i) for i in data.get("iterations", [])]
         tl.events = [Event(**e) for e in data.get("events", [])]
         tl.reported_peak = data.get("reported_peak")
+        tl.reported_peak_at_start = data.get("reported_peak_at_start")
         tl.end_footprint = data.get("end_footprint")
         tl.plan = data.get("plan")
         return tl

@@ -47,19 +47,49 @@ def test_warmup_growth_is_not_a_leak():
     assert v.passed, v.failure_message()
 
 
-def test_one_outlier_does_not_fake_a_leak():
-    values = [40 * MB] * 5 + [48 * MB] + [40 * MB] * 2  # one late spike in a flat series
-    values = [x + i * 10 for i, x in enumerate(values)]
+OUTLIER_CASES = [(pos, jump) for pos in ("first", "middle", "last") for jump in (8 * MB, -8 * MB)]
+
+
+def _with_outlier(values, pos, jump):
+    values = list(values)
+    values[{"first": 0, "middle": len(values) // 2, "last": len(values) - 1}[pos]] += jump
+    return values
+
+
+@pytest.mark.parametrize("n", [5, 6, 8, 12])
+@pytest.mark.parametrize("pos, jump", OUTLIER_CASES)
+def test_one_outlier_does_not_fake_a_leak(n, pos, jump):
+    """A spike or a dip anywhere (the ends are the hard cases) in a flat series of n >= 5 iterations.
+
+    Not promised for n = 4: there a spike in the last (or a dip in the first)
+    iteration reaches p = 1/24 < 0.05 with a Theil-Sen slope above the limit.
+    """
+    values = _with_outlier([40 * MB + i * 10 for i in range(n)], pos, jump)
     v = analyse(timeline_with(values), Policy())
     assert FindingKind.LEAK not in kinds(v)
 
 
-def test_one_outlier_does_not_hide_a_leak():
+@pytest.mark.parametrize("n", [12, 20])
+@pytest.mark.parametrize("pos, jump", OUTLIER_CASES)
+def test_one_outlier_does_not_hide_a_leak(n, pos, jump):
+    """A dip (a cache purge) or a spike anywhere does not hide a 300 KB/iteration leak over n >= 12.
+
+    Measured (not promised) below that: with 6 or 8 iterations, one outlier at
+    either end raises the trend test's p above 0.05 and the leak goes unreported
+    (the estimate stays 300 KB; it is the significance that is lost).
+    """
+    values = _with_outlier([40 * MB + 300_000 * i for i in range(n)], pos, jump)
+    v = analyse(timeline_with(values), Policy())
+    assert kinds(v) == [FindingKind.LEAK]
+    assert v.metrics.leak.per_iteration == 300_000  # Theil-Sen: the outlier's pairs are a minority
+
+
+def test_one_outlier_in_the_middle_of_eight_does_not_hide_a_leak():
     values = [40 * MB + 300_000 * i for i in range(8)]
     values[4] = 30 * MB  # a dip (e.g. a cache purge) in the middle
     v = analyse(timeline_with(values), Policy())
     assert kinds(v) == [FindingKind.LEAK]
-    assert v.metrics.leak.per_iteration == pytest.approx(300_000, rel=0.1)
+    assert v.metrics.leak.per_iteration == 300_000
 
 
 def test_slope_below_limit_passes_even_if_significant():
@@ -94,7 +124,8 @@ def test_no_baseline_means_no_growth_check():
 
 def test_peak_limit_counts_the_target_lifetime_peak():
     tl = timeline_with([50 * MB] * 6)
-    tl.note_peak(310 * MB)  # libproc's lifetime max saw a spike between samples
+    tl.note_peak(50 * MB)  # libproc's lifetime max at the test's first read
+    tl.note_peak(310 * MB)  # then it saw a spike between samples, during this test
     v = analyse(tl, Policy(max_peak=300 * MB))
     assert kinds(v) == [FindingKind.PEAK]
     assert v.metrics.peak == 310 * MB

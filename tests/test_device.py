@@ -51,7 +51,7 @@ class RecordedSession:
         self.pid = pid
         self.graph = graph
         self.calls: list[tuple] = []
-        self.sample = self.notify = self.error = None
+        self.sample = self.notify = self.error = self.notify_error = None
 
     def info(self):
         return self._info
@@ -72,7 +72,7 @@ class RecordedSession:
 
     def start_notifications(self, on_event, on_error):
         self.calls.append(("notifications",))
-        self.notify = on_event
+        self.notify, self.notify_error = on_event, on_error
 
     def memory_graph(self, pid):
         self.calls.append(("memgraph", pid))
@@ -421,3 +421,103 @@ def test_failed_gate_names_the_memory_graph_it_saved(tmp_path):
     passed = Verdict(metrics, [])
     assert _failure_artifacts(target, app, "test_y", passed) == []
     assert _failure_artifacts(DeviceTarget(RecordedSession()), app, "t", verdict) == []  # not asked for
+
+
+# -- fresh samples only, and the notification stream's own errors ------------------------------------
+def _feed(session, pid, values):
+    for v in values:
+        session.sample(["pid", "physFootprint"], _decoded(pid, v))
+
+
+def test_settle_counts_only_fresh_sysmontap_samples():
+    """read() returns sysmontap's last value; re-reading it five times is not "settled"."""
+    import threading
+
+    from pytest_iosmem.measure import IosMem
+    from pytest_iosmem.policy import Policy
+    from pytest_iosmem.settle import SettleConfig
+
+    session = RecordedSession(pid=351)
+    target = DeviceTarget(session, interval_ms=100)
+    app = target.launch(AppSpec(bundle_id="com.example.app"))
+    _feed(session, 351, [50_000_000])
+    mem = IosMem(target, app, Policy(), interval=0.04, settle=SettleConfig(max_wait=0.3))
+    stale = mem.settle()
+    assert stale.settled is False  # one sample, read again and again: not five readings
+    assert mem.timeline.footprints() == [50_000_000]  # the cached value is recorded once
+
+    stop = threading.Event()
+
+    def stream():  # the device's stream: a new sample every interval (as sysmontap pushes them)
+        n = 0
+        while not stop.wait(0.1):
+            n += 1
+            _feed(session, 351, [50_000_000 + n])
+
+    feeder = threading.Thread(target=stream, daemon=True)
+    feeder.start()
+    try:
+        fresh = mem.settle()
+    finally:
+        stop.set()
+        feeder.join(10)
+    mem.finish()
+    assert fresh.settled is True
+    values = mem.timeline.footprints()
+    assert len(values) == len(set(values))  # every recorded sample is a new one
+
+
+def test_settle_reads_at_the_targets_own_rate():
+    from pytest_iosmem.measure import settle_config_for
+    from pytest_iosmem.settle import SettleConfig
+
+    target = DeviceTarget(RecordedSession(), interval_ms=500)
+    cfg = settle_config_for(SettleConfig(max_wait=3.0), target.sample_interval)
+    assert cfg.interval == 0.5
+    assert cfg.max_wait >= (cfg.window + 1) * 0.5  # room for a full window of fresh samples
+    assert settle_config_for(SettleConfig(), None) == SettleConfig()  # local/simulator: unchanged
+
+
+def test_a_notification_stream_failure_is_a_note_and_reads_go_on():
+    session = RecordedSession(pid=351)
+    target = DeviceTarget(session)
+    app = target.launch(AppSpec(bundle_id="com.example.app"))
+    _feed(session, 351, [40_000_000])
+    session.notify_error("memory notifications stopped: device: the connection to the device was lost")
+    assert target.read(app).footprint == 40_000_000  # footprints come from sysmontap, which still runs
+    _feed(session, 351, [41_000_000])
+    assert target.read(app).footprint == 41_000_000
+    notes = [e for e in target.drain_events(app) if e.kind == EventKind.NOTE]
+    assert len(notes) == 1 and "memory notifications stopped" in notes[0].detail
+    later = target.launch(AppSpec(bundle_id="com.example.app"))  # an app watched afterwards is told too
+    assert any("memory notifications stopped" in e.detail for e in target.drain_events(later))
+    session.error("device: the connection to the device was lost")  # sysmontap's own error still breaks reads
+    with pytest.raises(ReadFailed, match="sysmontap stream stopped"):
+        target.read(app)
+
+
+class BrokenSession(RecordedSession):
+    """Stands for a session raising what the adapter does not translate (a socket error mid-call)."""
+
+    def launch(self, bundle_id, args, env):
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+    def kill(self, pid):
+        raise OSError(32, "Broken pipe")
+
+    def start_notifications(self, on_event, on_error):
+        raise RuntimeError("a bug in a pymobiledevice3 release")
+
+
+def test_what_a_session_raises_becomes_the_targets_errors():
+    session = BrokenSession(pid=351)
+    target = DeviceTarget(session)
+    with pytest.raises(TargetError, match="launching com.example.app failed: ConnectionResetError"):
+        target.launch(AppSpec(bundle_id="com.example.app"))
+    app = target.attach(351)  # starts the streams: notifications fail to start -> a note, reads still work
+    _feed(session, 351, [30_000_000])
+    assert target.read(app).footprint == 30_000_000
+    assert any("did not start" in e.detail for e in target.drain_events(app))
+    app.launched = True
+    assert target.terminate(app) is None  # the kill failed: not stopped, and said so, not raised
+    assert any("could not be stopped" in e.detail and "Broken pipe" in e.detail for e in target.drain_events(app))

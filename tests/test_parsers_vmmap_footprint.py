@@ -65,12 +65,6 @@ def test_footprint_older_output_has_only_the_banner():
     assert r.categories[1].name == 'untagged ("VM_ALLOCATE")'
 
 
-def test_footprint_format_bytes_lines():
-    # Shape of `footprint --format bytes` from footprint(1); no public recording was found.
-    r = parse_footprint("Auxiliary data:\n    phys_footprint: 123456 B\n    phys_footprint_peak: 234567 B\n")
-    assert (r.footprint, r.peak) == (123456, 234567)
-
-
 @pytest.mark.parametrize("garbage", ["", "nothing here", "phys_footprint: lots"])
 def test_footprint_garbage(garbage):
     with pytest.raises(ParseError, match="cannot parse footprint output"):

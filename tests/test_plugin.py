@@ -5,12 +5,11 @@ warning SIGUSR1 — the UI of a real app reduced to a signal.
 """
 
 import json
-import signal
 import sys
 
 import pytest
 
-from .helpers import MEMAPP, inner_conftest, memapp_command
+from .helpers import inner_conftest, memapp_command
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
 
@@ -58,20 +57,29 @@ def test_a_known_leak_fails_with_an_estimate_within_25_percent(project):
 
 def test_noisy_flat_memory_passes_again_and_again(project):
     # Twelve independent runs of a noisy app that does not leak: any false positive fails this test.
+    # Independent: each run's app gets its own noise seed (the iosmem_app marker's launch arguments).
     project.makepyfile(
         test_flat="""
 import pytest
 
-@pytest.mark.parametrize("run", range(12))
+RUNS = [pytest.param(i, marks=pytest.mark.iosmem_app(args=["--seed", str(100 + i)])) for i in range(12)]
+
+@pytest.mark.parametrize("run", RUNS)
 def test_flat(iosmem, visit, run):
     for _ in iosmem.iterations(6, warmup=2):
         visit()
 """
     )
-    result = run(project, app("--noise", str(512 * 1024), "--seed", "11"), "--iosmem-json=r.json")
+    result = run(project, app("--noise", str(512 * 1024)), "--iosmem-json=r.json")
     result.assert_outcomes(passed=12)
-    slopes = [abs(r["metrics"]["leak"]["per_iteration"]) for r in report(project)["tests"]]
-    assert max(slopes) < 128 * KB
+    tests = report(project)["tests"]
+    # the verdict, not the estimate, is the promise: never a leak finding (a noisy run may need more iterations)
+    leak = [d for r in tests for d in r["decisions"] if d["check"] == "leak"]
+    assert len(leak) == 12 and "finding" not in {d["outcome"] for d in leak}, leak
+    # the twelve noise sequences differ (one seed twelve times would repeat one sequence)
+    ends = {tuple(i["footprint"] - t["timeline"]["iterations"][0]["footprint"] for i in t["timeline"]["iterations"])
+            for t in tests}
+    assert len(ends) >= 10
 
 
 def test_update_writes_baselines_then_growth_is_gated(project):
@@ -328,18 +336,28 @@ def test_modules():
     result.assert_outcomes(passed=1)
 
 
-def test_memapp_is_where_the_tests_say():
-    assert MEMAPP.exists() and signal.SIGUSR2
+def test_four_concurrent_runs_updating_the_same_baselines_lose_nothing(project):
+    """Counted: 4 pytest processes, run at once, each update both baseline files; all 12 entries survive.
 
+    (Under xdist only the controller writes baselines, so concurrent writers are
+    separate runs: CI jobs sharing a checkout, a developer's run beside CI's.)
+    """
+    import os
+    import subprocess
 
-def test_four_xdist_workers_updating_baselines_lose_nothing(project):
-    """Counted: every one of 12 tests run by 4 workers ends up in the baseline files."""
-    pytest.importorskip("xdist")
     project.makepyfile(
         test_a="import pytest\n\n@pytest.mark.parametrize('i', range(6))\ndef test_x(iosmem, i):\n    pass\n",
         test_b="import pytest\n\n@pytest.mark.parametrize('i', range(6))\ndef test_y(iosmem, i):\n    pass\n",
     )
-    res = run(project, "-n", "4", app(), "--iosmem-update-baselines", subprocess=True)
-    res.assert_outcomes(passed=12)
+    procs = []
+    for k in range(4):  # run k takes the tests whose index is k or k + 4 (of 0..5)
+        ids = [f"test_a.py::test_x[{i}]" for i in range(6) if i % 4 == k] + \
+              [f"test_b.py::test_y[{i}]" for i in range(6) if i % 4 == k]
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--iosmem-interval=0.01", app(),
+             "--iosmem-update-baselines", *ids],
+            cwd=project.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=dict(os.environ)))
+    outs = [p.communicate(timeout=600)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], "\n".join(o[-2000:] for o in outs)
     stored = [n for f in (project.path / "baselines").rglob("*.json") for n in json.loads(f.read_text())["tests"]]
-    assert len(stored) == 12 and len(set(stored)) == 12
+    assert sorted(stored) == sorted([f"test_x[{i}]" for i in range(6)] + [f"test_y[{i}]" for i in range(6)])

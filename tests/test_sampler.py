@@ -89,3 +89,77 @@ def test_stop_is_bounded_even_when_a_read_hangs():
     assert s.stop(timeout=0.2) is False
     assert time.monotonic() - start < 1.0
     target.release.set()
+
+
+class HangsAfterFirstRead(ScriptedTarget):
+    """Stands for a device connection that stops answering mid-test: the first read works,
+    every later one blocks (until the test releases it, so no thread is left behind)."""
+
+    def __init__(self):
+        super().__init__([])
+        self.release = threading.Event()
+        self.calls = 0
+
+    def read(self, app):
+        self.calls += 1
+        if self.calls > 1:
+            self.release.wait(600)
+        return Reading(1000)
+
+
+def _in_thread(fn, bound: float = 120.0):
+    """Run ``fn`` in a thread; return (finished, value). ``bound`` is generous: this is not a speed test."""
+    out = []
+    t = threading.Thread(target=lambda: out.append(fn()), daemon=True)
+    t.start()
+    t.join(bound)
+    return (not t.is_alive()), (out[0] if out else None)
+
+
+def test_finish_returns_behind_a_hung_read():
+    from pytest_iosmem.measure import IosMem
+    from pytest_iosmem.policy import Policy
+    from pytest_iosmem.settle import SettleConfig
+
+    target = HangsAfterFirstRead()
+    try:
+        mem = IosMem(target, APP, Policy(), interval=0.001, settle=SettleConfig(max_wait=0.5))
+        while target.calls < 2:  # the sampler thread is now stuck inside read()
+            time.sleep(0.001)
+        finished, _ = _in_thread(mem.finish)
+        assert finished, "IosMem.finish() blocked behind a hung target read"
+        assert any(e.kind == EventKind.READ_FAILED and "no answer" in e.detail for e in mem.timeline.events)
+    finally:
+        target.release.set()
+
+
+def test_footprint_and_settle_do_not_block_when_the_test_threads_own_read_hangs():
+    from pytest_iosmem.measure import IosMem
+    from pytest_iosmem.policy import Policy
+    from pytest_iosmem.settle import SettleConfig
+
+    target = HangsAfterFirstRead()
+    try:
+        mem = IosMem(target, APP, Policy(), interval=3600, settle=SettleConfig(max_wait=0.5))  # no background read
+        mem.sampler.read_timeout = 0.5
+        finished, value = _in_thread(mem.footprint)
+        assert finished and value == 1000  # the last good sample, not a hang
+        finished, result = _in_thread(mem.settle)
+        assert finished and result.settled is False
+    finally:
+        target.release.set()
+
+
+def test_settle_stops_as_soon_as_the_app_is_known_dead():
+    from pytest_iosmem.measure import IosMem
+    from pytest_iosmem.policy import Policy
+    from pytest_iosmem.settle import SettleConfig
+
+    target = ScriptedTarget([100])  # then "dead": the app was killed
+    mem = IosMem(target, APP, Policy(), interval=3600, settle=SettleConfig(max_wait=60))
+    finished, result = _in_thread(mem.settle)
+    assert finished
+    assert mem.termination is not None
+    # Not 60 s of reads of a dead app: one read learnt the death and the wait ended.
+    assert result.reads == 1 and result.settled is False and result.footprint is None
+    mem.finish()

@@ -316,26 +316,11 @@ def test_wda_that_never_serves_names_its_log(fakes, tmp_path, monkeypatch):
     target.close()
 
 
-# -- footprint fallback ----------------------------------------------------------------------------------
-@pytest.mark.skipif(sys.platform == "darwin", reason="on a Mac libproc answers first")
-def test_footprint_tool_is_the_fallback_when_libproc_is_not_there(tmp_path, monkeypatch):
-    monkeypatch.setenv("PATH", f"{FAKES}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("FAKE_TOOLS_LOG", str(tmp_path / "tools.log"))
-    monkeypatch.setenv("FAKE_FOOTPRINT_OUTPUT", str(DATA / "footprint_macos26_ferryx.txt"))
-    r = sim.read_host_footprint(70940)
-    assert (r.footprint, r.peak) == (922 * 1024**2, 941 * 1024**2)
-    assert [json.loads(x)["argv"] for x in (tmp_path / "tools.log").read_text().splitlines()] == [
-        ["footprint", "--format", "bytes", "70940"]]
-    monkeypatch.setenv("FAKE_FOOTPRINT_EXIT", "1")
-    monkeypatch.setenv("FAKE_FOOTPRINT_STDERR", "footprint: no process with pid 70940")
-    with pytest.raises(ReadFailed, match="no process with pid 70940"):
-        sim.read_host_footprint(70940)
-
-
-@pytest.mark.skipif(sys.platform == "darwin", reason="on a Mac libproc answers first")
-def test_neither_libproc_nor_footprint_is_said_plainly(tmp_path, monkeypatch):
-    monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(TargetUnavailable, match="libproc is not usable .* no 'footprint' tool"):
+# -- footprint source ------------------------------------------------------------------------------------
+@pytest.mark.skipif(sys.platform == "darwin", reason="on a Mac libproc answers")
+def test_without_libproc_the_footprint_source_is_said_plainly(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", f"{FAKES}{os.pathsep}{os.environ['PATH']}")  # a footprint tool on PATH changes nothing
+    with pytest.raises(TargetUnavailable, match="libproc is not usable .* the simulator target needs macOS"):
         sim.read_host_footprint(1)
 
 
@@ -376,8 +361,8 @@ def test_leaks_memgraphs_at_both_snapshots_and_their_diff_with_an_allowlist(fake
     d = fakes.artifacts / "simulator" / IPHONE15
     first, last = str(d / f"iteration-1-{app.pid}.memgraph"), str(d / f"iteration-2-{app.pid}.memgraph")
     assert fakes.tool_argvs() == [
-        ["heap", str(app.pid)], ["leaks", f"-outputGraph={first}", str(app.pid)],
-        ["heap", str(app.pid)], ["leaks", f"-outputGraph={last}", str(app.pid)],
+        ["heap", str(app.pid)], ["leaks", "-outputGraph", first, str(app.pid)],
+        ["heap", str(app.pid)], ["leaks", "-outputGraph", last, str(app.pid)],
         ["leaks", f"-diffFrom={first}", last],
     ]
     [diff] = target.leak_diffs
@@ -472,3 +457,42 @@ def test_real_heap_of_a_child_python(tmp_path):
     finally:
         child.kill()
         child.wait()
+
+
+# -- a process leaks/heap may not inspect is "not possible", never "no leaks" ------------------------------
+@pytest.mark.parametrize("recording", ["leaks_not-debuggable_lilly-readme-macos13.txt",
+                                       "leaks_not-debuggable_tulware-scanner-macos11.txt"])
+def test_not_debuggable_then_zero_leaks_is_not_a_pass(fakes, monkeypatch, recording):
+    # Recorded: "Process N is not debuggable..." then "0 leaks", exit status 0.
+    monkeypatch.setenv("FAKE_LEAKS_OUTPUT", str(DATA / recording))
+    target = sim.create(ctx(fakes, simulator_udid=IPHONE15))
+    app = target.launch(AppSpec(bundle_id="com.example.app"))
+    with pytest.raises(NotSupported, match=r"leak check not possible: process \d+ is not debuggable") as info:
+        target.leaks_report(app)
+    assert "get-task-allow" in str(info.value)  # and what to do about it
+    with pytest.raises(NotSupported, match="leak check not possible"):
+        target.save_memgraph(app, "x")  # a graph of read-only memory would diff as "nothing new"
+
+
+def test_a_refused_task_port_says_what_to_do(fakes, monkeypatch):
+    # leaks' stderr against an iOS 26 simulator process on macOS 26 (a test-fixture string, see PROVENANCE.md)
+    monkeypatch.setenv("FAKE_LEAKS_STDERR", (DATA / "leaks_outputGraph_error_macos26-sim_memorydetective-testfixture.txt")
+                       .read_text().strip())
+    monkeypatch.setenv("FAKE_LEAKS_EXIT", "2")
+    monkeypatch.setenv("FAKE_HEAP_STDERR", "heap[4242]: task_for_pid(4243) failed: (os/kern) failure (5)")
+    monkeypatch.setenv("FAKE_HEAP_EXIT", "1")
+    target = sim.create(ctx(fakes, simulator_udid=IPHONE15, attribution="on", simulator_leaks=True))
+    app = target.launch(AppSpec(bundle_id="com.example.app"))
+    with pytest.raises(NotSupported, match="leak check not possible: the process's task port was refused "
+                                           r"\(leaks: Failed to get DYLD info.*DevToolsSecurity"):
+        target.leaks_report(app)
+    with pytest.raises(NotSupported, match=r"heap: leak check not possible: .*task_for_pid\(4243\) failed"):
+        target.class_histogram(app)
+
+
+def test_inspection_refused_is_none_for_real_reports():
+    from pytest_iosmem.parsers.leaks import inspection_refused
+
+    for name in ("leaks_macos26_no_leaks.txt", "leaks_output_ios_sim_bytebuddy_cycle.txt",
+                 "leaks_output_ios_sim_symbolicator_stacks.txt"):
+        assert inspection_refused((DATA / name).read_text()) is None, name

@@ -78,9 +78,8 @@ def run(args: argparse.Namespace) -> int:
         for name in names:
             print(f"{verb} {path}: {name}")
         if args.apply:
-            store.remove(path, names)
-            if not store.read_file(path)["tests"]:
-                path.unlink()
+            store.remove(path, names, delete_if_empty=True)  # read, remove and delete under one lock
+            if not path.exists():
                 print(f"deleted {path} (no test left)")
     total = sum(map(len, gone.values()))
     if args.apply:

@@ -1,6 +1,7 @@
-"""``footprint PID`` and ``footprint --format bytes PID``: phys_footprint, its peak, the category table.
+"""``footprint PID``: phys_footprint, its peak, the category table (recorded text output only).
 
-The fallback when libproc cannot read a process.  Recorded text output
+Not used to sample (libproc does that on every Mac); kept for reading saved
+``footprint`` output.  Recorded text output
 (macOS 26) ends with::
 
     Auxiliary data:
@@ -9,10 +10,8 @@ The fallback when libproc cannot read a process.  Recorded text output
 
 and its banner says ``ferryx [70940]: 64-bit    Footprint: 922 MB (16384 bytes per page)``.
 An older recorded output (``footprint -p``) has only the banner; then the
-banner's number is the footprint and the peak is unknown.  ``--format bytes``
-prints the same lines with sizes in bytes (``966787072 B``; that shape is
-from footprint(1), no public recording was found).  Units are binary (KB =
-1024 bytes), as in Apple's other memory tools.
+banner's number is the footprint and the peak is unknown.  Units are binary
+(KB = 1024 bytes), as in Apple's other memory tools.
 """
 
 from __future__ import annotations

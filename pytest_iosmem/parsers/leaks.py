@@ -36,7 +36,8 @@ from typing import Iterable
 from ..errors import ParseError
 from ._common import ToolHeader, parse_header
 
-__all__ = ["LeakRoot", "LeakStack", "LeaksReport", "parse_leaks", "interpret_exit", "LeaksOutcome", "split_allowed"]
+__all__ = ["LeakRoot", "LeakStack", "LeaksReport", "parse_leaks", "interpret_exit", "LeaksOutcome", "split_allowed",
+           "inspection_refused"]
 
 _TOTAL = re.compile(r"^Process (\d+): (\d+) leaks? for (\d+) total leaked bytes\.")
 _NODES = re.compile(r"^Process (\d+): (\d+) nodes malloced for (\d+) KB")
@@ -119,6 +120,44 @@ def parse_leaks(text: str) -> LeaksReport:
     if leaks is None or leaked is None:
         raise ParseError("leaks", "no 'Process N: K leaks for B total leaked bytes.' line", text)
     return LeaksReport(parse_header(text), version, pid, nodes, kb, leaks, leaked, roots, stacks)
+
+
+_NOT_DEBUGGABLE = re.compile(r"^Process (\d+) is not debuggable\.?(.*)$", re.MULTILINE)
+#: How the task port refusal reads: task_for_pid's own name, leaks/heap's "unable to get task",
+#: and "Failed to get DYLD info for task" (macOS 26 against an iOS 26 simulator process).
+_TASK_REFUSED = re.compile(r"task_for_pid|unable to get task|Failed to get DYLD info for task|"
+                           r"not permitted to (?:debug|inspect)", re.IGNORECASE)
+
+#: What to do, said once for both kinds of refusal.
+DEBUGGABLE_HINT = ("the app must be debuggable: a Debug build (get-task-allow), run by the user who runs "
+                   "the tests, with developer tools allowed (DevToolsSecurity -enable; the user in the "
+                   "_developer group)")
+SIMULATOR_TASK_HINT = ("recent macOS releases are reported to refuse heap/leaks on simulator processes; "
+                       "check DevToolsSecurity -status, run the tools from a user in the _developer group, "
+                       "or capture a memory graph in Xcode (Debug Memory Graph, File > Export) and run "
+                       "leaks/heap on that file")
+
+
+def inspection_refused(stdout: str, stderr: str = "", tool: str = "leaks") -> str | None:
+    """Why ``leaks``/``heap`` could not really inspect the process, or None when it could.
+
+    ``leaks`` on a process it may not debug prints ``Process N is not
+    debuggable…`` and then, having read only read-only memory, a normal
+    report ending in ``0 leaks`` with exit status 0 (recorded on macOS 11 and
+    13).  That is "leak check not possible", never "no leaks".  A refused task
+    port (``task_for_pid`` failures, ``Failed to get DYLD info for task``)
+    is said the same way, with what to do.
+    """
+    m = _NOT_DEBUGGABLE.search(stdout) or _NOT_DEBUGGABLE.search(stderr)
+    if m:
+        why = f"process {m.group(1)} is not debuggable ({m.group(2).strip() or 'security restrictions'})"
+        return f"{tool}: leak check not possible: {why}; {DEBUGGABLE_HINT}"
+    for text in (stderr, stdout):
+        t = _TASK_REFUSED.search(text)
+        if t:
+            line = next((ln.strip() for ln in text.splitlines() if t.group(0) in ln), t.group(0))
+            return f"{tool}: leak check not possible: the process's task port was refused ({line}); {SIMULATOR_TASK_HINT}"
+    return None
 
 
 def interpret_exit(code: int) -> str:

@@ -111,10 +111,20 @@ class App:
 
 @dataclass(frozen=True)
 class Reading:
-    """One footprint read. ``peak`` is the OS's lifetime maximum when it has one."""
+    """One footprint read. ``peak`` is the OS's lifetime maximum when it has one.
+
+    ``sequence`` is for targets whose read returns the latest value of a
+    stream that updates at its own rate (a device's sysmontap, every 0.5 s):
+    it numbers the stream's samples, and a read with the same number as the
+    previous one is the same measurement again, not a new one (the sampler
+    does not record it, and settling does not count it).  None: every read is
+    a new measurement.  Such a target also says its rate as the attribute
+    ``sample_interval`` (seconds), and settling reads at that rate.
+    """
 
     footprint: int
     peak: int | None = None
+    sequence: int | None = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,10 @@ recorded sysmontap rows and notification payloads.
 
 - Footprint: sysmontap's ``physFootprint`` (bytes) of our pid.  The adapter
   streams samples from its own asyncio thread into :class:`SysmonTracker`;
-  ``read()`` returns the latest value and never waits on the device.  One
+  ``read()`` returns the latest value and never waits on the device; the
+  value's sample number (``Reading.sequence``) lets the sampler and settling
+  count only fresh samples, and settling reads at sysmontap's rate
+  (``sample_interval``), not every 40 ms.  One
   stream serves every app the target watches (a pytest run launches the app
   once per test; streams must not pile up).
 - Death: our pid missing from consecutive process samples, or an
@@ -16,7 +19,8 @@ recorded sysmontap rows and notification payloads.
   as jetsam only with evidence (a memory notification for our pid shortly
   before, or a last footprint at the known limit), and says which.
 - Memory warnings *received* from the OS (``memoryLevelNotification:`` for
-  our pid) go into the timeline; sending one is not possible through any
+  our pid) go into the timeline (a failure of that stream is a note, never a
+  footprint read failure: the two streams have separate error callbacks); sending one is not possible through any
   public tool, so ``memory_warning()`` raises NotSupported unless the
   experimental process-control event was asked for.
 """
@@ -197,6 +201,25 @@ def _os_name(model: str, version: str) -> str:
     return "iPadOS" if model.startswith("iPad") and major.isdigit() and int(major) >= 13 else "iOS"
 
 
+# -- the seam's errors -------------------------------------------------------------------------
+def _at_seam(what: str, call: Callable[..., Any], *args: Any) -> Any:
+    """Call the session; anything but our own errors becomes a TargetError naming the call.
+
+    The adapter translates what pymobiledevice3 raises through its event loop,
+    but a session can still raise something else (an OSError from a socket, a
+    bug in a pymobiledevice3 release): above this line only the target's
+    errors exist, so the plugin reports them as what they are.
+    """
+    from ..errors import IosMemError
+
+    try:
+        return call(*args)
+    except IosMemError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - turned into the target's error, cause kept
+        raise TargetError(f"device: {what} failed: {type(exc).__name__}: {exc}") from exc
+
+
 # -- the target --------------------------------------------------------------------------------
 
 _JETSAM_NEAR_LIMIT = 0.95  # a death with the last footprint this close to the limit is jetsam
@@ -248,17 +271,20 @@ class DeviceTarget:
             raise UsageError(f"--iosmem-device-memory-warning={warning_mode!r}: choose off or experimental")
         self.session = session
         self.interval_ms = interval_ms
+        #: sysmontap's rate: a new footprint only this often (settling reads at this rate)
+        self.sample_interval = interval_ms / 1000.0
         self.jetsam_override = jetsam_override
         self.warning_mode = warning_mode
         self.default_wda_url = wda_url
         self.stale_after = stale_after
         self.memgraph_dir = memgraph_dir  # set: capture a .memgraph before stopping each launched app
         self.memgraphs: list[MemgraphCapture] = []
-        self._info = session.info()
+        self._info = _at_seam("reading the device's identity", session.info)
         self._watches: dict[int, _Watch] = {}
         self._lock = threading.Lock()
         self._streams_started = False
         self._stream_error: str | None = None
+        self._notification_error: str | None = None
         self._pressure_code: int | None = None
         caps = {Capability.JETSAM_LIMIT, Capability.WDA}
         if warning_mode == "experimental":
@@ -311,20 +337,41 @@ class DeviceTarget:
                 w.events.append(event)
 
     def _on_stream_error(self, message: str) -> None:
+        """The sysmontap stream died: footprint reads fail from now on, with this reason."""
         self._stream_error = message
+
+    def _on_notification_error(self, message: str) -> None:
+        """The notification stream died: a note, not a read failure (the footprint comes from sysmontap).
+
+        Without notifications, memory warnings the OS sends are not seen and a
+        death is not attributed to jetsam from a warning; the note says so.
+        """
+        text = f"{message} (memory warnings the device sends are no longer seen)"
+        with self._lock:
+            self._notification_error = text
+            watches = list(self._watches.values())
+        for w in watches:
+            with w.lock:
+                w.events.append(TargetEvent(EventKind.NOTE, text, {"source": "device"}))
 
     def _ensure_streams(self) -> None:
         with self._lock:
             if self._streams_started:
                 return
             self._streams_started = True
-        self.session.start_sysmon(self.interval_ms, self._on_sample, self._on_stream_error)
-        self.session.start_notifications(self._on_notification, self._on_stream_error)
+        _at_seam("starting sysmontap", self.session.start_sysmon, self.interval_ms, self._on_sample,
+                 self._on_stream_error)
+        try:
+            self.session.start_notifications(self._on_notification, self._on_notification_error)
+        except Exception as exc:  # noqa: BLE001 - notifications are optional: a note, not a failure
+            self._on_notification_error(f"memory notifications did not start: {type(exc).__name__}: {exc}")
 
     def _watch(self, app: App) -> App:
         app.handle = _Watch(SysmonTracker(app.pid))
         with self._lock:
             self._watches[app.pid] = app.handle
+            if self._notification_error:
+                app.handle.events.append(TargetEvent(EventKind.NOTE, self._notification_error, {"source": "device"}))
         self._ensure_streams()
         return app
 
@@ -336,7 +383,7 @@ class DeviceTarget:
     def launch(self, spec: AppSpec) -> App:
         if not spec.bundle_id:
             raise UsageError("the device target launches apps by bundle id: give --iosmem-app BUNDLE_ID")
-        pid = self.session.launch(spec.bundle_id, list(spec.args), dict(spec.env))
+        pid = _at_seam(f"launching {spec.bundle_id}", self.session.launch, spec.bundle_id, list(spec.args), dict(spec.env))
         app = App(pid, spec.name or spec.bundle_id, self.kind, wda_url=self.default_wda_url, bundle_id=spec.bundle_id)
         return self._watch(app)
 
@@ -345,7 +392,7 @@ class DeviceTarget:
 
     def attach_bundle(self, bundle_id: str) -> App:
         """Attach to the running app with this bundle id (``iosmem sample --bundle``)."""
-        pid = self.session.pid_for_bundle(bundle_id)
+        pid = _at_seam(f"finding {bundle_id}", self.session.pid_for_bundle, bundle_id)
         if not pid:
             raise TargetError(f"{bundle_id} is not running on the device (launch it, or use --iosmem-app to have it launched)")
         app = self.attach(pid)
@@ -357,7 +404,7 @@ class DeviceTarget:
         w: _Watch = app.handle
         t = w.tracker
         with t.lock:
-            latest, updated, error, unreadable = t.latest, t.updated_at, t.error, t.unreadable
+            latest, updated, error, unreadable, samples = t.latest, t.updated_at, t.error, t.unreadable, t.samples
         if self._ended(w):
             raise ReadFailed(f"pid {app.pid} is no longer running on the device")
         if self._stream_error:
@@ -370,7 +417,8 @@ class DeviceTarget:
         if time.monotonic() - updated > self.stale_after:
             raise ReadFailed(f"no sysmontap sample for {self.stale_after:g}s (is the device still connected?)")
         # Reading.peak is the OS's lifetime maximum; sysmontap has none for the footprint.
-        return Reading(latest)
+        # sequence: read() returns the stream's latest value; only a new sample is a new reading.
+        return Reading(latest, sequence=samples)
 
     def _ended(self, w: _Watch) -> bool:
         return w.killed_by_us or w.tracker.gone or w.state == "Terminated"
@@ -416,7 +464,7 @@ class DeviceTarget:
                 "no public tool sends a memory warning to an app on a device, so none was sent "
                 "(--iosmem-device-memory-warning experimental tries Instruments' process-control MemoryEvent)"
             )
-        self.session.send_memory_warning(app.pid)
+        _at_seam("the experimental memory warning", self.session.send_memory_warning, app.pid)
 
     def failure_artifacts(self, app: App, label: str) -> list[str]:
         """On a failed gate, with --iosmem-device-memgraph: the app's memory graph (see FailureArtifacts)."""
@@ -428,7 +476,7 @@ class DeviceTarget:
 
     def capture_memgraph(self, app: App, directory: str, label: str = "") -> MemgraphCapture:
         """Save the app's memory graph through the Leaks channel (development-signed apps only)."""
-        graph = self.session.memory_graph(app.pid)
+        graph = _at_seam(f"capturing the memory graph of pid {app.pid}", self.session.memory_graph, app.pid)
         path = None
         if graph.data is not None:
             os.makedirs(directory, exist_ok=True)
@@ -447,7 +495,13 @@ class DeviceTarget:
                 except TargetError as exc:
                     with w.lock:
                         w.events.append(TargetEvent(EventKind.NOTE, f"memory graph not captured: {exc}"))
-            self.session.kill(app.pid)
+            try:
+                _at_seam(f"stopping pid {app.pid}", self.session.kill, app.pid)
+            except TargetError as exc:  # the device went away: say so; stopping must not fail the test
+                with w.lock:
+                    w.events.append(TargetEvent(EventKind.NOTE, f"the app could not be stopped: {exc}"))
+                self._unwatch(app)
+                return self.poll_termination(app)
             with w.lock:
                 w.killed_by_us = True
         term = self.poll_termination(app)
@@ -467,7 +521,10 @@ class DeviceTarget:
                            "(--iosmem-device-memgraph saves one; then: heap FILE.memgraph)")
 
     def close(self) -> None:
-        self.session.close()
+        try:
+            self.session.close()
+        except Exception:  # noqa: BLE001 - closing is bounded and must not fail the run
+            pass
 
 
 def create(ctx: TargetContext) -> DeviceTarget:

@@ -9,11 +9,14 @@ target needs: ``info``, ``launch``, ``kill``, ``pid_for_bundle``,
 ``send_memory_warning`` and ``close``.  :class:`PymobiledeviceSession`
 implements it here; tests implement it with recorded rows
 (tests/test_device.py), so everything above this file is tested without a
-device.  This file is exercised by the ``device``-marked test only.
+device.  Without a device, tests/test_device_adapter_pmd.py runs this file's
+code against the real pymobiledevice3 down to the usbmuxd socket (a stand-in
+usbmuxd that reports no device) and checks every name imported here.
 
 How
 ---
-pymobiledevice3 (11.x) is asyncio.  The session owns one event loop in a
+pymobiledevice3 (11.26 or later: the first release with everything used
+here, the Leaks channel's ``memory_graph`` being the newest) is asyncio.  The session owns one event loop in a
 daemon thread; the test thread submits coroutines with a timeout and never
 waits longer (:class:`_Loop`).  The sysmontap and notification streams are
 tasks on that loop that call back into the target; ``close()`` cancels them

@@ -125,6 +125,95 @@ class _FootprintSource:
             self._proc_reader.close()
 
 
+def _wait_for_handler(pid: int, sig: int, timeout: float) -> str:
+    """``caught``/``ignored`` once /proc says so, ``default`` after ``timeout``, ``gone``; ``unknown`` off Linux."""
+    path = f"/proc/{pid}/status"
+    if not os.path.exists("/proc/self/status"):
+        return "unknown"
+    bit = 1 << (sig - 1)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with open(path) as fh:
+                masks = {k: int(v.split()[0], 16) for k, _, v in (ln.partition(":") for ln in fh)
+                         if k in ("SigCgt", "SigIgn")}
+        except (FileNotFoundError, ProcessLookupError):
+            return "gone"
+        except (OSError, ValueError):
+            return "unknown"
+        if masks.get("SigCgt", 0) & bit:
+            return "caught"
+        if masks.get("SigIgn", 0) & bit:
+            return "ignored"
+        if time.monotonic() >= deadline:
+            return "default"
+        time.sleep(0.02)
+
+
+def _signal_group(pgid: int, sig: int) -> bool:
+    """Send ``sig`` to the process group; False when no process is left in it."""
+    try:
+        os.killpg(pgid, sig)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a member changed user (setuid): nothing more we may do
+        return False
+
+
+def _group_alive(pgid: int) -> bool:
+    """Is a live (not zombie) process left in the group?
+
+    Linux: a scan of /proc, because a zombie still "exists" for kill(2) and in
+    a container whose PID 1 does not reap, orphaned zombies never go away.
+    """
+    if not os.path.isdir("/proc/self"):
+        return _signal_group(pgid, 0)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
+            return True
+    return False
+
+
+def stop_process_group(proc: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM the app's whole process group, SIGKILL what is left after ``timeout``; bounded.
+
+    The app was started in its own session, so its pid is its process group
+    id and everything it forked (``sh -c "server & worker"``) shares it,
+    unless a child made its own session on purpose (a daemon: out of reach,
+    like on iOS an app's extensions are not the app).  The group is signalled
+    even after the leader exited: a wrapper that died first must not leave
+    its grandchildren running.
+    """
+    pgid = proc.pid
+    if proc.poll() is None or _group_alive(pgid):
+        _signal_group(pgid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None and not _group_alive(pgid):
+                break
+            time.sleep(0.02)
+        else:
+            _signal_group(pgid, signal.SIGKILL)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:  # unkillable (uninterruptible sleep): give up, bounded
+        pass
+    # Group members that are not our children are reaped by init; wait (bounded) until they are gone.
+    deadline = time.monotonic() + timeout
+    while _group_alive(pgid) and time.monotonic() < deadline:
+        _signal_group(pgid, signal.SIGKILL)
+        time.sleep(0.02)
+
+
 def refapp_runtime() -> str:
     """What runs the bundled reference app (``cpython3.11``): part of its profile key."""
     return f"{sys.implementation.name}{sys.version_info[0]}.{sys.version_info[1]}"
@@ -161,6 +250,8 @@ class LocalTarget:
         self.warning_signal = warning_signal
         self.enforced_limit = jetsam_limit
         self.stop_timeout = stop_timeout
+        #: how long memory_warning() waits for the app to install its signal handler (Linux)
+        self.handler_timeout = 10.0
         caps = {Capability.MEMORY_WARNING, Capability.WDA, Capability.CLASS_HISTOGRAM}
         if jetsam_limit:
             caps.add(Capability.JETSAM_LIMIT)
@@ -191,6 +282,8 @@ class LocalTarget:
         env = dict(os.environ)
         env.update(spec.env)
         env.setdefault("PYTHONUNBUFFERED", "1")
+        from ..shutdown import die_with_parent
+
         try:
             proc = subprocess.Popen(
                 command,
@@ -198,7 +291,11 @@ class LocalTarget:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 env=env,
-                start_new_session=True,  # Ctrl-C in pytest must not reach the app first
+                # Its own session and process group: Ctrl-C in pytest must not reach the app
+                # first, and terminate() stops the whole group (a wrapper's children too).
+                start_new_session=True,
+                # Linux: the kernel kills the app if pytest dies without cleaning up (SIGKILL).
+                preexec_fn=die_with_parent(),
             )
         except OSError as exc:
             raise TargetError(f"cannot start the app {shlex.join(command)!r}: {exc.strerror or exc}") from None
@@ -304,6 +401,26 @@ class LocalTarget:
         return out
 
     def memory_warning(self, app: App) -> None:
+        """Send the warning signal, once the app handles it (Linux: waits, bounded, for its handler).
+
+        The default action of SIGUSR1 is to terminate: sent before the app has
+        installed its handler (right after launch), the "warning" would kill
+        it.  On Linux /proc says whether the signal is caught; the target waits
+        up to ``handler_timeout`` seconds for it and otherwise refuses, saying
+        why.  Elsewhere it cannot know: the app must install its handler first.
+        """
+        state = _wait_for_handler(app.pid, self.warning_signal, self.handler_timeout)
+        try:
+            name = signal.Signals(self.warning_signal).name
+        except ValueError:
+            name = f"signal {self.warning_signal}"
+        if state == "default":
+            raise NotSupported(
+                f"the app (pid {app.pid}) has no handler for {name} after {self.handler_timeout:g}s: sending it "
+                "would kill the app (the signal's default action), so no memory warning was sent; install the "
+                "handler at start-up or choose another signal (--iosmem-local-warning-signal)")
+        if state == "gone":
+            raise TargetError(f"cannot send a memory warning: process {app.pid} is gone")
         try:
             os.kill(app.pid, self.warning_signal)
         except ProcessLookupError:
@@ -312,20 +429,12 @@ class LocalTarget:
     def terminate(self, app: App) -> Termination | None:
         h: _LocalHandle = app.handle
         if not app.launched or h.proc is None:
+            h.reader.close()  # an attached app is never stopped; its /proc file is ours to close
             return self.poll_termination(app)
-        if h.proc.poll() is None:
-            try:
-                h.proc.terminate()
-                h.proc.wait(timeout=self.stop_timeout)
-            except subprocess.TimeoutExpired:
-                h.proc.kill()
-                try:
-                    h.proc.wait(timeout=self.stop_timeout)
-                except subprocess.TimeoutExpired:
-                    pass
-            except ProcessLookupError:
-                pass
+        stop_process_group(h.proc, self.stop_timeout)
         h.reader.close()
+        if h.proc.stdout is not None:
+            h.proc.stdout.close()  # the output thread ends at EOF; the pipe's fd is ours to close
         return self.poll_termination(app)
 
     # -- UI and attribution --------------------------------------------------

@@ -5,7 +5,7 @@ A thin layer over Apple's tools, each call an argument list with a timeout:
 - ``xcrun simctl`` finds, boots, installs, launches and terminates (:mod:`.simctl`);
 - the app is a host process, so libproc's ``proc_pid_rusage`` reads its
   phys_footprint and lifetime peak (:func:`read_host_footprint`, the seam
-  tests replace); ``footprint --format bytes PID`` is the fallback;
+  tests replace);
 - the memory warning is what Simulator's menu posts:
   ``simctl spawn <udid> notifyutil -p com.apple.UIKit.SimulatorMemoryWarning``;
 - "who allocated": ``heap PID`` class histograms (MallocStackLogging on when
@@ -46,6 +46,7 @@ from .base import App, AppSpec, Capability, ClassStat, JetsamLimit, Profile, Rea
 from .catalog import SIMULATOR_OPTIONS
 from . import pool
 from .pool import Leases, parse_pool
+from ..parsers.leaks import inspection_refused
 from .simctl import Simctl
 
 if TYPE_CHECKING:
@@ -69,46 +70,33 @@ TOOL_TIMEOUT = 180.0  # heap/leaks on a big app take a while; a hung tool must n
 
 # -- footprint --------------------------------------------------------------------------------
 def read_host_footprint(pid: int) -> Reading:
-    """phys_footprint and peak of a host pid: libproc, else ``footprint --format bytes PID``.
+    """phys_footprint and lifetime peak of a host pid, from libproc (``proc_pid_rusage``).
 
-    This is the seam tests replace (there is no libproc on Linux).  A process
-    that is gone is reported as such, not retried with the other tool.
+    This is the seam tests replace (there is no libproc on Linux).  There is
+    no fallback to the ``footprint`` tool: libproc is there on every Mac, and
+    where libproc cannot read a process (another user's) ``footprint`` cannot
+    either (it must then run as root, footprint(1)), so a fallback could never
+    run where it would help.
     """
-    try:
-        from .libproc import read_footprint
+    from .libproc import read_footprint
 
+    try:
         return read_footprint(pid)
     except TargetUnavailable as exc:
-        libproc_problem = str(exc)
-    exe = shutil.which("footprint")
-    if exe is None:
-        raise TargetUnavailable(
-            f"cannot read the app's footprint: libproc is not usable ({libproc_problem}) and there is no "
-            "'footprint' tool on PATH; the simulator target needs macOS"
-        )
-    from ..parsers.footprint_tool import parse_footprint
-
-    proc = _run(tool_argv("footprint", pid), 30)
-    if proc.returncode != 0:
-        raise ReadFailed(f"footprint {pid} failed (exit {proc.returncode}): {_last_words(proc)}")
-    try:
-        report = parse_footprint(proc.stdout)
-    except ParseError as exc:
-        raise ReadFailed(str(exc)) from None
-    return Reading(report.footprint, report.peak)
+        raise TargetUnavailable(f"cannot read the app's footprint: libproc is not usable ({exc}); "
+                                "the simulator target needs macOS") from None
 
 
 def tool_argv(tool: str, pid: int | str, *, graph: str | None = None, diff_from: str | None = None) -> list[str]:
     """The exact command lines of the host tools this target runs (asserted by tests)."""
-    if tool == "footprint":
-        return ["footprint", "--format", "bytes", str(pid)]
     if tool == "heap":
         return ["heap", str(pid)]
     if tool == "leaks":
+        # leaks(1): "-outputGraph path" is two arguments; "-diffFrom=<memgraph>" is one.
         if diff_from:
             return ["leaks", f"-diffFrom={diff_from}", str(pid)]
         if graph:
-            return ["leaks", f"-outputGraph={graph}", str(pid)]
+            return ["leaks", "-outputGraph", graph, str(pid)]
         return ["leaks", str(pid)]
     raise ValueError(tool)
 
@@ -392,6 +380,9 @@ class SimulatorTarget:
         proc = _run(tool_argv("heap", app.pid), TOOL_TIMEOUT)
         raw = self._artifact(f"heap-{app.pid}-{handle.histograms}.txt")
         raw.write_text(proc.stdout + ("\n--- stderr ---\n" + proc.stderr if proc.stderr else ""))
+        refused = inspection_refused(proc.stdout, proc.stderr, "heap")
+        if refused:
+            raise NotSupported(f"{refused}; output in {raw}")
         if proc.returncode != 0:
             raise NotSupported(f"heap cannot inspect pid {app.pid} (exit {proc.returncode}): {_last_words(proc)}; "
                                f"output in {raw}")
@@ -427,6 +418,9 @@ class SimulatorTarget:
         proc = _run(tool_argv("leaks", app.pid), TOOL_TIMEOUT)
         raw = self._artifact(f"leaks-{app.pid}.txt")
         raw.write_text(proc.stdout)
+        refused = inspection_refused(proc.stdout, proc.stderr)
+        if refused:  # it may still print "0 leaks" and exit 0: that is not a pass
+            raise NotSupported(f"{refused}; output in {raw}")
         status = interpret_exit(proc.returncode)
         if status == "failed":
             raise NotSupported(f"leaks cannot inspect pid {app.pid} (exit {proc.returncode}): {_last_words(proc)}")
@@ -440,11 +434,14 @@ class SimulatorTarget:
         return [self.save_memgraph(app, f"failed-{label}")] if self.leaks else []
 
     def save_memgraph(self, app: App, label: str) -> str:
-        """``leaks -outputGraph=PATH PID``; returns the .memgraph path (an artifact)."""
+        """``leaks -outputGraph PATH PID``; returns the .memgraph path (an artifact)."""
         path = str(self._artifact(f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', label)}-{app.pid}.memgraph"))
         proc = _run(tool_argv("leaks", app.pid, graph=path), TOOL_TIMEOUT)
         from ..parsers.leaks import interpret_exit
 
+        refused = inspection_refused(proc.stdout, proc.stderr)
+        if refused:  # a graph of read-only memory only would diff as "no new leaks"
+            raise NotSupported(refused)
         if interpret_exit(proc.returncode) == "failed" or not os.path.exists(path):
             raise NotSupported(f"leaks could not save a memgraph of pid {app.pid} (exit {proc.returncode}): "
                                f"{_last_words(proc)}")
@@ -457,6 +454,9 @@ class SimulatorTarget:
         proc = _run(tool_argv("leaks", after, diff_from=before), TOOL_TIMEOUT)
         raw = self._artifact(f"leaks-diff-{Path(before).stem}-{Path(after).stem}.txt")
         raw.write_text(proc.stdout)
+        refused = inspection_refused(proc.stdout, proc.stderr)
+        if refused:
+            raise NotSupported(f"{refused}; output in {raw}")
         status = interpret_exit(proc.returncode)
         if status == "failed":
             raise NotSupported(f"leaks -diffFrom failed (exit {proc.returncode}): {_last_words(proc)}")
