@@ -51,6 +51,13 @@ GENERAL: tuple[TargetOption, ...] = (
     TargetOption("warmup", "warm-up iterations when iosmem.iterations() is called without warmup (default 2)", "2"),
     TargetOption("settle_timeout", "most seconds to wait for the footprint to settle (default 3)", "3"),
     TargetOption("baselines", "directory of baseline files, relative to the rootdir (default baselines)", "baselines"),
+    TargetOption(
+        "baseline_profile",
+        "which stored profile's baselines to compare with: nearest (default: this profile's, else the nearest "
+        "stored one of the same target and model, named in the results), exact (only this profile's), "
+        "or a profile key (always that one)",
+        "nearest",
+    ),
     TargetOption("artifacts", "directory for raw tool outputs and memgraphs (default iosmem-artifacts)", "iosmem-artifacts"),
     TargetOption(
         "attribution",

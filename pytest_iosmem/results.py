@@ -3,8 +3,10 @@
 A plain JSON-serialisable dict (execnet and the JSON report both need that),
 built in one place so every report reads the same fields:
 
-``nodeid, outcome, profile, policy, jetsam_limit, baseline, metrics,
-findings, notes, attribution, timeline, artifacts``.
+``nodeid, outcome, profile, policy, jetsam_limit, baseline, baseline_origin,
+metrics, findings, notes, attribution, timeline, artifacts``
+(``baseline_origin``: the stored profile the baseline came from, by which
+rule and why; see :mod:`pytest_iosmem.nearest`).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def build_result(
         "policy": policy.to_dict(),
         "jetsam_limit": None if jetsam_limit is None else {"bytes": jetsam_limit.bytes, "source": jetsam_limit.source},
         "baseline": None if baseline is None else baseline.to_dict(),
+        "baseline_origin": None if baseline is None or baseline.origin is None else baseline.origin.to_dict(),
         "metrics": d["metrics"],
         "findings": d["findings"],
         "notes": d["notes"],
@@ -100,4 +103,7 @@ def verdict_label(result: dict[str, Any]) -> str:
         return result["outcome"]
     if result.get("baseline") is None:
         return "pass (no baseline)"
+    origin = result.get("baseline_origin") or {}
+    if origin.get("profile") and origin.get("profile") != origin.get("current"):
+        return f"pass ({origin.get('rule', 'nearest')} baseline)"
     return "pass"

@@ -76,7 +76,23 @@ class IosMemRun:
         self.default_policy = build_policy(self.defaults, {}, "iosmem options")
         self.baselines_dir = self._path(reader("baselines") or "baselines")
         self._store: BaselineStore | None = None
+        self.baseline_rule = self._baseline_rule(reader("baseline_profile") or "nearest")
         self.artifacts_dir = self._path(reader("artifacts") or "iosmem-artifacts")
+
+    def _baseline_rule(self, value: str) -> str:
+        """exact, nearest, or a profile key that must exist under the baselines directory."""
+        rule = str(value).strip()
+        if rule.lower() in ("exact", "nearest"):
+            return rule.lower()
+        if not rule or "/" in rule or "\\" in rule or rule in (".", ".."):
+            raise UsageError(f"--iosmem-baseline-profile={value!r}: choose exact, nearest or a profile key")
+        if not (self.baselines_dir / rule).is_dir():
+            known = sorted(p.name for p in self.baselines_dir.iterdir() if p.is_dir()) if self.baselines_dir.is_dir() else []
+            raise UsageError(
+                f"--iosmem-baseline-profile={rule}: no directory {self.baselines_dir / rule} "
+                f"(stored profiles: {', '.join(known) or 'none'}); or choose exact or nearest"
+            )
+        return rule
 
     def _path(self, value: str) -> Path:
         p = Path(value)
@@ -178,7 +194,7 @@ class IosMemRun:
 
     # -- baselines -----------------------------------------------------------------------
     def baseline_for(self, profile: Profile, nodeid: str) -> Baseline | None:
-        return self.store.load(profile, nodeid)
+        return self.store.lookup(profile, nodeid, self.baseline_rule)
 
     def write_baselines(self) -> None:
         """At the end of the run, in the process that saw every result."""

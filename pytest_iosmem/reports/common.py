@@ -11,7 +11,7 @@ from typing import Any, Iterable
 from ..results import is_failure
 from ..units import format_size
 
-__all__ = ["rank", "ordered", "headline_counts", "delta", "leak_text"]
+__all__ = ["rank", "ordered", "headline_counts", "delta", "leak_text", "origin_text", "borrowed_baselines"]
 
 
 def rank(result: dict[str, Any]) -> int:
@@ -52,3 +52,17 @@ def leak_text(metrics: dict[str, Any]) -> str:
     if not leak:
         return "-"
     return f"{format_size(leak['per_iteration'], signed=True)} (p={leak['p_value']:.2g})"
+
+
+def origin_text(result: dict[str, Any]) -> str | None:
+    """``profile K (nearest: why)`` when the baseline is not the current profile's own, else None."""
+    origin = result.get("baseline_origin") or {}
+    if not result.get("baseline") or not origin.get("profile") or origin.get("profile") == origin.get("current"):
+        return None
+    why = f": {origin['reason']}" if origin.get("reason") else ""
+    return f"profile {origin['profile']} ({origin.get('rule', 'nearest')}{why})"
+
+
+def borrowed_baselines(tests: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
+    """``(nodeid, origin text)`` of every test compared with another profile's baseline."""
+    return [(r.get("nodeid", "?"), t) for r in tests if (t := origin_text(r))]

@@ -18,7 +18,7 @@ from ..atomic import write_atomic
 from ..results import is_failure, verdict_label
 from ..units import format_size
 from .charts import MAX_POINTS, downsample, footprint_chart
-from .common import delta, headline_counts, ordered, rank
+from .common import delta, headline_counts, ordered, origin_text, rank
 
 __all__ = ["render", "write", "downsample", "MAX_POINTS"]
 
@@ -114,6 +114,8 @@ def _limits(r: dict[str, Any]) -> str:
         if base.get("reclaimed") is not None:
             parts.append(f"reclaimed {format_size(base['reclaimed'])}")
         rows.append(["baseline", _e(", ".join(parts))])
+        source = origin_text(r)
+        rows.append(["baseline from", _e(source) if source else "<span class=muted>this profile</span>"])
     else:
         rows.append(["baseline", "<span class=muted>none for this profile</span>"])
     return "<h3>Limits and baseline</h3>" + _table(["what", "value"], rows)

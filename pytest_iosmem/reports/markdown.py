@@ -27,7 +27,7 @@ from typing import Any, Iterable
 from ..atomic import write_atomic
 from ..results import is_failure, verdict_label
 from ..units import format_size
-from .common import delta, headline_counts, leak_text, ordered
+from .common import borrowed_baselines, delta, headline_counts, leak_text, ordered
 
 __all__ = ["render", "write", "code_span", "code_block", "text", "TOP_CLASSES"]
 
@@ -121,6 +121,10 @@ def render(document: dict[str, Any]) -> str:
         lines += _table(tests)
     else:
         lines.append("No gated test ran.")
+    borrowed = borrowed_baselines(tests)
+    if borrowed:
+        lines += ["", "Baselines from another profile (no exact match for this machine):", ""]
+        lines += [f"- {code_span(nodeid, in_table=False)}: {text(t)}" for nodeid, t in borrowed]
     notes = [(r.get("nodeid", "?"), n) for r in tests for n in r.get("notes") or []]
     if notes:
         lines += ["", "<details><summary>Notes</summary>", ""]

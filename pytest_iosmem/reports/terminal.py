@@ -53,6 +53,19 @@ def summary_rows(results: Sequence[dict[str, Any]], name_width: int = 30) -> lis
     return rows
 
 
+def _origin_lines(results: Sequence[dict[str, Any]]) -> str:
+    """Say plainly which tests were compared with another profile's baseline, grouped by that profile."""
+    from .common import borrowed_baselines
+
+    groups: dict[str, list[str]] = {}
+    for nodeid, text in borrowed_baselines(results):
+        groups.setdefault(text, []).append(nodeid.split("::", 1)[-1])
+    lines = []
+    for text, names in groups.items():
+        lines.append(f"baselines of {len(names)} test(s) from {text}")
+    return ("\n" + "\n".join(lines)) if lines else ""
+
+
 def format_summary(results: Sequence[dict[str, Any]], width: int = 100) -> str:
     """Failures first, then the rest in run order."""
     from tabulate import tabulate
@@ -63,6 +76,6 @@ def format_summary(results: Sequence[dict[str, Any]], width: int = 100) -> str:
         text = tabulate(summary_rows(ordered, name_width), headers=HEADERS, tablefmt="simple", disable_numparse=True)
         longest = max(len(line) for line in text.splitlines())
         if longest <= width or name_width <= 12:
-            return text
+            return text + _origin_lines(ordered)
         name_width -= longest - width
         name_width = max(name_width, 12)
