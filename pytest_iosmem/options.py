@@ -36,6 +36,19 @@ GENERAL: tuple[TargetOption, ...] = (
         "the app under test: a command line on the local target (default: the bundled reference app), "
         "a bundle id on simulator/device",
     ),
+    TargetOption(
+        "base_app",
+        "A/B mode: the base build, run in alternation with the app under test (the head) and compared with it "
+        "instead of a stored baseline: a command line on the local target, the base build's bundle id on "
+        "simulator/device",
+    ),
+    TargetOption(
+        "ab_pairs",
+        "A/B mode: base/head pairs per test, PLANNED[:MAX]: after PLANNED pairs, more run while the difference is "
+        "undecided, up to MAX (default 6:20)",
+        "6:20",
+    ),
+    TargetOption("ab_confidence", "A/B mode: confidence of the interval of head - base (default 95%%)", "95%"),
     TargetOption("app_env", "environment for the app, KEY=VALUE (repeatable; ini: one per line)", None, "linelist"),
     TargetOption("pid", "attach to this running process instead of launching the app (never terminated)"),
     TargetOption("wda_url", "WebDriverAgent URL that drives the app (default: what the target learns)"),

@@ -91,6 +91,8 @@ def is_failure(result: dict[str, Any]) -> bool:
 
 
 def verdict_label(result: dict[str, Any]) -> str:
+    if result.get("ab"):
+        return _ab_label(result)
     kinds = []
     for f in result.get("findings", []):
         if f["kind"] not in kinds:
@@ -107,3 +109,19 @@ def verdict_label(result: dict[str, Any]) -> str:
     if origin.get("profile") and origin.get("profile") != origin.get("current"):
         return f"pass ({origin.get('rule', 'nearest')} baseline)"
     return "pass"
+
+
+def _ab_label(result: dict[str, Any]) -> str:
+    """An A/B run's verdict: it always says A/B, and which build failed."""
+    ab = result["ab"]
+    kinds = []
+    for f in result.get("findings", []):
+        if f["kind"] not in kinds:
+            kinds.append(f["kind"])
+    if kinds:
+        return ("A/B xfail " if result.get("outcome") == "xfailed" else "A/B FAIL ") + ",".join(kinds)
+    if result.get("outcome") not in (None, "passed"):
+        return f"A/B {result['outcome']}"
+    if ab.get("outcome") == "inconclusive":
+        return "A/B inconclusive"
+    return "A/B pass"

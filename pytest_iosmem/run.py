@@ -71,6 +71,13 @@ class IosMemRun:
         if self.attribution not in ("auto", "on", "off"):
             raise UsageError(f"--iosmem-attribution={self.attribution!r}: choose auto, on or off")
         self.update_baselines = reader.flag("update_baselines")
+        #: A/B mode (``--iosmem-base-app``): the base build's spec, and which build the next launch is
+        self.base_app = (reader("base_app") or "").strip() or None
+        self.build = "head"
+        if self.base_app:
+            from .ab import validate_ab_options
+
+            self.ab_plan, self.ab_confidence = validate_ab_options(reader, self.relaunch, self.update_baselines)
         self.force_update = reader.flag("force_update")
         self.defaults = {opt.name: reader(opt.name) for opt in LIMITS}
         self.default_policy = build_policy(self.defaults, {}, "iosmem options")
@@ -134,7 +141,7 @@ class IosMemRun:
             if not sep or not key:
                 raise UsageError(f"--iosmem-app-env={item!r}: write KEY=VALUE")
             env[key] = value
-        app = self.option("app")
+        app = self.base_app if self.build == "base" else self.option("app")
         if self.target.kind == "local":
             command = shlex.split(app) if app else None
             return AppSpec(command=command, env=env, name="refapp" if not app else "")
@@ -194,6 +201,8 @@ class IosMemRun:
 
     # -- baselines -----------------------------------------------------------------------
     def baseline_for(self, profile: Profile, nodeid: str) -> Baseline | None:
+        if self.base_app:  # A/B mode compares with the base build, never with a stored baseline
+            return None
         return self.store.lookup(profile, nodeid, self.baseline_rule)
 
     def write_baselines(self) -> None:

@@ -53,6 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--noise", type=_size, default=64 * 1024, help="most transient allocator noise per visit (default 64KiB)")
     p.add_argument("--burst-hold", type=float, default=0.3, help="seconds the Burst screen holds its allocations (default 0.3)")
     p.add_argument("--seed", type=int, default=None, help="seed of the noise (default: random)")
+    p.add_argument("--regress", type=_size, default=0, metavar="SIZE",
+                   help="run as a regressed build: an app-wide cache SIZE larger, held for the app's life "
+                        "(the head of an A/B demonstration; default 0, the unchanged build)")
     p.add_argument("--bundle-id", default="com.example.refapp", help="the app's bundle id (default com.example.refapp)")
     return p.parse_args(argv)
 
@@ -69,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         burst_hold=args.burst_hold,
         seed=args.seed,
         bundle_id=args.bundle_id,
+        regress=args.regress,
     )
     if "burst" in config.sizes:
         config.burst_size = config.sizes.pop("burst")

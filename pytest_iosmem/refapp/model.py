@@ -61,6 +61,9 @@ class Config:
     noise: int = 64 * 1024  # transient allocator noise per visit (upper bound)
     seed: int | None = None
     bundle_id: str = "com.example.refapp"
+    #: the "regressed build": an app-wide cache this many bytes larger than the unchanged build's
+    #: (``--regress SIZE``), held for the app's life, so an A/B run has a known shift to find
+    regress: int = 0
 
     def size_of(self, key: str) -> int:
         """Bytes a visit of screen ``key`` allocates (retained, or transient for burst and clean)."""
@@ -292,6 +295,8 @@ class App:
             "StubbornCache": ImageCache("StubbornCache", purges_on_warning=False),
         }
         self.shared_map_view: list[Annotation] = []
+        # A pull request that made a cache bigger (the "head" build of an A/B demonstration).
+        self.preload_cache = Buffer(self.config.regress, "PreloadCache") if self.config.regress else None
         self.stack: list[ViewController] = [HomeViewController(self, "Memory Lab", 0)]
         self.warnings = 0
         self.generation += 1

@@ -27,7 +27,7 @@ from typing import Any, Iterable
 from ..atomic import write_atomic
 from ..results import is_failure, verdict_label
 from ..units import format_size
-from .common import borrowed_baselines, delta, headline_counts, leak_text, ordered
+from .common import AB_HEADERS, ab_heading, ab_rows, borrowed_baselines, delta, headline_counts, leak_text, ordered
 
 __all__ = ["render", "write", "code_span", "code_block", "text", "TOP_CLASSES"]
 
@@ -121,6 +121,11 @@ def render(document: dict[str, Any]) -> str:
         lines += _table(tests)
     else:
         lines.append("No gated test ran.")
+    heading = ab_heading(tests)
+    if heading:
+        lines += ["", text(heading), "", "| " + " | ".join(AB_HEADERS) + " |", "|---|---|---:|---:|---:|---|---:|---|"]
+        for row in ab_rows(tests):
+            lines.append("| " + " | ".join([code_span(row[0])] + [text(c) for c in row[1:]]) + " |")
     borrowed = borrowed_baselines(tests)
     if borrowed:
         lines += ["", "Baselines from another profile (no exact match for this machine):", ""]
