@@ -218,11 +218,11 @@ class Trial:
         r = self.result
         if r is None:
             return f"it measured nothing: {_first_line(self.call) if self.call else 'no call'}"
+        dead = [f["message"] for f in r.get("findings") or () if f["kind"] == "terminated"]
+        if dead:  # the cause, before the body's error it led to (a dead app refuses connections)
+            return dead[0]
         if r.get("body_error"):
             return f"the test body raised {r['body_error']}"
-        dead = [f["message"] for f in r.get("findings") or () if f["kind"] == "terminated"]
-        if dead:
-            return dead[0]
         return None
 
     def head_failed(self) -> bool:
