@@ -386,10 +386,16 @@ def _final_reports(item, run, trials, pairs, decisions, stop, confidence) -> lis
             call.outcome = "skipped"
             result["outcome"] = "xfailed"
         call.iosmem = result
-        item.user_properties[:] = [("iosmem_ab", ab["outcome"]), ("iosmem_ab_pairs", len(pairs))]
+        from .results import verdict_label
+
+        # JUnit properties (junitxml reads them from the reports): the head's numbers, the A/B verdict
+        props = [p for p in call.user_properties if p[0] != "iosmem_verdict"]
+        props += [("iosmem_verdict", verdict_label(result)), ("iosmem_ab", ab["outcome"]), ("iosmem_ab_pairs", len(pairs))]
         for metric, row in rows.items():
-            item.user_properties.append((f"iosmem_ab_{metric}_diff", round(row["diff"])))
-        call.user_properties = list(item.user_properties)
+            props.append((f"iosmem_ab_{metric}_diff", round(row["diff"])))
+        item.user_properties[:] = props
+        for rep in reports:
+            rep.user_properties = list(props)
     elif stop is not None and stop.build == BASE:
         # the base's set-up failed before any head trial: log the base trial's reports, said to be the base's
         reports = list(stop.reports)

@@ -39,8 +39,11 @@ def run_ab(pytester, base, head, *extra, screen="Clean"):
 
 
 def test_a_real_regression_fails_naming_base_head_difference_and_interval(pytester):
-    res, r = run_ab(pytester, REFAPP, f"{REFAPP} --regress 3MB")
+    res, r = run_ab(pytester, REFAPP, f"{REFAPP} --regress 3MB", "--junitxml=j.xml")
     res.assert_outcomes(failed=1)
+    junit = (pytester.path / "j.xml").read_text()
+    assert '<property name="iosmem_verdict" value="A/B FAIL growth" />' in junit
+    assert '<property name="iosmem_ab" value="finding" />' in junit
     out = res.stdout.str()
     # the message: which metric, head and base values, the difference and its interval, the limit, both builds
     assert "A/B end footprint: head " in out and " vs base " in out
