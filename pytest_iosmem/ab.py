@@ -84,7 +84,7 @@ def validate_ab_options(reader: "OptionReader", relaunch: str, update_baselines:
     except UnitError as exc:
         raise UsageError(f"--iosmem-ab-confidence={conf_raw!r}: {exc}") from None
     if not 0.5 <= confidence < 1:
-        raise UsageError(f"--iosmem-ab-confidence={conf_raw!r} must be at least 50%% and below 100%%".replace("%%", "%"))
+        raise UsageError(f"--iosmem-ab-confidence={conf_raw!r} must be at least 50% and below 100%")
     return ABPlan(planned, max_pairs), confidence
 
 
@@ -316,7 +316,8 @@ def _final_reports(item, run, trials, pairs, decisions, stop, confidence) -> lis
     call = shown.call
     result = dict(shown.result or {})
     rows = summary(pairs, decisions)
-    outcome = combine(decisions) if decisions else (INCONCLUSIVE if stop is None else UNDECIDED)
+    # no judged metric (max_growth and leak_per_iteration off): nothing to decide, base and head are reported
+    outcome = combine(decisions) if decisions else (CLEAR if stop is None else UNDECIDED)
     ab: dict[str, Any] = {
         "mode": "A/B",
         "base_app": base_name,
@@ -336,6 +337,8 @@ def _final_reports(item, run, trials, pairs, decisions, stop, confidence) -> lis
         ab["outcome"] = "base-failed" if stop.build == BASE else "head-failed"
     findings = list(result.get("findings") or [])
     notes = list(result.get("notes") or [])
+    if stop is None and not decisions:
+        notes.append("A/B: no metric was judged (max_growth and leak_per_iteration are off); base and head are reported")
     message = None
     if stop is not None and stop.build == BASE:
         why = stop.base_failure()

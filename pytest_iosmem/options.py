@@ -48,7 +48,7 @@ GENERAL: tuple[TargetOption, ...] = (
         "undecided, up to MAX (default 6:20)",
         "6:20",
     ),
-    TargetOption("ab_confidence", "A/B mode: confidence of the interval of head - base (default 95%%)", "95%"),
+    TargetOption("ab_confidence", "A/B mode: confidence of the interval of head - base (default 95%)", "95%"),
     TargetOption("app_env", "environment for the app, KEY=VALUE (repeatable; ini: one per line)", None, "linelist"),
     TargetOption("pid", "attach to this running process instead of launching the app (never terminated)"),
     TargetOption("wda_url", "WebDriverAgent URL that drives the app (default: what the target learns)"),
