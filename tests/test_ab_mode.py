@@ -102,3 +102,13 @@ def test_ab_options_that_cannot_go_together_are_usage_errors(pytester):
     assert "--iosmem-relaunch=session cannot be used" in res.stderr.str()
     res = pytester.runpytest("-p", "no:cacheprovider", f"--iosmem-base-app={REFAPP}", "--iosmem-ab-pairs=8:4")
     assert res.ret == pytest.ExitCode.USAGE_ERROR and "MAX >= PLANNED" in res.stderr.str()
+
+
+def test_the_head_app_dying_is_the_heads_failure(pytester):
+    # the mirror case: now the head build's Burst screen passes the limit; the gate's own message says so
+    res, r = run_ab(pytester, REFAPP, f"{REFAPP} --size burst=400MB", "--iosmem-jetsam-limit=300MB", screen="Burst")
+    res.assert_outcomes(failed=1)
+    assert "terminated: the app died (jetsam: per-process-limit)" in res.stdout.str()
+    assert r["ab"]["failed_build"] == "head" and r["ab"]["outcome"] == "head-failed"
+    assert "terminated" in {f["kind"] for f in r["findings"]} and "base-failed" not in {f["kind"] for f in r["findings"]}
+    assert [t["build"] for t in r["ab"]["trials"]] == ["base", "head"]  # stopped at the head's first trial

@@ -119,3 +119,34 @@ def test_growth_failure_names_the_borrowed_profile_and_widens_nothing(tmp_path):
     (finding,) = [f for f in v.findings if f.kind == "growth" and "end" in f.message]
     assert f"of profile {local('3.11').key} (nearest: same target and model, other Python" in finding.message
     assert finding.limit == 11_000_000  # the same 10% of the borrowed baseline: nothing widened
+
+
+class _Reader:
+    """Stands in for OptionReader (command line, then ini, then default): the options' own defaults plus overrides."""
+
+    def __init__(self, **values):
+        from pytest_iosmem.options import GENERAL, LIMITS
+
+        self.values = {o.name: o.default for o in (*GENERAL, *LIMITS)}
+        self.values.update(values)
+
+    def __call__(self, name):
+        return self.values.get(name)
+
+    def flag(self, name):
+        return bool(self.values.get(name))
+
+
+def test_the_pin_option_names_a_stored_profile_or_is_a_usage_error(tmp_path):
+    from pytest_iosmem.errors import UsageError
+    from pytest_iosmem.run import IosMemRun
+
+    store_with(tmp_path, local("3.11"))
+    assert IosMemRun(_Reader(), tmp_path).baseline_rule == "nearest"  # the default
+    assert IosMemRun(_Reader(baseline_profile="EXACT"), tmp_path).baseline_rule == "exact"
+    assert IosMemRun(_Reader(baseline_profile=local("3.11").key), tmp_path).baseline_rule == local("3.11").key
+    with pytest.raises(UsageError, match=r"--iosmem-baseline-profile=local-linux-cpython3.9-x86_64: no directory .*"
+                                         r"\(stored profiles: local-linux-cpython3.11-x86_64\)"):
+        IosMemRun(_Reader(baseline_profile="local-linux-cpython3.9-x86_64"), tmp_path)
+    with pytest.raises(UsageError, match="choose exact, nearest or a profile key"):
+        IosMemRun(_Reader(baseline_profile="../x"), tmp_path)
