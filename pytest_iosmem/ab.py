@@ -369,7 +369,9 @@ def _final_reports(item, run, trials, pairs, decisions, stop, confidence) -> lis
         ab=ab,
         findings=findings,
         notes=notes,
-        decisions=[d.to_dict() for d in decisions],
+        # the head trial's own sequential decisions (the leak verdict engine's, where present), then the A/B ones
+        decisions=[*(d for d in result.get("decisions") or () if not str(d.get("check", "")).startswith("ab-")),
+                   *(d.to_dict() for d in decisions)],
         baseline=None,
         baseline_origin=None,
     )
