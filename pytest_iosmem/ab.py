@@ -228,6 +228,10 @@ class Trial:
     def head_failed(self) -> bool:
         return any(rep.failed for rep in self.reports)
 
+    def skipped(self) -> bool:
+        """The body (or a fixture) skipped the test: it is reported skipped, not as either build's failure."""
+        return any(rep.skipped and not hasattr(rep, "wasxfail") for rep in self.reports)
+
 
 def _first_line(rep: Any) -> str:
     text = str(getattr(rep, "longreprtext", "") or rep.longrepr or rep.outcome)
@@ -275,7 +279,7 @@ def run_ab(item: "pytest.Item", nextitem: "pytest.Item | None", run: "IosMemRun"
             t = _run_trial(item, run, build, pair)
             trials.append(t)
             got[build] = t
-            if (build == BASE and t.base_failure()) or (build == HEAD and t.head_failed()):
+            if t.skipped() or (build == BASE and t.base_failure()) or (build == HEAD and t.head_failed()):
                 stop = t
                 break
         if stop is not None:
@@ -306,6 +310,8 @@ def _policy(result: dict[str, Any] | None) -> dict[str, Any]:
 
 def _final_reports(item, run, trials, pairs, decisions, stop, confidence) -> list[Any]:
     """The one set of reports logged for the test: the last head trial's, its call report carrying the A/B verdict."""
+    if stop is not None and stop.skipped():
+        return list(stop.reports)  # a skip is a skip, whichever build's trial it came in
     head_trials = [t for t in trials if t.build == HEAD]
     base_name, head_name = _app_name(run, BASE), _app_name(run, HEAD)
     if stop is not None and stop.build == HEAD:

@@ -112,3 +112,16 @@ def test_the_head_app_dying_is_the_heads_failure(pytester):
     assert r["ab"]["failed_build"] == "head" and r["ab"]["outcome"] == "head-failed"
     assert "terminated" in {f["kind"] for f in r["findings"]} and "base-failed" not in {f["kind"] for f in r["findings"]}
     assert [t["build"] for t in r["ab"]["trials"]] == ["base", "head"]  # stopped at the head's first trial
+
+
+def test_a_body_that_skips_is_skipped_not_a_builds_failure(pytester):
+    pytester.makepyfile(test_ab="""
+import pytest
+
+@pytest.mark.iosmem(max_growth="5%")
+def test_needs_something(wda_session, iosmem):
+    pytest.skip("not on this build")
+""")
+    res = pytester.runpytest("-p", "no:cacheprovider", f"--iosmem-base-app={REFAPP}", "-rs")
+    res.assert_outcomes(skipped=1)
+    assert "not on this build" in res.stdout.str()
