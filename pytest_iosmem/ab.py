@@ -239,11 +239,10 @@ def _first_line(rep: Any) -> str:
     return (lines[-1] if lines else text)[:300]
 
 
-def _run_trial(item: "pytest.Item", run: "IosMemRun", build: str, pair: int) -> Trial:
+def _run_trial(item: "pytest.Item", run: "IosMemRun", build: str, pair: int, result_key: Any) -> Trial:
     from _pytest.runner import runtestprotocol
 
-    from .plugin import RESULT_KEY
-
+    RESULT_KEY = result_key
     run.build = build
     item._initrequest()  # fresh function-scoped fixtures (funcargs) for this trial
     item.user_properties = []
@@ -262,8 +261,12 @@ def _app_name(run: "IosMemRun", build: str) -> str:
     return run.option("app") or ("refapp" if run.target.kind == "local" else "?")
 
 
-def run_ab(item: "pytest.Item", nextitem: "pytest.Item | None", run: "IosMemRun") -> bool:
-    """The ``pytest_runtest_protocol`` of one gated test in A/B mode; always handles the item."""
+def run_ab(item: "pytest.Item", nextitem: "pytest.Item | None", run: "IosMemRun", result_key: Any) -> bool:
+    """The ``pytest_runtest_protocol`` of one gated test in A/B mode; always handles the item.
+
+    ``result_key`` is the plugin's stash key of a judged test's result (passed
+    in, so this module does not import the plugin module: no import cycle).
+    """
     from _pytest.runner import CallInfo
 
     item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
@@ -276,7 +279,7 @@ def run_ab(item: "pytest.Item", nextitem: "pytest.Item | None", run: "IosMemRun"
     while pair < plan.max_pairs:
         got: dict[str, Trial] = {}
         for build in trial_order(pair):
-            t = _run_trial(item, run, build, pair)
+            t = _run_trial(item, run, build, pair, result_key)
             trials.append(t)
             got[build] = t
             if t.skipped() or (build == BASE and t.base_failure()) or (build == HEAD and t.head_failed()):

@@ -203,7 +203,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
         return None
     from .ab import run_ab
 
-    return run_ab(item, nextitem, run)
+    return run_ab(item, nextitem, run, RESULT_KEY)
 
 
 # -- judging ------------------------------------------------------------------------------------
