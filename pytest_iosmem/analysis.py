@@ -269,6 +269,8 @@ def _check_leak(timeline: Timeline, policy: Policy, v: Verdict) -> None:
 def _check_growth(m: Metrics, policy: Policy, baseline: Baseline | None, v: Verdict) -> None:
     if policy.max_growth is None or baseline is None:
         return
+    origin = baseline.origin
+    source = f" of {origin.describe()}" if origin is not None and origin.borrowed else ""
     for name, value, base in (("end", m.end, baseline.end), ("peak", m.peak, baseline.peak)):
         if value is None:
             continue
@@ -279,7 +281,7 @@ def _check_growth(m: Metrics, policy: Policy, baseline: Baseline | None, v: Verd
                 Finding(
                     FindingKind.GROWTH,
                     f"growth: {name} footprint {format_size(value)} is {format_size(delta, signed=True)} "
-                    f"({_pct(delta, base)}) over the baseline {format_size(base)}; allowed "
+                    f"({_pct(delta, base)}) over the baseline {format_size(base)}{source}; allowed "
                     f"{format_size(allowed, signed=True)} ({policy.max_growth.describe()}, noise floor "
                     f"{format_size(policy.noise_floor)})",
                     measured=value,

@@ -23,13 +23,16 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from .atomic import file_lock, write_atomic
 from .errors import BaselineError
 from .targets.base import Profile
+
+if TYPE_CHECKING:
+    from .nearest import Origin
 
 __all__ = ["SCHEMA_VERSION", "Baseline", "BaselineStore", "split_nodeid"]
 
@@ -46,9 +49,11 @@ class Baseline:
     leak_per_iteration: float | None = None
     reclaimed: int | None = None
     iterations: int | None = None
+    #: which stored profile these numbers come from (set by BaselineStore.lookup; not stored)
+    origin: "Origin | None" = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {key: getattr(self, key) for key in _METRIC_KEYS}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str) -> "Baseline":
@@ -135,6 +140,69 @@ class BaselineStore:
         if path not in self._cache:
             self._cache[path] = self._load_file(path)
         raw = self._cache[path]["tests"].get(name)
+        return None if raw is None else Baseline.from_dict(raw, f"baseline file {path}, test {name!r}")
+
+    def lookup(self, profile: Profile, nodeid: str, rule: str = "nearest") -> Baseline | None:
+        """The baseline of ``nodeid`` for ``profile`` by ``rule``, with its ``origin`` set.
+
+        ``rule``: ``exact`` (only this profile), ``nearest`` (this profile, else
+        the nearest stored one by :mod:`pytest_iosmem.nearest`), or a profile
+        key (always that profile's).  A corrupt file of a candidate profile is a
+        BaselineError naming it: skipping it could silently pick a farther one.
+        """
+        from .nearest import Origin, choose
+
+        if rule not in ("exact", "nearest"):
+            found = self._load_key(rule, nodeid)
+            return None if found is None else replace(
+                found, origin=Origin(rule, "pinned", profile.key, "--iosmem-baseline-profile"))
+        own = self.load(profile, nodeid)
+        if own is not None or rule == "exact":
+            return None if own is None else replace(own, origin=Origin(profile.key, "exact", profile.key))
+        module, name = split_nodeid(nodeid)
+        candidates = []
+        for key, path in self._candidate_files(profile, module):
+            doc = self._cached(path)
+            if name not in doc["tests"]:
+                continue
+            record = doc.get("profile")
+            if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in ("kind", "model", "os")):
+                raise BaselineError(
+                    f"baseline file {path} has no profile record (kind, model, os), so the nearest-profile rule "
+                    "cannot tell which machine it is for; add it, or pin --iosmem-baseline-profile=exact"
+                )
+            candidates.append((key, Profile(record["kind"], record["model"], record["os"], record.get("name", ""))))
+        chosen = choose(profile, candidates)
+        if chosen is None:
+            return None
+        key, reason = chosen
+        found = self._load_key(key, nodeid)
+        return None if found is None else replace(found, origin=Origin(key, "nearest", profile.key, reason))
+
+    def _candidate_files(self, profile: Profile, module: str) -> Iterator[tuple[str, Path]]:
+        """Files of other profiles of the same target kind that hold ``module`` (other kinds are never read)."""
+        if not self.root.is_dir():
+            return
+        rel = str(Path(module.replace("\\", "/"))) + ".json"
+        for profile_dir in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            if profile_dir.name == profile.key or not profile_dir.name.startswith(profile.kind + "-"):
+                continue
+            path = profile_dir / rel
+            if path.is_file():
+                yield profile_dir.name, path
+
+    def _cached(self, path: Path) -> dict[str, Any]:
+        if path not in self._cache:
+            self._cache[path] = self._load_file(path)
+        return self._cache[path]
+
+    def _load_key(self, key: str, nodeid: str) -> Baseline | None:
+        module, name = split_nodeid(nodeid)
+        rel = Path(module.replace("\\", "/"))
+        if rel.is_absolute() or ".." in rel.parts:
+            raise BaselineError(f"module path {module!r} must be relative to the rootdir")
+        path = self.root / key / (str(rel) + ".json")
+        raw = self._cached(path)["tests"].get(name)
         return None if raw is None else Baseline.from_dict(raw, f"baseline file {path}, test {name!r}")
 
     def iter_files(self) -> Iterator[tuple[str, Path]]:

@@ -37,6 +37,19 @@ GENERAL: tuple[TargetOption, ...] = (
         "the process it starts is the one measured, so a wrapper should exec the app: sh -c 'exec ./app'), "
         "a bundle id on simulator/device",
     ),
+    TargetOption(
+        "base_app",
+        "A/B mode: the base build, run in alternation with the app under test (the head) and compared with it "
+        "instead of a stored baseline: a command line on the local target, the base build's bundle id on "
+        "simulator/device",
+    ),
+    TargetOption(
+        "ab_pairs",
+        "A/B mode: base/head pairs per test, PLANNED[:MAX]: after PLANNED pairs, more run while the difference is "
+        "undecided, up to MAX (default 6:20)",
+        "6:20",
+    ),
+    TargetOption("ab_confidence", "A/B mode: confidence of the interval of head - base (default 95%)", "95%"),
     TargetOption("app_env", "environment for the app, KEY=VALUE (repeatable; ini: one per line)", None, "linelist"),
     TargetOption("pid", "attach to this running process instead of launching the app (never terminated)"),
     TargetOption("wda_url", "WebDriverAgent URL that drives the app (default: what the target learns)"),
@@ -58,6 +71,13 @@ GENERAL: tuple[TargetOption, ...] = (
     ),
     TargetOption("settle_timeout", "most seconds to wait for the footprint to settle (default 3)", "3"),
     TargetOption("baselines", "directory of baseline files, relative to the rootdir (default baselines)", "baselines"),
+    TargetOption(
+        "baseline_profile",
+        "which stored profile's baselines to compare with: nearest (default: this profile's, else the nearest "
+        "stored one of the same target and model, named in the results), exact (only this profile's), "
+        "or a profile key (always that one)",
+        "nearest",
+    ),
     TargetOption("artifacts", "directory for raw tool outputs and memgraphs (default iosmem-artifacts)", "iosmem-artifacts"),
     TargetOption(
         "attribution",

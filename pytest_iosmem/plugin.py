@@ -219,7 +219,18 @@ def _progress_writer(config: pytest.Config, nodeid: str):
     return write
 
 
-# -- judging (in judge.py) ------------------------------------------------------------------------
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """A/B mode (``--iosmem-base-app``): a gated test runs as paired base/head trials (see ab.py)."""
+    run = item.config.stash.get(RUN_KEY, None)
+    if run is None or not run.base_app or "iosmem" not in getattr(item, "fixturenames", ()):
+        return None
+    from .ab import run_ab
+
+    return run_ab(item, nextitem, run, RESULT_KEY)
+
+
+# -- judging (in judge.py) -------------------------------------------------------------------------
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
     mem = getattr(item, "funcargs", {}).get("iosmem")

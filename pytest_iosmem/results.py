@@ -3,10 +3,12 @@
 A plain JSON-serialisable dict (execnet and the JSON report both need that),
 built in one place so every report reads the same fields:
 
-``nodeid, outcome, profile, policy, jetsam_limit, baseline, metrics,
-findings, notes, decisions, attribution, timeline, artifacts``, and ``host``/``worker``:
-which machine and xdist worker measured it (SSH gateways run workers on
-other Macs; the profile stays the same whichever host ran the test).
+``nodeid, outcome, profile, policy, jetsam_limit, baseline, baseline_origin,
+metrics, findings, notes, decisions, attribution, timeline, artifacts``, and
+``host``/``worker``: which machine and xdist worker measured it (SSH gateways
+run workers on other Macs; the profile stays the same whichever host ran the
+test). ``baseline_origin``: the stored profile the baseline came from, by
+which rule and why (see :mod:`pytest_iosmem.nearest`).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def build_result(
         "policy": policy.to_dict(),
         "jetsam_limit": None if jetsam_limit is None else {"bytes": jetsam_limit.bytes, "source": jetsam_limit.source},
         "baseline": None if baseline is None else baseline.to_dict(),
+        "baseline_origin": None if baseline is None or baseline.origin is None else baseline.origin.to_dict(),
         "metrics": d["metrics"],
         "findings": d["findings"],
         "notes": d["notes"],
@@ -107,6 +110,8 @@ def inconclusive_checks(result: dict[str, Any]) -> list[str]:
 
 
 def verdict_label(result: dict[str, Any]) -> str:
+    if result.get("ab"):
+        return _ab_label(result)
     kinds = []
     undecided = ",".join(inconclusive_checks(result))
     for f in result.get("findings", []):
@@ -123,4 +128,23 @@ def verdict_label(result: dict[str, Any]) -> str:
         return f"inconclusive {undecided}"
     if result.get("baseline") is None:
         return "pass (no baseline)"
+    origin = result.get("baseline_origin") or {}
+    if origin.get("profile") and origin.get("profile") != origin.get("current"):
+        return f"pass ({origin.get('rule', 'nearest')} baseline)"
     return "pass"
+
+
+def _ab_label(result: dict[str, Any]) -> str:
+    """An A/B run's verdict: it always says A/B, and which build failed."""
+    ab = result["ab"]
+    kinds = []
+    for f in result.get("findings", []):
+        if f["kind"] not in kinds:
+            kinds.append(f["kind"])
+    if kinds:
+        return ("A/B xfail " if result.get("outcome") == "xfailed" else "A/B FAIL ") + ",".join(kinds)
+    if result.get("outcome") not in (None, "passed"):
+        return f"A/B {result['outcome']}"
+    if ab.get("outcome") == "inconclusive":
+        return "A/B inconclusive"
+    return "A/B pass"

@@ -83,12 +83,35 @@ class IosMemRun:
         if self.objects not in ("auto", "on", "off"):
             raise UsageError(f"--iosmem-objects={self.objects!r}: choose auto, on or off")
         self.update_baselines = reader.flag("update_baselines")
+        #: A/B mode (``--iosmem-base-app``): the base build's spec, and which build the next launch is
+        self.base_app = (reader("base_app") or "").strip() or None
+        self.build = "head"
+        if self.base_app:
+            from .ab import validate_ab_options
+
+            self.ab_plan, self.ab_confidence = validate_ab_options(reader, self.relaunch, self.update_baselines)
         self.force_update = reader.flag("force_update")
         self.defaults = {opt.name: reader(opt.name) for opt in LIMITS}
         self.default_policy = build_policy(self.defaults, {}, "iosmem options")
         self.baselines_dir = self._path(reader("baselines") or "baselines")
         self._store: BaselineStore | None = None
+        self.baseline_rule = self._baseline_rule(reader("baseline_profile") or "nearest")
         self.artifacts_dir = self._path(reader("artifacts") or "iosmem-artifacts")
+
+    def _baseline_rule(self, value: str) -> str:
+        """exact, nearest, or a profile key that must exist under the baselines directory."""
+        rule = str(value).strip()
+        if rule.lower() in ("exact", "nearest"):
+            return rule.lower()
+        if not rule or "/" in rule or "\\" in rule or rule in (".", ".."):
+            raise UsageError(f"--iosmem-baseline-profile={value!r}: choose exact, nearest or a profile key")
+        if not (self.baselines_dir / rule).is_dir():
+            known = sorted(p.name for p in self.baselines_dir.iterdir() if p.is_dir()) if self.baselines_dir.is_dir() else []
+            raise UsageError(
+                f"--iosmem-baseline-profile={rule}: no directory {self.baselines_dir / rule} "
+                f"(stored profiles: {', '.join(known) or 'none'}); or choose exact or nearest"
+            )
+        return rule
 
     def _path(self, value: str) -> Path:
         p = Path(value)
@@ -131,7 +154,7 @@ class IosMemRun:
             if not sep or not key:
                 raise UsageError(f"--iosmem-app-env={item!r}: write KEY=VALUE")
             env[key] = value
-        app = self.option("app")
+        app = self.base_app if self.build == "base" else self.option("app")
         if self.target.kind == "local":
             command = shlex.split(app) if app else None
             return AppSpec(command=command, env=env, name="refapp" if not app else "")
@@ -213,7 +236,9 @@ class IosMemRun:
 
     # -- baselines -----------------------------------------------------------------------
     def baseline_for(self, profile: Profile, nodeid: str) -> Baseline | None:
-        return self.store.load(profile, nodeid)
+        if self.base_app:  # A/B mode compares with the base build, never with a stored baseline
+            return None
+        return self.store.lookup(profile, nodeid, self.baseline_rule)
 
     def write_baselines(self) -> None:
         """At the end of the run, in the process that saw every result."""

@@ -170,3 +170,47 @@ def test_linux_workflow_steps_run_green_and_the_update_flow_works(tmp_path):
     for path, text in before.items():  # still valid, same layout: a reviewable diff, not a rewrite
         new = json.loads(path.read_text())
         assert set(new) == set(json.loads(text)) and new["schema"] == 1
+
+
+def ab_steps() -> dict[str, dict[str, str]]:
+    """The steps of the Linux workflow's second job, ``ab`` (A/B on a pull request)."""
+    text = LINUX.read_text()
+    return {s["name"]: s for s in parse_steps(text[text.index("\n  ab:\n"):]) if "name" in s}
+
+
+def test_linux_ab_job_shape():
+    steps = ab_steps()
+    assert list(steps) == ["Install the head", "Build the base", "A/B memory gates", "Post the summary",
+                           "Upload the reports"]
+    gates = steps["A/B memory gates"]["run"]
+    for flag in ("--iosmem-base-app=", "--iosmem-json=ab-report.json", "--iosmem-html=ab-report.html",
+                 "--iosmem-markdown=ab-summary.md"):
+        assert flag in gates
+    assert steps["Upload the reports"]["with.name"] == "iosmem-ab-report"
+
+
+@pytest.mark.slow
+def test_linux_ab_job_runs_green_on_a_pull_request_that_changes_nothing(tmp_path):
+    """The A/B job's steps as the runner runs them, in a clone whose base is its own head (equal builds)."""
+    if not (ROOT / "examples").is_dir() or shutil.which("git") is None:
+        pytest.skip("needs examples/ and git")
+    pytest.importorskip("pygal")
+    steps = ab_steps()
+    assert steps["Install the head"]["run"] == "python -m pip install -e '.[html]'"  # this venv has it (editable)
+    repo = tmp_path / "repo"
+    clone = subprocess.run(["git", "clone", "--quiet", str(ROOT), str(repo)], capture_output=True, text=True, timeout=120)
+    if clone.returncode != 0:
+        pytest.skip(f"cannot clone this checkout: {clone.stderr.strip()[:200]}")
+    summary = tmp_path / "step-summary.md"
+    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(summary), "BASE_SHA": "HEAD",
+           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
+    for name in ("Build the base", "A/B memory gates", "Post the summary"):
+        proc = run_step(steps[name], repo, env)
+        assert proc.returncode == 0, (name, proc.stdout[-4000:], proc.stderr[-2000:])
+    assert (tmp_path / "base" / "pytest_iosmem" / "refapp" / "__main__.py").is_file()
+    for artifact in steps["Upload the reports"]["with.path"].split():
+        assert (repo / artifact).is_file(), artifact
+    report = json.loads((repo / "ab-report.json").read_text())
+    assert report["tests"] and all(t["ab"] and t["ab"]["outcome"] == "clear" for t in report["tests"])
+    assert all(t["baseline"] is None for t in report["tests"])  # A/B reads no stored baseline
+    assert "A/B run: each test ran as paired trials" in summary.read_text()

@@ -277,7 +277,9 @@ def test_memgraph_refused_is_a_note_not_a_failure(tmp_path):
 def test_profile_and_jetsam_limit():
     target = DeviceTarget(RecordedSession())
     p = target.profile()
-    assert (p.kind, p.model, p.os, p.name) == ("device", "iPhone10,1", "iOS 11.4.1", "iPhone 8")
+    # the profile keys the major.minor release (11.4), not the patch (11.4.1): a point update keeps the baselines
+    assert (p.kind, p.model, p.os, p.name) == ("device", "iPhone10,1", "iOS 11.4", "iPhone 8")
+    assert p.key == "device-ios_11.4-iphone10_1"
     assert target.jetsam_limit().bytes == 89600 * 16384  # sourced row of jetsam_limits
     assert DeviceTarget(RecordedSession(), jetsam_override=3_000_000_000).jetsam_limit().source == "--iosmem-jetsam-limit"
     ipad = DeviceTarget(RecordedSession({"ProductType": "iPad13,4", "ProductVersion": "17.5", "DeviceClass": "iPad",

@@ -5,7 +5,8 @@
   against the stored baselines (exit 1 when something grew past ``--max-growth``);
 - ``update R.json``: accept a run's numbers as the new baselines (the CI
   artifact flow); tests that leaked or broke a hard limit are refused unless ``--force``;
-- ``prune``: drop baselines of tests that no longer exist (a dry run unless ``--apply``).
+- ``prune``: drop baselines of tests that no longer exist (a dry run unless ``--apply``);
+- ``copy|rename FROM TO``: a profile's baselines under another profile key (the new CI image day).
 
 Baselines live in ``<dir>/<profile key>/<test module>.json``; a corrupt file is
 an error naming it (exit 2) and is never rewritten.
@@ -26,7 +27,7 @@ __all__ = ["register", "show", "Entry", "entries", "open_store", "profiles"]
 
 
 def register(sub: Any) -> None:
-    from . import baseline_diff, baseline_prune, baseline_update
+    from . import baseline_copy, baseline_diff, baseline_prune, baseline_update
 
     p = add_parser(sub, "baseline", "show, compare, update or prune stored baselines", __doc__,
                    "examples:\n  iosmem baseline show\n  iosmem baseline diff --report iosmem-report.json\n"
@@ -36,7 +37,7 @@ def register(sub: Any) -> None:
                         "examples:\n  iosmem baseline show\n  iosmem baseline show --profile local-linux-cpython3.11-x86_64")
     show_p.add_argument("--profile", metavar="KEY", help="only this profile key")
     show_p.set_defaults(handler=show)
-    for module in (baseline_diff, baseline_update, baseline_prune):
+    for module in (baseline_diff, baseline_update, baseline_prune, baseline_copy):
         module.register(actions)
     for action in actions.choices.values():
         action.add_argument("--dir", default="baselines", help="the baselines directory (default: baselines)")

@@ -68,6 +68,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--ballast", type=_size, default=0,
                    help="memory the app holds from launch, to set its footprint's size (default 0)")
     p.add_argument("--seed", type=int, default=None, help="seed of the noise (default: random)")
+    p.add_argument("--regress", type=_size, default=0, metavar="SIZE",
+                   help="run as a regressed build: an app-wide cache SIZE larger, held for the app's life "
+                        "(the head of an A/B demonstration; default 0, the unchanged build)")
     p.add_argument("--bundle-id", default="com.example.refapp", help="the app's bundle id (default com.example.refapp)")
     return p.parse_args(argv)
 
@@ -86,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         bundle_id=args.bundle_id,
         churn=args.churn,
         ballast=args.ballast,
+        regress=args.regress,
     )
     if "burst" in config.sizes:
         config.burst_size = config.sizes.pop("burst")

@@ -74,6 +74,9 @@ class Config:
     churn: tuple[int, int] | None = None
     #: memory the app holds from launch (assets, frameworks): sets the footprint's size
     ballast: int = 0
+    #: the "regressed build": an app-wide cache this many bytes larger than the unchanged build's
+    #: (``--regress SIZE``), held for the app's life, so an A/B run has a known shift to find
+    regress: int = 0
 
     def size_of(self, key: str) -> int:
         """Bytes a visit of screen ``key`` allocates (retained, or transient for burst and clean)."""
@@ -386,6 +389,8 @@ class App:
         self.feed_history: list[Buffer] = []
         self.assets = Buffer(self.config.ballast, "AppAssets") if self.config.ballast else None
         self.image_loader = ImageLoader()
+        # A pull request that made a cache bigger (the "head" build of an A/B demonstration).
+        self.preload_cache = Buffer(self.config.regress, "PreloadCache") if self.config.regress else None
         self.stack: list[ViewController] = [HomeViewController(self, "Memory Lab", 0)]
         self.warnings = 0
         self.generation += 1

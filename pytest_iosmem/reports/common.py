@@ -11,7 +11,10 @@ from typing import Any, Iterable
 from ..results import inconclusive_checks, is_failure
 from ..units import format_size
 
-__all__ = ["rank", "ordered", "headline_counts", "delta", "leak_text", "leak_decision", "hosts"]
+__all__ = [
+    "rank", "ordered", "headline_counts", "delta", "leak_text", "leak_decision", "hosts",
+    "origin_text", "borrowed_baselines", "ab_heading", "ab_rows",
+]
 
 
 def rank(result: dict[str, Any]) -> int:
@@ -85,3 +88,51 @@ def hosts(tests: Iterable[dict[str, Any]]) -> list[str]:
         if h and h not in seen:
             seen.append(h)
     return seen
+
+
+def origin_text(result: dict[str, Any]) -> str | None:
+    """``profile K (nearest: why)`` when the baseline is not the current profile's own, else None."""
+    origin = result.get("baseline_origin") or {}
+    if not result.get("baseline") or not origin.get("profile") or origin.get("profile") == origin.get("current"):
+        return None
+    why = f": {origin['reason']}" if origin.get("reason") else ""
+    return f"profile {origin['profile']} ({origin.get('rule', 'nearest')}{why})"
+
+
+def borrowed_baselines(tests: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
+    """``(nodeid, origin text)`` of every test compared with another profile's baseline."""
+    return [(r.get("nodeid", "?"), t) for r in tests if (t := origin_text(r))]
+
+
+AB_HEADERS = ("test", "metric", "base", "head", "head − base", "interval", "pairs", "outcome")
+
+
+def ab_heading(tests: Iterable[dict[str, Any]]) -> str | None:
+    """``A/B run: base … vs head … (ABBA order, …)`` when the run was an A/B run, else None."""
+    first = next((r["ab"] for r in tests if r.get("ab")), None)
+    if first is None:
+        return None
+    return (f"A/B run: each test ran as paired trials of the base build ({first['base_app']}) and the head build "
+            f"({first['head_app']}), {first['order']} order, {first.get('planned', '?')} to {first['max_pairs']} pairs, "
+            f"judged on head − base at {first['confidence'] * 100:g}% confidence; no stored baseline was used")
+
+
+def ab_rows(tests: Iterable[dict[str, Any]]) -> list[list[str]]:
+    """One row per A/B test and metric: base, head, the difference, its interval, pairs, outcome (plain text)."""
+    from ..ab import diff_text
+
+    rows = []
+    for r in tests:
+        ab = r.get("ab")
+        if not ab:
+            continue
+        if ab.get("failed_build"):
+            rows.append([r.get("nodeid", "?"), "-", "-", "-", "-", "-", str(ab.get("pairs", 0)),
+                         f"{ab['failed_build']} build failed"])
+            continue
+        for metric, row in (ab.get("metrics") or {}).items():
+            interval = "-" if row.get("low") is None else \
+                f"[{format_size(row['low'], signed=True)}, {format_size(row['high'], signed=True)}]"
+            rows.append([r.get("nodeid", "?"), metric, format_size(row["base"]), format_size(row["head"]),
+                         diff_text(metric, row), interval, str(row["pairs"]), str(row["outcome"])])
+    return rows

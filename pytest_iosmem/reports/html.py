@@ -18,7 +18,7 @@ from ..atomic import write_atomic
 from ..results import is_failure, verdict_label
 from ..units import format_size
 from .charts import MAX_POINTS, downsample, footprint_chart
-from .common import delta, headline_counts, hosts, leak_decision, leak_text, ordered, rank
+from .common import AB_HEADERS, ab_heading, ab_rows, delta, headline_counts, hosts, leak_decision, leak_text, ordered, origin_text, rank
 
 __all__ = ["render", "write", "downsample", "MAX_POINTS"]
 
@@ -117,6 +117,8 @@ def _limits(r: dict[str, Any]) -> str:
         if base.get("reclaimed") is not None:
             parts.append(f"reclaimed {format_size(base['reclaimed'])}")
         rows.append(["baseline", _e(", ".join(parts))])
+        source = origin_text(r)
+        rows.append(["baseline from", _e(source) if source else "<span class=muted>this profile</span>"])
     else:
         rows.append(["baseline", "<span class=muted>none for this profile</span>"])
     return "<h3>Limits and baseline</h3>" + _table(["what", "value"], rows)
@@ -222,6 +224,11 @@ def render(document: dict[str, Any]) -> str:
         head.append("<p class=banner>The run was interrupted: these are partial results, what was measured before it stopped.</p>")
     if tests:
         head.append(_summary(tests))
+        heading = ab_heading(tests)
+        if heading:
+            rows = [[f"<code>{_e(r[0])}</code>", *(_e(c) for c in r[1:])] for r in ab_rows(tests)]
+            head.append(f"<h2>A/B: head − base</h2><p>{_e(heading)}</p>"
+                        + _table(list(AB_HEADERS), rows, numeric={2, 3, 4, 6}, cls="summary"))
     else:
         head.append("<p class=muted>No gated test ran.</p>")
     body = "\n".join(_test_section(r, i) for i, r in enumerate(tests))

@@ -27,7 +27,9 @@ from typing import Any, Iterable
 from ..atomic import write_atomic
 from ..results import inconclusive_checks, is_failure, verdict_label
 from ..units import format_size
-from .common import delta, headline_counts, hosts, leak_text, ordered
+from .common import (
+    AB_HEADERS, ab_heading, ab_rows, borrowed_baselines, delta, headline_counts, hosts, leak_text, ordered,
+)
 
 __all__ = ["render", "write", "code_span", "code_block", "text", "TOP_CLASSES"]
 
@@ -126,6 +128,15 @@ def render(document: dict[str, Any]) -> str:
         lines += _table(tests)
     else:
         lines.append("No gated test ran.")
+    heading = ab_heading(tests)
+    if heading:
+        lines += ["", text(heading), "", "| " + " | ".join(AB_HEADERS) + " |", "|---|---|---:|---:|---:|---|---:|---|"]
+        for row in ab_rows(tests):
+            lines.append("| " + " | ".join([code_span(row[0])] + [text(c) for c in row[1:]]) + " |")
+    borrowed = borrowed_baselines(tests)
+    if borrowed:
+        lines += ["", "Baselines from another profile (no exact match for this machine):", ""]
+        lines += [f"- {code_span(nodeid, in_table=False)}: {text(t)}" for nodeid, t in borrowed]
     notes = [(r.get("nodeid", "?"), n) for r in tests for n in r.get("notes") or []]
     if notes:
         lines += ["", "<details><summary>Notes</summary>", ""]

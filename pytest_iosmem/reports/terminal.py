@@ -24,6 +24,10 @@ def _short(nodeid: str, width: int) -> str:
 
 
 def _delta(result: dict[str, Any]) -> str:
+    ab_end = ((result.get("ab") or {}).get("metrics") or {}).get("end")
+    if ab_end:  # an A/B run: head - base, not against a stored baseline
+        pct = f" {ab_end['diff'] / ab_end['base'] * 100:+.0f}%" if ab_end["base"] else ""
+        return format_size(ab_end["diff"], signed=True) + pct
     base = result.get("baseline")
     end = (result.get("metrics") or {}).get("end")
     if not base or end is None:
@@ -53,6 +57,43 @@ def summary_rows(results: Sequence[dict[str, Any]], name_width: int = 30) -> lis
     return rows
 
 
+def _origin_lines(results: Sequence[dict[str, Any]]) -> str:
+    """Say plainly which tests were compared with another profile's baseline, grouped by that profile."""
+    from .common import borrowed_baselines
+
+    groups: dict[str, list[str]] = {}
+    for nodeid, text in borrowed_baselines(results):
+        groups.setdefault(text, []).append(nodeid.split("::", 1)[-1])
+    lines = []
+    for text, names in groups.items():
+        lines.append(f"baselines of {len(names)} test(s) from {text}")
+    return ("\n" + "\n".join(lines)) if lines else ""
+
+
+def _ab_lines(results: Sequence[dict[str, Any]]) -> str:
+    """An A/B run says so, names both builds, and gives each test's base, head, difference and interval."""
+    from ..ab import diff_text, interval_text
+
+    abs_ = [r for r in results if r.get("ab")]
+    if not abs_:
+        return ""
+    first = abs_[0]["ab"]
+    lines = [f"A/B run ({first['order']} order, up to {first['max_pairs']} pairs per test): "
+             f"base = {first['base_app']}; head = {first['head_app']}"]
+    for r in abs_:
+        ab = r["ab"]
+        name = r["nodeid"].split("::", 1)[-1]
+        if ab.get("failed_build"):
+            lines.append(f"  {name}: the {ab['failed_build']} build failed; no comparison")
+            continue
+        for metric, row in (ab.get("metrics") or {}).items():
+            lines.append(
+                f"  {name} {metric}: base {format_size(row['base'])}, head {format_size(row['head'])}, "
+                f"{diff_text(metric, row)}, {interval_text(row, ab['confidence'])}, {row['pairs']} pairs: {row['outcome']}"
+            )
+    return "\n" + "\n".join(lines)
+
+
 def format_summary(results: Sequence[dict[str, Any]], width: int = 100) -> str:
     """Failures first, then other findings and inconclusive checks, then the rest in run order; a host column when tests ran on several hosts."""
     from tabulate import tabulate
@@ -70,6 +111,6 @@ def format_summary(results: Sequence[dict[str, Any]], width: int = 100) -> str:
         text = tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
         longest = max(len(line) for line in text.splitlines())
         if longest <= width or name_width <= 12:
-            return text
+            return text + _origin_lines(ordered) + _ab_lines(ordered)
         name_width -= longest - width
         name_width = max(name_width, 12)

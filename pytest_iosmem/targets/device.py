@@ -201,6 +201,12 @@ def _os_name(model: str, version: str) -> str:
     return "iPadOS" if model.startswith("iPad") and major.isdigit() and int(major) >= 13 else "iOS"
 
 
+def _release(version: str) -> str:
+    """``17.2.1`` -> ``17.2``: profiles key the major.minor release, not the patch, so
+    a point update (which Apple ships every few weeks) does not orphan every baseline."""
+    return ".".join(version.split(".")[:2])
+
+
 # -- the seam's errors -------------------------------------------------------------------------
 def _at_seam(what: str, call: Callable[..., Any], *args: Any) -> Any:
     """Call the session; anything but our own errors becomes a TargetError naming the call.
@@ -298,7 +304,7 @@ class DeviceTarget:
         model = self._info.get("ProductType") or "unknown"
         version = self._info.get("ProductVersion") or "?"
         name = jetsam_limits.marketing_name(model) or self._info.get("DeviceName", "")
-        return Profile("device", model, f"{_os_name(model, version)} {version}", name=name)
+        return Profile("device", model, f"{_os_name(model, version)} {_release(version)}", name=name)
 
     def jetsam_limit(self) -> JetsamLimit | None:
         if self.jetsam_override:
@@ -568,7 +574,7 @@ def device_rows() -> list[list[str]]:
     for d in list_devices():
         model = d.get("ProductType") or "?"
         version = d.get("ProductVersion") or "?"
-        key = Profile("device", model, f"{_os_name(model, version)} {version}").key
+        key = Profile("device", model, f"{_os_name(model, version)} {_release(version)}").key
         name = jetsam_limits.marketing_name(model) or d.get("DeviceName", "")
         rows.append(["device", d.get("UniqueDeviceID", "?"), name, key, d.get("ConnectionType") or "connected"])
     return rows

@@ -1,0 +1,260 @@
+"""Paired statistics for A/B runs: head − base differences, their shift, its interval, a decision.
+
+Pure: numbers in, numbers and a :class:`Decision` out; no I/O, no clock.
+
+One A/B *pair* is a base trial and a head trial run back to back (in
+alternating order), so slow drift of the machine hits both.  For each metric
+(settled end footprint, peak, leak slope, reclaim) the evidence is the list
+of differences ``d_i = head_i − base_i``.
+
+* **shift**: the Hodges–Lehmann estimate, the median of the Walsh averages
+  ``(d_i + d_j) / 2, i <= j``.  It is the estimate that goes with the
+  signed-rank test: robust (29% breakdown) and, unlike the mean, not moved by
+  one pair whose trial hit a hiccup.
+* **interval**: the exact distribution-free interval that inverts the
+  Wilcoxon signed-rank test: the k-th smallest and k-th largest Walsh
+  averages, k from the exact null distribution of W+ (no normal
+  approximation; with n pairs the widest interval exists from n = 6 at 95%).
+  Its coverage is at least the nominal one for continuous data; footprints
+  are page multiples, so ties are possible and the coverage then approximate.
+* **rank test**: the exact signed-rank test of ``d − limit`` (zeros dropped,
+  as in Wilcoxon's original; midranks for ties, the exact distribution over
+  the 2^n sign patterns by dynamic programming on doubled ranks).
+
+The decision (same shape and outcome names as the leak verdict engine):
+
+* ``finding``: the whole interval is above the limit (head exceeds base by more
+  than the limit allows, at the chosen confidence);
+* ``clear``: the whole interval is at or below the limit;
+* ``undecided``: the interval straddles the limit: run another pair while
+  the bound allows; at the bound it becomes ``inconclusive`` — never a pass.
+
+The two one-sided errors are each at most ``alpha/2`` per look (the 95%
+interval for ``alpha = 5%``); looking after every pair from the planned
+number on repeats the test, so the measured error rates (bench/ab_quality.py,
+docs/performance.md) are what to go by, not the nominal alpha.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from statistics import median
+from typing import Any, Sequence
+
+__all__ = [
+    "FINDING", "CLEAR", "UNDECIDED", "INCONCLUSIVE", "Decision",
+    "walsh_averages", "hodges_lehmann", "hl_interval", "SignedRank", "signed_rank", "judge_shift", "combine",
+    "min_pairs_for",
+]
+
+# The outcome names and the Decision shape are those of the leak verdict engine
+# (issue 10's ``pytest_iosmem/verdict.py``); once both are on one branch this
+# module should import them from there instead of defining its own.
+FINDING = "finding"
+CLEAR = "clear"
+UNDECIDED = "undecided"
+INCONCLUSIVE = "inconclusive"
+OUTCOMES = (FINDING, CLEAR, UNDECIDED, INCONCLUSIVE)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one kind of evidence says after ``steps`` steps (here: pairs).
+
+    ``estimate``/``low``/``high``: the shift head − base and its interval
+    (bytes, or bytes per iteration for the leak slope); ``p``: the one-sided
+    p-value that the shift exceeds ``limit``; ``reason``: one line saying why.
+    """
+
+    check: str
+    outcome: str
+    steps: int
+    planned: int
+    estimate: float | None = None
+    low: float | None = None
+    high: float | None = None
+    p: float | None = None
+    limit: float | None = None
+    reason: str = ""
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {self.outcome!r}; one of {', '.join(OUTCOMES)}")
+
+    @property
+    def decided(self) -> bool:
+        return self.outcome in (FINDING, CLEAR)
+
+    @property
+    def added(self) -> int:
+        return max(0, self.steps - self.planned)
+
+    def at_bound(self) -> "Decision":
+        """Undecided when no more pairs may run: inconclusive (never a silent pass)."""
+        return self if self.outcome != UNDECIDED else dataclasses.replace(self, outcome=INCONCLUSIVE)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["notes"] = list(self.notes)
+        for k in ("estimate", "low", "high"):  # JSON has no infinity
+            if d[k] is not None and not math.isfinite(d[k]):
+                d[k] = None
+        d["added"] = self.added
+        return d
+
+
+def _finite(values: Sequence[float], what: str) -> list[float]:
+    out = []
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise ValueError(f"{what}: {v!r} is not a finite number")
+        out.append(float(v))
+    return out
+
+
+def walsh_averages(d: Sequence[float]) -> list[float]:
+    """All ``(d_i + d_j) / 2`` for ``i <= j``, sorted: n(n+1)/2 of them."""
+    d = _finite(d, "differences")
+    return sorted((d[i] + d[j]) / 2 for i in range(len(d)) for j in range(i, len(d)))
+
+
+def hodges_lehmann(d: Sequence[float]) -> float:
+    """The Hodges–Lehmann shift: the median of the Walsh averages."""
+    if not d:
+        raise ValueError("no differences")
+    return median(walsh_averages(d))
+
+
+@lru_cache(maxsize=64)
+def _null_counts(n: int) -> tuple[int, ...]:
+    """Counts of W+ = 0 .. n(n+1)/2 over the 2^n sign patterns (ranks 1..n, no ties)."""
+    counts = [1]
+    for r in range(1, n + 1):
+        new = counts + [0] * r
+        for s, c in enumerate(counts):
+            new[s + r] += c
+        counts = new
+    return tuple(counts)
+
+
+def _k_for(n: int, confidence: float) -> int:
+    """The largest k with P(W+ <= k-1) <= (1 - confidence)/2 under the null (0: no finite interval)."""
+    counts = _null_counts(n)
+    total = 2**n
+    tail = (1 - confidence) / 2
+    k, cum = 0, 0
+    for w, c in enumerate(counts):
+        cum += c
+        if cum / total <= tail + 1e-12:
+            k = w + 1
+        else:
+            break
+    return k
+
+
+def min_pairs_for(confidence: float) -> int:
+    """Fewest pairs for which the exact interval at ``confidence`` is finite (6 at 95%)."""
+    n = 1
+    while _k_for(n, confidence) == 0:
+        n += 1
+    return n
+
+
+def hl_interval(d: Sequence[float], confidence: float = 0.95) -> tuple[float, float]:
+    """The exact distribution-free interval for the shift: ``(W_(k), W_(M+1-k))`` of the Walsh averages.
+
+    ``(-inf, inf)`` when n pairs are too few for this confidence (n < 6 at 95%).
+    """
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence {confidence!r} must be between 0 and 1")
+    w = walsh_averages(d)
+    k = _k_for(len(d), confidence)
+    if k == 0 or not w:
+        return -math.inf, math.inf
+    return w[k - 1], w[len(w) - k]
+
+
+@dataclass(frozen=True)
+class SignedRank:
+    """The exact Wilcoxon signed-rank test: W+ (in midranks), n without zeros, one-sided p-values."""
+
+    w_plus: float
+    n: int
+    p_greater: float  # P(W+ >= observed): small when the differences are mostly positive
+    p_less: float  # P(W+ <= observed)
+
+
+def signed_rank(d: Sequence[float]) -> SignedRank:
+    """Exact signed-rank test of "the differences are symmetric about 0" (zeros dropped, midranks for ties)."""
+    d = [v for v in _finite(d, "differences") if v != 0]
+    n = len(d)
+    if n == 0:
+        return SignedRank(0.0, 0, 1.0, 1.0)
+    order = sorted(range(n), key=lambda i: abs(d[i]))
+    doubled = [0] * n  # twice the midrank: an integer even with ties
+    i = 0
+    while i < n:
+        j = i
+        while j + 1 < n and abs(d[order[j + 1]]) == abs(d[order[i]]):
+            j += 1
+        for t in range(i, j + 1):
+            doubled[order[t]] = i + j + 2  # (i+1 + j+1) = 2 * midrank
+        i = j + 1
+    observed = sum(r for r, v in zip(doubled, d) if v > 0)
+    counts = [1] + [0] * sum(doubled)
+    top = 0
+    for r in doubled:
+        for s in range(top, -1, -1):
+            if counts[s]:
+                counts[s + r] += counts[s]
+        top += r
+    total = 2**n
+    p_greater = sum(counts[observed:]) / total
+    p_less = sum(counts[: observed + 1]) / total
+    return SignedRank(observed / 2, n, p_greater, p_less)
+
+
+def judge_shift(
+    check: str,
+    diffs: Sequence[float],
+    limit: float,
+    planned: int,
+    confidence: float = 0.95,
+    describe=None,
+) -> Decision:
+    """The decision for one metric's differences ``head − base`` against ``limit`` (head may exceed base by that).
+
+    ``describe(x)`` formats an amount for the reason line (bytes by default).
+    """
+    diffs = _finite(diffs, check)
+    fmt = describe or (lambda x: f"{x:+.0f}")
+    n = len(diffs)
+    if n == 0:
+        return Decision(check, UNDECIDED, 0, planned, limit=limit, reason="no pairs yet")
+    estimate = hodges_lehmann(diffs)
+    low, high = hl_interval(diffs, confidence)
+    p = signed_rank([v - limit for v in diffs]).p_greater
+    common = dict(check=check, steps=n, planned=planned, estimate=estimate, low=low, high=high, p=p, limit=limit)
+    level = f"{confidence * 100:g}%"
+    if low > limit:
+        return Decision(outcome=FINDING, reason=f"the {level} interval lies above the limit {fmt(limit)}", **common)
+    if high <= limit:
+        return Decision(outcome=CLEAR, reason=f"the {level} interval lies at or below the limit {fmt(limit)}", **common)
+    if not math.isfinite(low):
+        why = f"{n} pair(s) give no finite {level} interval (at least {min_pairs_for(confidence)} are needed)"
+    else:
+        why = f"the {level} interval [{fmt(low)}, {fmt(high)}] straddles the limit {fmt(limit)}"
+    return Decision(outcome=UNDECIDED, reason=why, **common)
+
+
+def combine(decisions: Sequence[Decision]) -> str:
+    """One outcome for a test: a finding if any check found one, else undecided/inconclusive if any is, else clear."""
+    outcomes = {d.outcome for d in decisions}
+    for outcome in (FINDING, UNDECIDED, INCONCLUSIVE):
+        if outcome in outcomes:
+            return outcome
+    return CLEAR
