@@ -44,6 +44,7 @@ __all__ = [
     "format_grown_stacks",
     "stack_lines",
     "generation_from_dict",
+    "parse_rule_patterns",
 ]
 
 #: Stacks that grew less than this many bytes per iteration are allocator and
