@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from .baseline import Baseline
 from .errors import NotSupported, TargetError
@@ -26,6 +26,9 @@ from .sampler import Sampler
 from .settle import SettleConfig, SettleResult, wait_settled
 from .targets.base import App, ClassStat, Target, Termination
 from .timeline import EventKind, IterationEnd, Timeline
+
+if TYPE_CHECKING:
+    from .stacks import Generation
 
 __all__ = ["IosMem", "AppTerminated"]
 
@@ -66,6 +69,8 @@ class IosMem:
         self.progress = progress
         #: class histograms at the first and last measured iteration (when attribution is on)
         self.histograms: dict[str, list[ClassStat]] = {}
+        #: live allocations by allocation stack at the same two moments (see stack_attribution)
+        self.generations: dict[str, "Generation"] = {}
         self.notes: list[str] = []
         #: the stored baseline of this test on this profile (None: no baseline yet)
         self.baseline: Baseline | None = None
@@ -149,6 +154,9 @@ class IosMem:
                 self.progress(f"{label} {shown}/{of}: {result.footprint / 1e6:.1f} MB{flag}")
 
     def _snapshot_classes(self, which: str) -> None:
+        from .stack_attribution import capture_generation
+
+        capture_generation(self, which)
         try:
             self.histograms[which] = self.target.class_histogram(self.app)
         except NotSupported as exc:

@@ -243,11 +243,14 @@ def _judge(item: pytest.Item, mem, error: BaseException | None = None):
     if attribution:
         first = next(i for i, f in enumerate(verdict.findings) if f.kind in ("leak", "growth"))
         _amend_finding(verdict, first, _attribution_text(attribution))
+    from .stack_attribution import grown_stack_rows  # allocation stacks, beside the grown classes
+
+    stacks = grown_stack_rows(mem, verdict, run.option)
     artifacts = _failure_artifacts(target, mem.app, item.name, verdict)
     body_error = None if error is None else f"{type(error).__name__}: {error}"[:500]
     result = build_result(
         item.nodeid, target.profile(), mem.policy, verdict, baseline, mem.timeline, jetsam, attribution=attribution,
-        body_error=body_error, artifacts=artifacts,
+        body_error=body_error, artifacts=artifacts, stacks=stacks,
     )
     item.stash[RESULT_KEY] = result
     m = result["metrics"]

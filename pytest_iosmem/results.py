@@ -4,7 +4,7 @@ A plain JSON-serialisable dict (execnet and the JSON report both need that),
 built in one place so every report reads the same fields:
 
 ``nodeid, outcome, profile, policy, jetsam_limit, baseline, metrics,
-findings, notes, attribution, timeline, artifacts``.
+findings, notes, attribution, stacks, timeline, artifacts``.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def build_result(
     attribution: list[dict[str, Any]] | None = None,
     artifacts: list[str] | None = None,
     body_error: str | None = None,
+    stacks: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     d = verdict.to_dict()
     return {
@@ -50,6 +51,7 @@ def build_result(
         "findings": d["findings"],
         "notes": d["notes"],
         "attribution": attribution or [],
+        "stacks": stacks or [],
         "artifacts": artifacts or [],
         "timeline": timeline.to_dict(),
     }

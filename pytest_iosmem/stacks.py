@@ -45,6 +45,8 @@ __all__ = [
     "stack_lines",
     "generation_from_dict",
     "parse_rule_patterns",
+    "CallerNode",
+    "caller_tree",
 ]
 
 #: Stacks that grew less than this many bytes per iteration are allocator and
@@ -127,6 +129,9 @@ class Generation:
     #: bytes the recorder itself holds (tracemalloc's own memory); None when unknown
     overhead: int | None = None
     notes: tuple[str, ...] = ()
+    #: what the recorder says are the app's frames and its allocator's (StackRules patterns)
+    app_patterns: tuple[str, ...] = ()
+    allocator_patterns: tuple[str, ...] = ()
 
     def merged(self) -> dict[tuple[Frame, ...], tuple[int, int]]:
         """Count and bytes by stack (a stack listed twice is summed)."""
@@ -141,6 +146,8 @@ class Generation:
             "source": self.source,
             "overhead": self.overhead,
             "notes": list(self.notes),
+            "app_patterns": list(self.app_patterns),
+            "allocator_patterns": list(self.allocator_patterns),
             "stacks": [{"count": s.count, "bytes": s.bytes, "frames": [f.to_dict() for f in s.frames]}
                        for s in self.stacks],
         }
@@ -154,15 +161,22 @@ def generation_from_dict(d: Any, what: str = "snapshot") -> Generation:
     if not isinstance(d, dict) or not isinstance(d.get("stacks"), list):
         raise ValueError(f"{what}: not an allocation-stack snapshot (no 'stacks' list)")
     stacks = []
+    table = d.get("frame_table")  # stacks may name frames by index into a table
+    try:
+        known = None if table is None else [Frame.from_dict(f) for f in table]
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"{what}: frame_table is malformed ({type(exc).__name__}: {exc})") from None
     for i, s in enumerate(d["stacks"]):
         try:
-            frames = tuple(Frame.from_dict(f) for f in s["frames"])
+            frames = tuple(known[f] if known is not None else Frame.from_dict(f) for f in s["frames"])
             stacks.append(StackStat(frames, int(s["count"]), int(s["bytes"])))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             raise ValueError(f"{what}: stacks[{i}] is malformed ({type(exc).__name__}: {exc})") from None
     overhead = d.get("overhead")
     return Generation(tuple(stacks), str(d.get("source") or ""), None if overhead is None else int(overhead),
-                      tuple(str(n) for n in d.get("notes") or ()))
+                      tuple(str(n) for n in d.get("notes") or ()),
+                      tuple(str(p) for p in d.get("app_patterns") or ()),
+                      tuple(str(p) for p in d.get("allocator_patterns") or ()))
 
 
 @dataclass(frozen=True)
@@ -171,11 +185,15 @@ class StackRules:
 
     Patterns are fnmatch patterns prefixed with what they match:
     ``fn:`` the function, ``lib:`` the library, ``file:`` the source file.
-    A pattern without a prefix matches any of the three.
+    A pattern without a prefix matches any of the three.  Precedence:
+    ``allocator`` (the app's own allocation wrappers, folded like
+    ``malloc`` even though they are the app's code), then ``app``, then
+    ``system``; a frame matching none is the app's.
     """
 
     system: tuple[str, ...] = DEFAULT_SYSTEM
     app: tuple[str, ...] = ()
+    allocator: tuple[str, ...] = ()
 
     @staticmethod
     def _matches(frame: Frame, patterns: Iterable[str]) -> bool:
@@ -190,11 +208,18 @@ class StackRules:
         return False
 
     def is_app(self, frame: Frame) -> bool:
-        """The app's own frame: matches an app pattern, or no system pattern."""
+        """The app's own frame: not its allocator, and an app pattern or no system pattern matches."""
+        if self._matches(frame, self.allocator):
+            return False
         return self._matches(frame, self.app) or not self._matches(frame, self.system)
 
-    def with_patterns(self, system: Sequence[str] = (), app: Sequence[str] = ()) -> "StackRules":
-        return StackRules(self.system + tuple(system), self.app + tuple(app))
+    def with_patterns(self, system: Sequence[str] = (), app: Sequence[str] = (),
+                      allocator: Sequence[str] = ()) -> "StackRules":
+        return StackRules(self.system + tuple(system), self.app + tuple(app), self.allocator + tuple(allocator))
+
+    def for_generation(self, generation: "Generation") -> "StackRules":
+        """These rules plus what the recorder declared about its app (the reference app does)."""
+        return self.with_patterns(app=generation.app_patterns, allocator=generation.allocator_patterns)
 
 
 @dataclass(frozen=True)
@@ -241,20 +266,22 @@ def grown_stacks(
     *,
     top: int = 10,
     floor: float = NOISE_FLOOR,
-    rules: StackRules = StackRules(),
+    rules: StackRules | None = None,
 ) -> list[StackGrowth]:
     """Stacks whose live bytes grew by at least ``floor`` per iteration, most bytes first, at most ``top``.
 
     ``iterations`` is how many scenario repetitions lie between the two
     generations.  A stack is its full list of frames, so one allocation
     site reached from two callers is two stacks (only the caller that
-    grows is listed).  Stacks that shrank, stayed, or appear only in
+    grows is listed).  ``rules`` (default :class:`StackRules`) are
+    extended by the patterns ``after`` declares.  Stacks that shrank, stayed, or appear only in
     ``before`` are not listed.  Ties: more blocks first, then by the
     frames' text, so the list is stable between runs.  A stack that grew
     in blocks but not in bytes is not listed: the gate is about bytes.
     """
     if iterations < 1:
         raise ValueError("iterations must be at least 1")
+    rules = (rules or StackRules()).for_generation(after)
     old = before.merged()
     rows = []
     for frames, (count, size) in after.merged().items():
@@ -297,6 +324,8 @@ def format_grown_stacks(rows: Sequence[StackGrowth], stacks: int = 3, frames: in
         head = (f"{indent}{format_size(r.bytes_per_iteration, signed=True)}/iter, "
                 f"{r.count_per_iteration:+.1f} blocks/iter ({r.count_before} -> {r.count_after} blocks)")
         lines = stack_lines(r, frames)
+        if not r.app_frames:
+            head += " " + lines.pop(0)  # "(no frame of the app)"
         out.append(head)
         out.append(f"{indent}  at {lines[0]}")
         out.extend(f"{indent}  <- {line}" if not line.startswith("[") else f"{indent}     {line}" for line in lines[1:])
@@ -311,3 +340,54 @@ _SPACES = re.compile(r"\s+")
 def parse_rule_patterns(text: str) -> tuple[str, ...]:
     """``"fn:My*, lib:MyKit"`` or one per line -> patterns (empty entries dropped)."""
     return tuple(p for p in (_SPACES.sub(" ", x).strip() for x in re.split(r"[,\n]", text or "")) if p)
+
+
+@dataclass
+class CallerNode:
+    """One frame of the caller tree of grown stacks: the allocation site at the root, its callers below."""
+
+    label: str
+    bytes_per_iteration: float = 0.0
+    count_per_iteration: float = 0.0
+    children: list["CallerNode"] = field(default_factory=list)
+    folded: int = 0  # system frames folded under this node (leaf ends)
+
+
+def caller_tree(rows: Sequence[dict[str, Any]], depth: int = 8) -> list[CallerNode]:
+    """Grown stacks (JSON rows, as in the report) merged into a tree: sites first, then their callers.
+
+    Two stacks with the same site share its node, so "allocated in
+    loadImage, called from viewDidLoad (+400 KB) and cellForRow (+100 KB)"
+    reads as one branch.  Rows with no app frame start at their site
+    (their innermost frame).  ``depth`` app frames at most per branch.
+    """
+    roots: list[CallerNode] = []
+
+    def child(nodes: list[CallerNode], label: str) -> CallerNode:
+        for n in nodes:
+            if n.label == label:
+                return n
+        n = CallerNode(label)
+        nodes.append(n)
+        return n
+
+    for r in rows:
+        app = [Frame.from_dict(f).describe() for f in r.get("app_frames") or []]
+        labels = app[:depth] or [str(r.get("site") or "?")]
+        nodes = roots
+        node = None
+        for label in labels:
+            node = child(nodes, label)
+            node.bytes_per_iteration += float(r.get("bytes_per_iteration") or 0)
+            node.count_per_iteration += float(r.get("count_per_iteration") or 0)
+            nodes = node.children
+        if node is not None:
+            node.folded += int(r.get("system_frames") or 0)
+
+    def order(nodes: list[CallerNode]) -> None:
+        nodes.sort(key=lambda n: (-n.bytes_per_iteration, n.label))
+        for n in nodes:
+            order(n.children)
+
+    order(roots)
+    return roots

@@ -1,0 +1,94 @@
+"""Allocation stacks in a measurement: captured beside the class histograms, diffed when judged.
+
+The measurement (:class:`~pytest_iosmem.measure.IosMem`) calls
+:func:`capture_generation` at the first and the last measured iteration,
+when attribution is on; a target that can say who allocated what has an
+``allocation_stacks(app)`` method (:class:`StackSource`): the local target
+for the reference app, the simulator through ``malloc_history``.  Others
+are skipped with one note saying so.
+
+When the test is judged, :func:`grown_stack_rows` diffs the two
+generations (:func:`pytest_iosmem.stacks.grown_stacks`), adds the compact
+text to the first leak or growth finding, beside the grown classes, and
+returns the rows for the result (``"stacks"`` in the JSON report).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Protocol, runtime_checkable
+
+from .errors import NotSupported, TargetError
+from .stacks import Generation, StackRules, format_grown_stacks, grown_stacks, parse_rule_patterns
+from .targets.base import App
+from .units import format_size
+
+__all__ = ["StackSource", "capture_generation", "grown_stack_rows", "rules_from_options"]
+
+#: stacks kept per test in the result; the failure message shows the first 3
+TOP = 10
+
+
+@runtime_checkable
+class StackSource(Protocol):
+    """A target that can read the app's live allocations grouped by allocation stack."""
+
+    def allocation_stacks(self, app: App) -> Generation: ...
+
+
+def capture_generation(mem: Any, which: str) -> None:
+    """Read one generation into ``mem.generations[which]``; a target that cannot is noted once."""
+    if getattr(mem, "_stacks_off", False):
+        return
+    source = getattr(mem.target, "allocation_stacks", None)
+    if source is None:
+        mem._stacks_off = True
+        mem.notes.append(f"allocation stacks unavailable: the {mem.target.kind} target does not record them")
+        return
+    try:
+        mem.generations[which] = source(mem.app)
+    except NotSupported as exc:
+        mem._stacks_off = True
+        mem.notes.append(f"allocation stacks unavailable: {exc}")
+    except TargetError as exc:
+        mem._stacks_off = True
+        mem.notes.append(f"allocation stacks failed: {exc}")
+
+
+def rules_from_options(option: Callable[[str], Any] | None) -> StackRules:
+    """``--iosmem-stack-app`` / ``--iosmem-stack-system`` patterns added to the default rules."""
+    if option is None:
+        return StackRules()
+    return StackRules().with_patterns(
+        system=parse_rule_patterns(str(option("stack_system") or "")),
+        app=parse_rule_patterns(str(option("stack_app") or "")),
+    )
+
+
+def grown_stack_rows(mem: Any, verdict: Any, option: Callable[[str], Any] | None = None) -> list[dict[str, Any]]:
+    """The stacks that grew between the two generations, per iteration, as JSON-ready rows.
+
+    Computed whenever both generations exist (a passing test then shows
+    that nothing grew above the noise floor); written into the failure
+    message only when a leak or growth was found.
+    """
+    gens = getattr(mem, "generations", {})
+    first, last = gens.get("first"), gens.get("last")
+    if first is None or last is None:
+        return []
+    leak = verdict.metrics.leak
+    steps = max(1, (leak.n - 1) if leak else 1)
+    rows = grown_stacks(first, last, steps, top=TOP, rules=rules_from_options(option))
+    if first.overhead is not None and last.overhead is not None:
+        per_iter = (last.overhead - first.overhead) / steps
+        if abs(per_iter) >= 1024:
+            verdict.notes.append(f"allocation stacks: the recorder's own memory changed by "
+                                 f"{format_size(per_iter, signed=True)}/iter (in the footprint, not in the stacks)")
+    kinds = [f.kind for f in verdict.findings]
+    if rows and ("leak" in kinds or "growth" in kinds):
+        index = next(i for i, k in enumerate(kinds) if k in ("leak", "growth"))
+        finding = verdict.findings[index]
+        text = "  grown allocation stacks (per iteration):\n" + format_grown_stacks(rows, stacks=3, frames=3,
+                                                                                   indent="    ")
+        verdict.findings[index] = dataclasses.replace(finding, message=finding.message + "\n" + text)
+    return [r.to_dict() for r in rows]
