@@ -245,7 +245,7 @@ def _judge(item: pytest.Item, mem, error: BaseException | None = None):
         _amend_finding(verdict, first, _attribution_text(attribution))
     from .stack_attribution import grown_stack_rows  # allocation stacks, beside the grown classes
 
-    stacks = grown_stack_rows(mem, verdict, run.option)
+    stacks = grown_stack_rows(mem, verdict, run, item.name)
     artifacts = _failure_artifacts(target, mem.app, item.name, verdict)
     body_error = None if error is None else f"{type(error).__name__}: {error}"[:500]
     result = build_result(

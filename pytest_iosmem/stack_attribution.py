@@ -16,7 +16,7 @@ returns the rows for the result (``"stacks"`` in the JSON report).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Protocol, runtime_checkable
+from typing import Any, Callable, Protocol, runtime_checkable  # noqa: F401 - Callable in annotations
 
 from .errors import NotSupported, TargetError
 from .stacks import Generation, StackRules, format_grown_stacks, grown_stacks, parse_rule_patterns
@@ -65,13 +65,16 @@ def rules_from_options(option: Callable[[str], Any] | None) -> StackRules:
     )
 
 
-def grown_stack_rows(mem: Any, verdict: Any, option: Callable[[str], Any] | None = None) -> list[dict[str, Any]]:
+def grown_stack_rows(mem: Any, verdict: Any, run: Any = None, label: str = "test") -> list[dict[str, Any]]:
     """The stacks that grew between the two generations, per iteration, as JSON-ready rows.
 
     Computed whenever both generations exist (a passing test then shows
     that nothing grew above the noise floor); written into the failure
-    message only when a leak or growth was found.
+    message only when a leak or growth was found, and then the two
+    generations are saved to the artifacts directory (``run.artifacts_dir``)
+    for ``iosmem stacks-diff``.
     """
+    option = getattr(run, "option", None)
     gens = getattr(mem, "generations", {})
     first, last = gens.get("first"), gens.get("last")
     if first is None or last is None:
@@ -90,5 +93,32 @@ def grown_stack_rows(mem: Any, verdict: Any, option: Callable[[str], Any] | None
         finding = verdict.findings[index]
         text = "  grown allocation stacks (per iteration):\n" + format_grown_stacks(rows, stacks=3, frames=3,
                                                                                    indent="    ")
+        saved = _save(first, last, getattr(run, "artifacts_dir", None), label, verdict)
+        if saved:
+            text += f"\n    generations saved: iosmem stacks-diff {saved[0]} {saved[1]} --iterations {steps}"
         verdict.findings[index] = dataclasses.replace(finding, message=finding.message + "\n" + text)
     return [r.to_dict() for r in rows]
+
+
+def _save(first: Generation, last: Generation, directory: Any, label: str, verdict: Any) -> list[str]:
+    """Write both generations as JSON (atomically); a failure to write is a note, never an error."""
+    if directory is None:
+        return []
+    import json
+    import re
+    from pathlib import Path
+
+    from .atomic import write_atomic
+
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", label).strip("_")[:120] or "test"
+    paths = []
+    try:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        for which, gen in (("first", first), ("last", last)):
+            path = Path(directory) / f"{stem}-stacks-{which}.json"
+            write_atomic(path, json.dumps(gen.to_dict()))
+            paths.append(str(path))
+    except OSError as exc:
+        verdict.notes.append(f"allocation stacks not saved: {exc}")
+        return []
+    return paths
