@@ -45,8 +45,12 @@ def capture_generation(mem: Any, which: str) -> None:
         mem._stacks_off = True
         mem.notes.append(f"allocation stacks unavailable: the {mem.target.kind} target does not record them")
         return
+    from .targets.malloc_history import Deferred
+
     try:
         mem.generations[which] = source(mem.app)
+    except Deferred as exc:  # kept for later (a device's memgraph, read on a Mac): say where, carry on
+        mem.notes.append(f"allocation stacks ({which}) not read here: {exc}")
     except NotSupported as exc:
         mem._stacks_off = True
         mem.notes.append(f"allocation stacks unavailable: {exc}")
