@@ -87,10 +87,11 @@ def grown_stack_rows(mem: Any, verdict: Any, run: Any = None, label: str = "test
     steps = max(1, (leak.n - 1) if leak else 1)
     rows = grown_stacks(first, last, steps, top=TOP, rules=rules_from_options(option))
     if first.overhead is not None and last.overhead is not None:
-        per_iter = (last.overhead - first.overhead) / steps
-        if abs(per_iter) >= 1024:
+        grew = last.overhead - first.overhead
+        if abs(grew / steps) >= 1024:
             verdict.notes.append(f"allocation stacks: the recorder's own memory changed by "
-                                 f"{format_size(per_iter, signed=True)}/iter (in the footprint, not in the stacks)")
+                                 f"{format_size(grew, signed=True)} between the two reads "
+                                 f"({format_size(grew / steps, signed=True)}/iter; in the footprint, not in the stacks)")
     kinds = [f.kind for f in verdict.findings]
     if rows and ("leak" in kinds or "growth" in kinds):
         index = next(i for i, k in enumerate(kinds) if k in ("leak", "growth"))
