@@ -156,15 +156,19 @@ class IosMem:
     def _snapshot_classes(self, which: str) -> None:
         from .stack_attribution import capture_generation
 
-        capture_generation(self, which)
+        capture_generation(self, which)  # allocation stacks, when the target records them
+        if getattr(self, "_classes_off", False):
+            return
         try:
             self.histograms[which] = self.target.class_histogram(self.app)
         except NotSupported as exc:
             self.notes.append(f"attribution unavailable: {exc}")
-            self.attribution = False
+            self._classes_off = True
         except TargetError as exc:
             self.notes.append(f"attribution failed: {exc}")
-            self.attribution = False
+            self._classes_off = True
+        # no classes (a device): go on only while allocation stacks are still being read
+        self.attribution = not getattr(self, "_classes_off", False) or not getattr(self, "_stacks_off", False)
 
     # -- memory warnings ---------------------------------------------------------
     def memory_warning(self) -> int | None:

@@ -16,7 +16,7 @@ returns the rows for the result (``"stacks"`` in the JSON report).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Protocol, runtime_checkable  # noqa: F401 - Callable in annotations
+from typing import Any, Callable, Protocol, runtime_checkable
 
 from .errors import NotSupported, TargetError
 from .stacks import Generation, StackRules, format_grown_stacks, grown_stacks, parse_rule_patterns

@@ -65,3 +65,25 @@ def test_no_graph_from_the_leaks_channel_is_not_supported(tmp_path):
     app = target.launch(AppSpec(bundle_id="com.example.app"))
     with pytest.raises(NotSupported, match="returned no memory graph"):
         target.allocation_stacks(app)
+
+
+def test_a_measurement_on_a_device_reads_both_generations_though_it_has_no_class_histogram(tmp_path, monkeypatch):
+    """The device has no class histogram (NotSupported): the stacks must still be read at the last iteration."""
+    from pytest_iosmem.measure import IosMem
+    from pytest_iosmem.policy import Policy
+    from pytest_iosmem.settle import SettleConfig
+    from pytest_iosmem.targets.base import Reading
+
+    monkeypatch.setattr(mh, "available", lambda: False)
+    target = DeviceTarget(RecordedSession(), stack_logging=True, stacks_dir=str(tmp_path))
+    app = target.launch(AppSpec(bundle_id="com.example.app"))
+    monkeypatch.setattr(target, "read", lambda a: Reading(50_000_000))  # the sysmon stream's seam
+    mem = IosMem(target, app, Policy(), interval=0.05, settle=SettleConfig(max_wait=0.2), attribution=True)
+    try:
+        for _ in mem.iterations(3, warmup=1):
+            pass
+    finally:
+        mem.finish()
+    assert sum("attribution unavailable" in n for n in mem.notes) == 1
+    assert sum("need a Mac" in n for n in mem.notes) == 2
+    assert len(list(tmp_path.glob("stacks-*.memgraph"))) == 2
