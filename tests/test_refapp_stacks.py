@@ -56,7 +56,7 @@ def target():
         t.terminate(app)
 
 
-def test_the_local_target_reads_the_reference_apps_stacks(target):
+def test_the_local_target_reads_the_reference_apps_stacks(target, tmp_path, capsys):
     t, apps = target
     assert t.profile().os.endswith("-stacks")  # traced runs do not share the untraced app's baselines
     app = t.launch(AppSpec(command=REFAPP_COMMAND))
@@ -73,6 +73,14 @@ def test_the_local_target_reads_the_reference_apps_stacks(target):
     assert top.site.startswith("Annotation.__init__ (refapp/model.py:")
     assert top.bytes_per_iteration == 16 * (512 * 1024 // 16) and top.count_per_iteration == 16
     assert [f.function for f in top.app_frames[:2]] == ["Annotation.__init__", "MapViewController.did_appear"]
+    # the command line: a saved generation against the live endpoint
+    from pytest_iosmem.cli import main
+
+    saved = tmp_path / "before.json"
+    saved.write_text(json.dumps(before.to_dict()))
+    url = t.wda_url(app, 5).rstrip("/") + "/iosmem/stacks"
+    assert main(["stacks-diff", str(saved), url, "--iterations", "2"]) == 1
+    assert "at Annotation.__init__ (refapp/model.py:" in capsys.readouterr().out
 
 
 def test_stacks_off_unless_asked_and_other_apps_have_none():
