@@ -22,6 +22,8 @@ from test_screens import visit
     ],
 )
 @pytest.mark.iosmem(leak_per_iteration="128KB")
+# record allocation stacks (tracemalloc, 24 frames): the failure says where the leak was allocated
+@pytest.mark.iosmem_app(env={"IOSMEM_ALLOCATION_STACKS": "24"})
 def test_leaky_screen(wda_session, iosmem, screen):
     for _ in iosmem.iterations(6, warmup=2):
         visit(wda_session, screen)

@@ -72,13 +72,16 @@ def judge(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: BaseEx
     if attribution:
         first = next(i for i, f in enumerate(verdict.findings) if f.kind in ("leak", "growth"))
         amend_finding(verdict, first, _attribution_text(attribution))
+    from .stack_attribution import grown_stack_rows  # allocation stacks, beside the grown classes
+
+    stacks = grown_stack_rows(mem, verdict, run, name)
     artifacts = failure_artifacts(
         target, mem.app, name, verdict, _remote_note(run), interrupted=isinstance(error, KeyboardInterrupt)
     )
     body_error = None if error is None else f"{type(error).__name__}: {error}"[:500]
     result = build_result(
         nodeid, target.profile(), mem.policy, verdict, baseline, mem.timeline, jetsam, attribution=attribution,
-        body_error=body_error, artifacts=artifacts, host=run.host, worker=run.worker_id,
+        body_error=body_error, artifacts=artifacts, host=run.host, worker=run.worker_id, stacks=stacks,
     )
     if objects is not None:
         result["objects"] = objects

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from .baseline import Baseline
 from .errors import NotSupported, RepeatConflict, TargetError
@@ -28,6 +28,9 @@ from .object_series import ObjectSeries, object_check_enabled
 from .settle import SettleConfig, SettleResult, wait_settled
 from .targets.base import App, ClassStat, Target, Termination
 from .timeline import EventKind, IterationEnd, Timeline
+
+if TYPE_CHECKING:
+    from .stacks import Generation
 
 __all__ = ["IosMem", "AppTerminated", "InconclusiveWarning"]
 
@@ -86,6 +89,8 @@ class IosMem:
         self.progress = progress
         #: class histograms at the first and last measured iteration (when attribution is on)
         self.histograms: dict[str, list[ClassStat]] = {}
+        #: live allocations by allocation stack at the same two moments (see stack_attribution)
+        self.generations: dict[str, "Generation"] = {}
         self.notes: list[str] = []
         #: the stored baseline of this test on this profile (None: no baseline yet)
         self.baseline: Baseline | None = None
@@ -240,14 +245,21 @@ class IosMem:
         warnings.warn(InconclusiveWarning(text), stacklevel=3)
 
     def _snapshot_classes(self, which: str) -> None:
+        from .stack_attribution import capture_generation
+
+        capture_generation(self, which)  # allocation stacks, when the target records them
+        if getattr(self, "_classes_off", False):
+            return
         try:
             self.histograms[which] = self.target.class_histogram(self.app)
         except NotSupported as exc:
             self.notes.append(f"attribution unavailable: {exc}")
-            self.attribution = False
+            self._classes_off = True
         except TargetError as exc:
             self.notes.append(f"attribution failed: {exc}")
-            self.attribution = False
+            self._classes_off = True
+        # no classes (a device): go on only while allocation stacks are still being read
+        self.attribution = not getattr(self, "_classes_off", False) or not getattr(self, "_stacks_off", False)
 
     # -- memory warnings ---------------------------------------------------------
     def memory_warning(self) -> int | None:

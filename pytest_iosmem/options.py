@@ -81,7 +81,8 @@ GENERAL: tuple[TargetOption, ...] = (
     TargetOption("artifacts", "directory for raw tool outputs and memgraphs (default iosmem-artifacts)", "iosmem-artifacts"),
     TargetOption(
         "attribution",
-        "say which classes grew when a leak or growth is found: auto (where cheap, e.g. the reference app), on, off",
+        "say which classes and allocation stacks grew when a leak or growth is found: auto (where cheap, e.g. "
+        "the reference app), on, off",
         "auto",
     ),
     TargetOption(
@@ -90,6 +91,9 @@ GENERAL: tuple[TargetOption, ...] = (
         "histogram is cheap: the local target), on (also the simulator's heap, seconds per iteration), off",
         "auto",
     ),
+    TargetOption("stack_app", "allocation-stack frames that are the app's own: fnmatch patterns, comma separated "
+                 "(fn:NAME, lib:BINARY, file:PATH; see docs/stacks.md)"),
+    TargetOption("stack_system", "allocation-stack frames to fold as system, added to the defaults (same syntax)"),
     TargetOption("json", "write a JSON report of every gated test to this path"),
     TargetOption("markdown", "write a Markdown summary to this path (default: $GITHUB_STEP_SUMMARY when set)"),
     TargetOption("html", "write a self-contained HTML report with footprint charts to this path"),

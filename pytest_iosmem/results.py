@@ -4,7 +4,7 @@ A plain JSON-serialisable dict (execnet and the JSON report both need that),
 built in one place so every report reads the same fields:
 
 ``nodeid, outcome, profile, policy, jetsam_limit, baseline, baseline_origin,
-metrics, findings, notes, decisions, attribution, timeline, artifacts``, and
+metrics, findings, notes, decisions, attribution, stacks, timeline, artifacts``, and
 ``host``/``worker``: which machine and xdist worker measured it (SSH gateways
 run workers on other Macs; the profile stays the same whichever host ran the
 test). ``baseline_origin``: the stored profile the baseline came from, by
@@ -43,6 +43,7 @@ def build_result(
     body_error: str | None = None,
     host: str | None = None,
     worker: str | None = None,
+    stacks: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     d = verdict.to_dict()
     return {
@@ -59,6 +60,7 @@ def build_result(
         "notes": d["notes"],
         "decisions": d["decisions"],
         "attribution": attribution or [],
+        "stacks": stacks or [],
         "artifacts": artifacts or [],
         "timeline": timeline.to_dict(),
         "host": host,

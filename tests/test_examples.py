@@ -111,3 +111,10 @@ def test_show_failures_shows_each_gate_failing_for_its_reason(tmp_path):
     assert "no-reclaim: memory warning 1 gave back" in out
     assert ("objects: PhotoDetailViewController +1 per iteration in 6 of 6 iterations (8 alive, 2 expected), "
             "+256 B per iteration") in out
+    # the leak demonstrations record allocation stacks: their failures say where the leak was allocated
+    results = {r["nodeid"].split("::", 1)[1]: r for r in doc["tests"]}
+    for screen, site in (("Timer Detail", "ViewController.__init__"), ("Map", "Annotation.__init__")):
+        top = results[f"test_leaky_screen[{screen}]"]["stacks"][0]
+        assert top["site"].startswith(f"{site} (refapp/model.py:"), top
+    assert "grown allocation stacks (per iteration):" in out
+    assert "at Annotation.__init__ (refapp/model.py:" in out

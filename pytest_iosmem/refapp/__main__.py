@@ -19,6 +19,7 @@ import sys
 import threading
 
 from ..units import UnitError, parse_size
+from . import allocations
 from .model import SCREEN_KEYS, App, Config
 from .server import make_server
 
@@ -72,6 +73,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="run as a regressed build: an app-wide cache SIZE larger, held for the app's life "
                         "(the head of an A/B demonstration; default 0, the unchanged build)")
     p.add_argument("--bundle-id", default="com.example.refapp", help="the app's bundle id (default com.example.refapp)")
+    p.add_argument("--allocation-stacks", type=int, default=None, metavar="FRAMES",
+                   help=f"record allocation stacks with tracemalloc, FRAMES frames each, served at /iosmem/stacks "
+                        f"(default: ${allocations.ENV}, else off)")
     return p.parse_args(argv)
 
 
@@ -80,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     # iOS apps run under ARC, which has no cycle collector: a retain cycle is never freed.
     # The reference app runs the same way, so its Retain Cycle screen leaks as on iOS.
     gc.disable()
+    try:  # before the app makes anything, as MallocStackLogging must be set before an iOS app starts
+        allocations.start_from_env(None if args.allocation_stacks is None else str(args.allocation_stacks))
+    except ValueError as exc:
+        print(f"refapp: {exc}", file=sys.stderr)
+        return 2
     config = Config(
         leak_size=args.leak_size,
         sizes=dict(args.size),

@@ -14,6 +14,8 @@ import mmap
 import threading
 from collections import Counter
 
+from . import allocations
+
 __all__ = ["PAGE", "Buffer", "LiveObjects", "Tracked", "live", "page_round", "split_pages"]
 
 PAGE = mmap.PAGESIZE
@@ -122,9 +124,11 @@ class Buffer:
             view = memoryview(self._map)
             view[::PAGE] = b"\x01" * (self.size // PAGE)  # dirty every page: resident, not a shared zero page
             view.release()
+            allocations.track(self, self.size)  # with its stack, when allocation stacks are on
         live.add(kind, self.size)
 
     def __del__(self) -> None:
         live.remove(self.kind, self.size)
         if self._map is not None:
+            allocations.untrack(self)
             self._map.close()

@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from . import allocations
 from .memory import live
 from .model import SCREEN_KEYS, App
 from .query import InvalidArgument, InvalidSelector, locate
@@ -87,7 +88,7 @@ class Routes:
         self.settings: dict[str, Any] = {"shouldUseCompactResponses": True, "snapshotMaxDepth": 50}
         self._routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
         for method, path, scope, handler in self._table():
-            unlocked = handler in (self.status, self.ok, self.objects)
+            unlocked = handler in (self.status, self.ok, self.objects, self.stacks)
             if scope in (FREE, BOTH):
                 self._routes.append((method, re.compile("^" + path + "$"), handler, unlocked))
             if scope in (SESSION, BOTH):
@@ -174,6 +175,7 @@ class Routes:
             ("POST", r"/wda/keys", SESSION, self.no_keyboard),
             # pytest-iosmem's own: the truth the memory gates are checked against
             ("GET", r"/iosmem/objects", FREE, self.objects),
+            ("GET", r"/iosmem/stacks", FREE, self.stacks),
             ("GET", r"/iosmem/state", FREE, self.iosmem_state),
             ("POST", r"/iosmem/memory_warning", FREE, self.memory_warning),
         ]
@@ -447,6 +449,13 @@ class Routes:
     def objects(self, request: Request) -> list[dict]:
         return live.table()
 
+    def stacks(self, request: Request) -> dict:
+        """Live allocations grouped by allocation stack (tracemalloc), when started with them."""
+        if not allocations.enabled():
+            raise WDAError(404, "unsupported operation",
+                           f"allocation stacks are off: start the app with {allocations.ENV}=FRAMES (e.g. 32)")
+        return allocations.snapshot()
+
     def iosmem_state(self, request: Request) -> dict:
         cfg = self.app.config
         return {
@@ -462,6 +471,7 @@ class Routes:
             "seed": cfg.seed,
             "memoryWarnings": self.app.warnings,
             "retainedBytes": live.total_bytes(),
+            "allocationStacks": allocations.enabled(),
         }
 
     def memory_warning(self, request: Request) -> None:

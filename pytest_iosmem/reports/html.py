@@ -23,6 +23,7 @@ from .common import AB_HEADERS, ab_heading, ab_rows, delta, headline_counts, hos
 __all__ = ["render", "write", "downsample", "MAX_POINTS"]
 
 _CSS = """
+ul.stacks,ul.stacks ul{list-style:none;padding-left:1.1em;margin:.15em 0}ul.stacks summary{cursor:pointer}
 body{font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Helvetica,Arial,sans-serif;margin:2em auto;
  color:#1d1d1f;max-width:1100px;padding:0 1em}
 h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.15em;margin:0 0 .3em;word-break:break-all}
@@ -143,6 +144,30 @@ def _attribution(r: dict[str, Any]) -> str:
     )
 
 
+def _stacks(r: dict[str, Any]) -> str:
+    """Grown allocation stacks as a collapsible tree: each site, then its callers (docs/stacks.md)."""
+    from ..stacks import caller_tree
+
+    rows = r.get("stacks") or []
+    if not rows:
+        return ""
+
+    def node(n, open_: bool) -> str:
+        label = (f"<code>{_e(n.label)}</code> <span class=muted>{_e(format_size(n.bytes_per_iteration, signed=True))}"
+                 f"/iter, {_e(f'{n.count_per_iteration:+.1f}')} blocks/iter</span>")
+        folded = f"<li class=muted>{_e(n.folded)} system frames folded</li>" if n.folded else ""
+        if not n.children:
+            return f"<li>{label}" + (f"<ul>{folded}</ul>" if folded else "") + "</li>"
+        inner = "".join(node(c, False) for c in n.children)
+        return (f"<li><details{' open' if open_ else ''}><summary>{label}</summary>"
+                f"<ul>{inner}{folded}</ul></details></li>")
+
+    tree = caller_tree(rows)
+    return ("<h3>Allocation stacks that grew</h3><p class=muted>allocation site first, then its callers; "
+            "system frames folded</p><ul class=stacks>" + "".join(node(n, i == 0) for i, n in enumerate(tree))
+            + "</ul>")
+
+
 def _details(r: dict[str, Any]) -> str:
     tl = r.get("timeline") or {}
     out = []
@@ -195,7 +220,7 @@ def _test_section(r: dict[str, Any], index: int) -> str:
     notes = r.get("notes") or []
     if notes:
         parts.append("<h3>Notes</h3><ul class=muted>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
-    parts += [_attribution(r), _limits(r), _details(r), "</section>"]
+    parts += [_attribution(r), _stacks(r), _limits(r), _details(r), "</section>"]
     return "\n".join(p for p in parts if p)
 
 

@@ -82,7 +82,29 @@ def _failure(r: dict[str, Any]) -> list[str]:
         if len(rows) > TOP_CLASSES:
             lines.append(f"\n{len(rows) - TOP_CLASSES} more classes grew; see the HTML or JSON report.")
         lines.append("")
+    lines += _stacks(r)
     return lines
+
+
+def _stacks(r: dict[str, Any]) -> list[str]:
+    """Grown allocation stacks, folded in a ``<details>``: site first, then its callers."""
+    from ..stacks import caller_tree
+
+    rows = r.get("stacks") or []
+    if not rows:
+        return []
+    out = ["<details><summary>allocation stacks that grew (site first, then callers)</summary>", ""]
+
+    def walk(nodes, depth: int) -> None:
+        for n in nodes:
+            folded = f", {n.folded} system frames folded" if n.folded else ""
+            out.append(f"{'  ' * depth}- {code_span(n.label, in_table=False)} "
+                       f"{format_size(n.bytes_per_iteration, signed=True)}/iter, "
+                       f"{n.count_per_iteration:+.1f} blocks/iter{folded}")
+            walk(n.children, depth + 1)
+
+    walk(caller_tree(rows[:TOP_CLASSES]), 0)
+    return out + ["", "</details>", ""]
 
 
 def _table(tests: list[dict[str, Any]]) -> list[str]:

@@ -31,7 +31,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from ..errors import NotSupported, ParseError, ReadFailed, TargetError, UsageError
 from ..parsers.sysmontap import footprint_bytes, process_rows
@@ -41,6 +41,9 @@ from . import TargetContext
 from .base import App, AppSpec, Capability, ClassStat, JetsamLimit, Profile, Reading, TargetEvent, Termination
 from .catalog import DEVICE_OPTIONS
 from .device_session import DeviceSession, ErrorCallback, MemoryGraph, SampleCallback
+
+if TYPE_CHECKING:
+    from ..stacks import Generation
 
 __all__ = [
     "DeviceSession",
@@ -272,6 +275,8 @@ class DeviceTarget:
         wda_url: str | None = None,
         stale_after: float = 10.0,
         memgraph_dir: str | None = None,
+        stack_logging: bool = False,
+        stacks_dir: str | None = None,
     ) -> None:
         if warning_mode not in ("off", "experimental"):
             raise UsageError(f"--iosmem-device-memory-warning={warning_mode!r}: choose off or experimental")
@@ -285,6 +290,10 @@ class DeviceTarget:
         self.stale_after = stale_after
         self.memgraph_dir = memgraph_dir  # set: capture a .memgraph before stopping each launched app
         self.memgraphs: list[MemgraphCapture] = []
+        #: attribution on: launch with MallocStackLogging, read stacks from memgraphs (allocation_stacks)
+        self.stack_logging = stack_logging
+        self.stacks_dir = stacks_dir or memgraph_dir or os.path.join("iosmem-artifacts", "memgraphs")
+        self._stack_graphs = 0
         self._info = _at_seam("reading the device's identity", session.info)
         self._watches: dict[int, _Watch] = {}
         self._lock = threading.Lock()
@@ -389,7 +398,10 @@ class DeviceTarget:
     def launch(self, spec: AppSpec) -> App:
         if not spec.bundle_id:
             raise UsageError("the device target launches apps by bundle id: give --iosmem-app BUNDLE_ID")
-        pid = _at_seam(f"launching {spec.bundle_id}", self.session.launch, spec.bundle_id, list(spec.args), dict(spec.env))
+        env = dict(spec.env)
+        if self.stack_logging:  # the memgraph then carries allocation stacks (see allocation_stacks)
+            env.setdefault("MallocStackLogging", "1")
+        pid = _at_seam(f"launching {spec.bundle_id}", self.session.launch, spec.bundle_id, list(spec.args), env)
         app = App(pid, spec.name or spec.bundle_id, self.kind, wda_url=self.default_wda_url, bundle_id=spec.bundle_id)
         return self._watch(app)
 
@@ -526,6 +538,29 @@ class DeviceTarget:
         raise NotSupported("class histograms on a device need a memory graph opened on a Mac "
                            "(--iosmem-device-memgraph saves one; then: heap FILE.memgraph)")
 
+    def allocation_stacks(self, app: App) -> "Generation":
+        """The app's memory graph (Leaks channel), then ``malloc_history GRAPH -allBySize`` on a Mac.
+
+        ``malloc_history`` ships with macOS only: on another host the graph is
+        kept and :class:`~.malloc_history.Deferred` says where, and how to read
+        it on a Mac; the measurement carries on (both generations are kept).
+        """
+        from pathlib import Path
+
+        from . import malloc_history as mh
+
+        self._stack_graphs += 1
+        capture = self.capture_memgraph(app, self.stacks_dir, f"stacks-{self._stack_graphs}")
+        if capture.path is None:
+            raise NotSupported("the Leaks channel returned no memory graph, so there are no allocation stacks")
+        self.memgraphs.append(capture)
+        if not mh.available():
+            raise mh.Deferred(
+                f"allocation stacks need a Mac (malloc_history ships with macOS only); memory graph kept: "
+                f"{capture.path} (on a Mac: malloc_history {capture.path} -allBySize > stacks-{self._stack_graphs}.txt,"
+                f" then iosmem stacks-diff stacks-1.txt stacks-2.txt)", capture.path)
+        return mh.read_generation(capture.path, Path(capture.path).with_suffix(".malloc_history.txt"))
+
     def close(self) -> None:
         try:
             self.session.close()
@@ -559,7 +594,9 @@ def create(ctx: TargetContext) -> DeviceTarget:
     session = connect(ctx.option("device_udid") or None)
     try:
         return DeviceTarget(session, int(seconds * 1000), override, mode, ctx.option("wda_url"),
-                            memgraph_dir=memgraph_dir)
+                            memgraph_dir=memgraph_dir,
+                            stack_logging=str(ctx.option("attribution") or "").strip().lower() == "on",
+                            stacks_dir=os.path.join(ctx.artifacts_dir or "iosmem-artifacts", "memgraphs"))
     except BaseException:
         session.close()
         raise

@@ -31,6 +31,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..errors import NotSupported, ReadFailed, TargetError, UsageError
 from ..units import parse_size
@@ -48,6 +49,9 @@ from .base import (
     Termination,
 )
 
+if TYPE_CHECKING:
+    from ..stacks import Generation
+
 __all__ = ["LocalTarget", "OPTIONS", "create", "REFAPP_COMMAND", "WDA_URL_RE"]
 
 #: The line real WebDriverAgent prints in xcodebuild logs once it listens;
@@ -55,6 +59,10 @@ __all__ = ["LocalTarget", "OPTIONS", "create", "REFAPP_COMMAND", "WDA_URL_RE"]
 WDA_URL_RE = re.compile(r"ServerURLHere->(\S+?)<-ServerURLHere")
 
 REFAPP_COMMAND = [sys.executable, "-m", "pytest_iosmem.refapp", "--port", "0"]
+
+#: the environment variable the reference app reads to record allocation stacks, and the frames asked for
+STACKS_ENV = "IOSMEM_ALLOCATION_STACKS"
+STACK_FRAMES = 24
 
 _CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGABRT, signal.SIGFPE, signal.SIGTRAP}
 
@@ -243,6 +251,7 @@ class LocalTarget:
         jetsam_limit: int | None = None,
         stop_timeout: float = 3.0,
         runtime: str = "",
+        stack_frames: int = 0,
     ) -> None:
         #: what the app itself runs on, part of the profile: the bundled reference
         #: app's footprint depends on the Python that runs it, like an iOS app's on iOS.
@@ -252,6 +261,8 @@ class LocalTarget:
         self.stop_timeout = stop_timeout
         #: how long memory_warning() waits for the app to install its signal handler (Linux)
         self.handler_timeout = 10.0
+        #: frames per allocation stack the app is asked to record (0: off); see allocation_stacks()
+        self.stack_frames = stack_frames
         caps = {Capability.MEMORY_WARNING, Capability.WDA, Capability.CLASS_HISTOGRAM}
         if jetsam_limit:
             caps.add(Capability.JETSAM_LIMIT)
@@ -267,6 +278,8 @@ class LocalTarget:
         # image update and would orphan baselines without changing the app.
         if self.runtime:
             os_name = f"{os_name}-{self.runtime}"
+        if self.stack_frames:  # recording stacks costs memory: its baselines are not the untraced app's
+            os_name = f"{os_name}-stacks"
         name = f"{platform.system()} {platform.machine()}" + (f", {self.runtime}" if self.runtime else "")
         # (not the host name: baselines are shared between machines and must not churn)
         return Profile("local", platform.machine() or "unknown", os_name, name=name)
@@ -284,6 +297,8 @@ class LocalTarget:
         env.setdefault("PYTHONUNBUFFERED", "1")
         from ..shutdown import die_with_parent
 
+        if self.stack_frames:  # read by the reference app; other apps ignore it
+            env.setdefault(STACKS_ENV, str(self.stack_frames))
         try:
             proc = subprocess.Popen(
                 command,
@@ -476,6 +491,39 @@ class LocalTarget:
             raise NotSupported(f"{url} gave no object table ({exc})") from None
         return [ClassStat(str(r["class"]), int(r["count"]), int(r["bytes"])) for r in rows]
 
+    def allocation_stacks(self, app: App) -> "Generation":
+        """Live allocations by allocation stack, from the reference app's ``/iosmem/stacks``.
+
+        Only the reference app serves them (tracemalloc, started because the
+        target set ``IOSMEM_ALLOCATION_STACKS``); any other local app gets
+        NotSupported saying so.
+        """
+        from ..stacks import generation_from_dict
+
+        if not app.wda_url:
+            raise NotSupported("allocation stacks are not available: the local app announced no WDA URL")
+        url = app.wda_url.rstrip("/") + "/iosmem/stacks"
+        try:
+            with urllib.request.urlopen(url, timeout=10) as resp:
+                value = json.load(resp).get("value")
+        except urllib.error.HTTPError as exc:
+            try:
+                message = (json.load(exc).get("value") or {}).get("message") or str(exc)
+            except (ValueError, AttributeError):
+                message = str(exc)
+            if "allocation stacks are off" in message:
+                raise NotSupported("allocation stacks are recorded only with --iosmem-attribution=on (the reference "
+                                   "app then runs tracemalloc, which costs memory and time: docs/stacks.md)") from None
+            raise NotSupported(f"allocation stacks are not available for this app ({url}: {message}); "
+                               "only the reference app records them") from None
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise NotSupported(f"allocation stacks are not available for this app ({url}: {exc}); "
+                               "only the reference app records them") from None
+        try:
+            return generation_from_dict(value, url)
+        except ValueError as exc:
+            raise TargetError(str(exc)) from None
+
     def close(self) -> None:
         pass
 
@@ -495,4 +543,6 @@ def create(ctx: TargetContext) -> LocalTarget:
         jetsam_limit=limit_bytes,
         stop_timeout=stop_timeout,
         runtime="" if ctx.option("app") else refapp_runtime(),
+        # stacks only when asked: tracemalloc costs the app memory and time ("auto" gives class histograms)
+        stack_frames=STACK_FRAMES if str(ctx.option("attribution") or "").strip().lower() == "on" else 0,
     )

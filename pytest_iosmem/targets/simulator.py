@@ -51,6 +51,7 @@ from .simctl import Simctl
 
 if TYPE_CHECKING:
     from ..parsers.leaks import LeakRoot, LeaksOutcome
+    from ..stacks import Generation
 
 __all__ = [
     "OPTIONS",
@@ -395,6 +396,17 @@ class SimulatorTarget:
         if self.leaks:
             self._leaks_step(app, handle)
         return report.classes
+
+    def allocation_stacks(self, app: App) -> "Generation":
+        """``malloc_history PID -allBySize`` on the live app: its live allocations by stack (docs/stacks.md).
+
+        Needs the app launched with MallocStackLogging (done when attribution
+        is on); raw output kept as an artifact; the tool's failure is NotSupported.
+        """
+        from .malloc_history import read_generation
+
+        handle = app.handle if isinstance(app.handle, _SimHandle) else _SimHandle(app.bundle_id or "")
+        return read_generation(app.pid, self._artifact(f"malloc_history-{app.pid}-{handle.histograms + 1}.txt"))
 
     def _leaks_step(self, app: App, handle: _SimHandle) -> None:
         try:

@@ -1,0 +1,129 @@
+"""Allocation stacks in a measurement: captured beside the class histograms, diffed when judged.
+
+The measurement (:class:`~pytest_iosmem.measure.IosMem`) calls
+:func:`capture_generation` at the first and the last measured iteration,
+when attribution is on; a target that can say who allocated what has an
+``allocation_stacks(app)`` method (:class:`StackSource`): the local target
+for the reference app, the simulator through ``malloc_history``.  Others
+are skipped with one note saying so.
+
+When the test is judged, :func:`grown_stack_rows` diffs the two
+generations (:func:`pytest_iosmem.stacks.grown_stacks`), adds the compact
+text to the first leak or growth finding, beside the grown classes, and
+returns the rows for the result (``"stacks"`` in the JSON report).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Protocol, runtime_checkable
+
+from .errors import NotSupported, TargetError
+from .stacks import Generation, StackRules, format_grown_stacks, grown_stacks, parse_rule_patterns
+from .targets.base import App
+from .units import format_size
+
+__all__ = ["StackSource", "capture_generation", "grown_stack_rows", "rules_from_options"]
+
+#: stacks kept per test in the result; the failure message shows the first 3
+TOP = 10
+
+
+@runtime_checkable
+class StackSource(Protocol):
+    """A target that can read the app's live allocations grouped by allocation stack."""
+
+    def allocation_stacks(self, app: App) -> Generation: ...
+
+
+def capture_generation(mem: Any, which: str) -> None:
+    """Read one generation into ``mem.generations[which]``; a target that cannot is noted once."""
+    if getattr(mem, "_stacks_off", False):
+        return
+    source = getattr(mem.target, "allocation_stacks", None)
+    if source is None:
+        mem._stacks_off = True
+        mem.notes.append(f"allocation stacks unavailable: the {mem.target.kind} target does not record them")
+        return
+    from .targets.malloc_history import Deferred
+
+    try:
+        mem.generations[which] = source(mem.app)
+    except Deferred as exc:  # kept for later (a device's memgraph, read on a Mac): say where, carry on
+        mem.notes.append(f"allocation stacks ({which}) not read here: {exc}")
+    except NotSupported as exc:
+        mem._stacks_off = True
+        mem.notes.append(f"allocation stacks unavailable: {exc}")
+    except TargetError as exc:
+        mem._stacks_off = True
+        mem.notes.append(f"allocation stacks failed: {exc}")
+
+
+def rules_from_options(option: Callable[[str], Any] | None) -> StackRules:
+    """``--iosmem-stack-app`` / ``--iosmem-stack-system`` patterns added to the default rules."""
+    if option is None:
+        return StackRules()
+    return StackRules().with_patterns(
+        system=parse_rule_patterns(str(option("stack_system") or "")),
+        app=parse_rule_patterns(str(option("stack_app") or "")),
+    )
+
+
+def grown_stack_rows(mem: Any, verdict: Any, run: Any = None, label: str = "test") -> list[dict[str, Any]]:
+    """The stacks that grew between the two generations, per iteration, as JSON-ready rows.
+
+    Computed whenever both generations exist (a passing test then shows
+    that nothing grew above the noise floor); written into the failure
+    message only when a leak or growth was found, and then the two
+    generations are saved to the artifacts directory (``run.artifacts_dir``)
+    for ``iosmem stacks-diff``.
+    """
+    option = getattr(run, "option", None)
+    gens = getattr(mem, "generations", {})
+    first, last = gens.get("first"), gens.get("last")
+    if first is None or last is None:
+        return []
+    leak = verdict.metrics.leak
+    steps = max(1, (leak.n - 1) if leak else 1)
+    rows = grown_stacks(first, last, steps, top=TOP, rules=rules_from_options(option))
+    if first.overhead is not None and last.overhead is not None:
+        grew = last.overhead - first.overhead
+        if abs(grew / steps) >= 1024:
+            verdict.notes.append(f"allocation stacks: the recorder's own memory changed by "
+                                 f"{format_size(grew, signed=True)} between the two reads "
+                                 f"({format_size(grew / steps, signed=True)}/iter; in the footprint, not in the stacks)")
+    kinds = [f.kind for f in verdict.findings]
+    if rows and ("leak" in kinds or "growth" in kinds):
+        index = next(i for i, k in enumerate(kinds) if k in ("leak", "growth"))
+        finding = verdict.findings[index]
+        text = "  grown allocation stacks (per iteration):\n" + format_grown_stacks(rows, stacks=3, frames=3,
+                                                                                   indent="    ")
+        saved = _save(first, last, getattr(run, "artifacts_dir", None), label, verdict)
+        if saved:
+            text += f"\n    generations saved: iosmem stacks-diff {saved[0]} {saved[1]} --iterations {steps}"
+        verdict.findings[index] = dataclasses.replace(finding, message=finding.message + "\n" + text)
+    return [r.to_dict() for r in rows]
+
+
+def _save(first: Generation, last: Generation, directory: Any, label: str, verdict: Any) -> list[str]:
+    """Write both generations as JSON (atomically); a failure to write is a note, never an error."""
+    if directory is None:
+        return []
+    import json
+    import re
+    from pathlib import Path
+
+    from .atomic import write_atomic
+
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", label).strip("_")[:120] or "test"
+    paths = []
+    try:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        for which, gen in (("first", first), ("last", last)):
+            path = Path(directory) / f"{stem}-stacks-{which}.json"
+            write_atomic(path, json.dumps(gen.to_dict()))
+            paths.append(str(path))
+    except OSError as exc:
+        verdict.notes.append(f"allocation stacks not saved: {exc}")
+        return []
+    return paths
