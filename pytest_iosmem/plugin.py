@@ -21,6 +21,7 @@ import pytest
 
 from .errors import BaselineError, IosMemError, TargetError, UsageError
 from .options import OptionReader, add_options
+from .outcome import GateFailed
 
 RUN_KEY = pytest.StashKey["IosMemRun"]()
 POLICY_KEY = pytest.StashKey["Any"]()
@@ -166,9 +167,18 @@ def wda_client(request: pytest.FixtureRequest, iosmem_target, iosmem_app):
 
 
 @pytest.fixture
-def wda_session(wda_client):
-    """A facebook-wda session on the app that is running (it is not relaunched)."""
-    session = wda_client.session()
+def wda_session(request: pytest.FixtureRequest, wda_client, iosmem_target, iosmem_app):
+    """A facebook-wda session bound to the app under test by its bundle id (running: not relaunched)."""
+    from .wda_glue import bind_session
+
+    run = _run(request.config)
+    try:
+        url = iosmem_app.wda_url or iosmem_target.wda_url(iosmem_app, run.wda_timeout)
+        session, problem = bind_session(url, iosmem_app.bundle_id, run.wda_timeout), None
+    except TargetError as exc:
+        session, problem = None, f"iosmem: {exc}"
+    if problem:
+        pytest.fail(problem, pytrace=False)
     yield session
     try:
         session.close()
@@ -215,10 +225,10 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
     if error is not None:
         terminated = [f for f in verdict.findings if f.kind == "terminated"]
         if terminated and not isinstance(error, (KeyboardInterrupt, pytest.skip.Exception)):
-            raise pytest.fail.Exception(verdict.failure_message(), pytrace=False) from error
+            raise GateFailed(verdict.failure_message(), [f.kind for f in verdict.findings]) from error
         raise error
     if verdict.findings:
-        pytest.fail(verdict.failure_message(), pytrace=False)
+        raise GateFailed(verdict.failure_message(), [f.kind for f in verdict.findings])
     return result
 
 
