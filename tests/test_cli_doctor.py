@@ -301,3 +301,12 @@ def test_device_wda_url(wda_server):
 def test_doctor_is_listed_in_iosmem_help():
     out = subprocess.run([IOSMEM, "--help"], capture_output=True, text=True, timeout=60)
     assert "doctor" in out.stdout and "check this machine for the simulator or device target" in out.stdout
+
+
+def test_docs_cli_md_shows_what_the_doctor_prints(env):
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
+    command = '$ iosmem doctor --target simulator --simulator-name "iPhone 15" --simulator-runtime "iOS 18.5"\n'
+    shown = doc[doc.index(command) + len(command):]
+    shown = shown[:shown.index("```")]
+    out = run_doctor(env, "--target", "simulator", "--simulator-name", "iPhone 15", "--simulator-runtime", "iOS 18.5")
+    assert out.stdout == shown

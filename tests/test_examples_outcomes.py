@@ -43,7 +43,7 @@ def test_examples_on_a_device_target_that_cannot_start_are_errors_not_xfails():
     counts = _outcomes(proc.stdout)
     assert proc.returncode == 1, proc.stdout[-3000:]
     assert set(counts) == {"errors"} and counts["errors"] >= 13, counts  # every example test needs the target
-    assert "the device target needs pymobiledevice3" in proc.stdout
+    assert "the device target needs pymobiledevice3" in proc.stdout and "pytest-iosmem[device]" in proc.stdout
 
 
 def test_examples_on_a_simulator_target_without_xcode_are_errors_not_xfails(tmp_path):

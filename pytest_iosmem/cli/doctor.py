@@ -200,7 +200,7 @@ def _simulator_check(simctl, args: argparse.Namespace):
                 raise TargetError("no available iPhone simulator")
             device = next((d for d in phones if d.state == "Booted"), phones[0])
     except IosMemError as exc:
-        first_line = str(exc).splitlines()[0]
+        first_line = str(exc).splitlines()[0].removesuffix(" Available:").removesuffix(".")
         return (Check("simulator", FAIL, first_line,
                       "pick one from `xcrun simctl list devices available` (a fresh Xcode 16.4 has the iPhone 16 "
                       "family on iOS 18.x), or add a runtime: xcodebuild -downloadPlatform iOS"), None, None)
@@ -298,7 +298,7 @@ def _simulator_wda_check(args: argparse.Namespace, device) -> Check:
     if args.wda_url:
         return _wda_status_check(args.wda_url, 10.0)
     return Check("webdriveragent", WARN, "not checked: give --xctestrun PATH (or --wda-url URL)",
-                 "UI tests need WebDriverAgent: build it once (docs/simulator.md, step 3)")
+                 "UI tests need WebDriverAgent: build it once (docs/simulator.md, step 6)")
 
 
 # -- device ----------------------------------------------------------------------------------------
@@ -394,4 +394,4 @@ def _device_wda(args: argparse.Namespace) -> list[Check]:
     if args.wda_url:
         return [_wda_status_check(args.wda_url, 10.0)]
     return [Check("webdriveragent", WARN, "not checked: give --wda-url URL",
-                  "UI tests need WebDriverAgent on the device (docs/device.md, step 4)")]
+                  "UI tests need WebDriverAgent on the device (docs/device.md, step 8)")]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import sys
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Coroutine, Mapping, Sequence
@@ -39,11 +40,14 @@ from .device import MemoryGraph
 __all__ = ["connect", "list_devices", "translate", "PymobiledeviceSession", "INSTALL_HINT", "TUNNELD_HINT",
            "DeviceFacts", "doctor_probe"]
 
-INSTALL_HINT = "pip install 'pytest-iosmem[device]'"
-TUNNELD_HINT = "sudo python3 -m pymobiledevice3 remote tunneld"
-MOUNT_HINT = "python3 -m pymobiledevice3 mounter auto-mount"
+# This interpreter, not a bare `python3`: under sudo or outside the venv that is the system Python,
+# which has no pymobiledevice3.
+_PY = sys.executable or "python3"
+INSTALL_HINT = f"{_PY} -m pip install -e 'path/to/pytest-iosmem[device]' (from a checkout: it is not on the index)"
+TUNNELD_HINT = f"sudo {_PY} -m pymobiledevice3 remote tunneld"
+MOUNT_HINT = f"{_PY} -m pymobiledevice3 mounter auto-mount"
 DEV_MODE_HINT = "turn on Settings > Privacy & Security > Developer Mode on the device (it restarts), " \
-                "or: python3 -m pymobiledevice3 amfi enable-developer-mode"
+                f"or, on a device without a passcode only: {_PY} -m pymobiledevice3 amfi enable-developer-mode"
 TRUST_HINT = "unlock the device and tap 'Trust' on 'Trust This Computer?', then run again"
 
 #: The sysmontap process attributes we ask for (when the device offers them): few, so each
@@ -497,16 +501,16 @@ def _probe_lockdown(loop: _Loop, facts: DeviceFacts, udid: str, timeout: float) 
             return
         try:
             facts.developer_mode = bool(loop.run(lockdown.get_developer_mode_status(), timeout, "amfi"))
-        except (TargetError, AttributeError) as exc:
-            facts.developer_mode_problem = str(exc)
-        from pymobiledevice3.services.mobile_image_mounter import MobileImageMounterService
-
+        except Exception as exc:  # noqa: BLE001 - an answer the doctor reports, whatever its kind
+            facts.developer_mode_problem = str(translate(exc))
         kind = "Personalized" if (_major(facts.product_version) or 0) >= 17 else "Developer"
         try:
-            facts.ddi_mounted = bool(loop.run(MobileImageMounterService(lockdown=lockdown).is_image_mounted(kind),
-                                              timeout, "the image mounter"))
-        except TargetError as exc:
-            facts.ddi_problem = str(exc)
+            from pymobiledevice3.services.mobile_image_mounter import MobileImageMounterService
+
+            mounter = MobileImageMounterService(lockdown=lockdown)
+            facts.ddi_mounted = bool(loop.run(mounter.is_image_mounted(kind), timeout, "the image mounter"))
+        except Exception as exc:  # noqa: BLE001
+            facts.ddi_problem = str(translate(exc))
     finally:
         try:
             loop.run(lockdown.close(), 5, "lockdown")
