@@ -19,6 +19,10 @@ __all__ = ["GateFailed", "gate_kinds"]
 class GateFailed(pytest.fail.Exception):  # type: ignore[misc,name-defined]
     """A memory gate failed; ``kinds`` names the findings (in the verdict's order)."""
 
+    # As pytest does for its own Failed: the short summary then reads "GateFailed: leak: ...",
+    # not "pytest_iosmem.outcome.GateFailed: ...", which truncates away the finding.
+    __module__ = "builtins"
+
     def __init__(self, msg: str, kinds: Iterable[str]) -> None:
         super().__init__(msg, pytrace=False)
         self.kinds = tuple(dict.fromkeys(kinds))
