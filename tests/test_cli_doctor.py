@@ -218,7 +218,7 @@ def device_args(**kw) -> argparse.Namespace:
     return argparse.Namespace(device_udid=kw.get("udid"), wda_url=kw.get("wda_url"))
 
 
-READY = dict(version="10.10.3", connected=["00008110-001A2B3C4D5E6F70"], udid="00008110-001A2B3C4D5E6F70",
+READY = dict(version="11.45.0", connected=["00008110-001A2B3C4D5E6F70"], udid="00008110-001A2B3C4D5E6F70",
              product_type="iPhone12,1", product_version="13.3", device_name="Test iPhone", paired=True,
              developer_mode=True, ddi_mounted=True, tunnel=None)
 
@@ -238,7 +238,7 @@ def test_device_without_pymobiledevice3_is_real_here():
     pmd = line(out.stdout, "pymobiledevice3")
     here = os.path.dirname(sys.executable)  # the console script's interpreter: this environment's, by name
     assert pmd.startswith("FAIL  pymobiledevice3    not importable by " + here)
-    assert re.search(rf"do: {re.escape(here)}/python[\d.]* -m pip install 'pymobiledevice3>=9\.0\.0'", pmd)
+    assert re.search(rf"do: {re.escape(here)}/python[\d.]* -m pip install 'pymobiledevice3>=11\.26\.0'", pmd)
     assert line(out.stdout, "device").startswith("SKIP")
     assert out.returncode == 1
 
@@ -254,7 +254,7 @@ def test_a_ready_ios13_device_passes():
 
 def test_an_old_pymobiledevice3():
     check = checks_for(version="4.2.0")["pymobiledevice3"]
-    assert check.status == "FAIL" and "4.2.0 is too old" in check.detail and "pymobiledevice3>=9.0.0" in check.fix
+    assert check.status == "FAIL" and "4.2.0 is too old" in check.detail and "pymobiledevice3>=11.26.0" in check.fix
 
 
 def test_no_device_and_several_devices():

@@ -37,8 +37,9 @@ from .common import EXIT_OK, EXIT_REGRESSION, add_parser
 
 __all__ = ["Check", "register", "run", "simulator_checks", "device_checks", "MIN_PYMOBILEDEVICE3", "MIN_XCODE"]
 
-#: the device target's adapter uses pymobiledevice3's asyncio API (DvtProvider), which 9.0.0 introduced
-MIN_PYMOBILEDEVICE3 = (9, 0, 0)
+#: what the device target's adapter uses: the asyncio API (DvtProvider, 9.0) and the Leaks channel's
+#: memory_graph, the newest of its calls (11.26, as device_adapter's docstring on the hygiene branch states)
+MIN_PYMOBILEDEVICE3 = (11, 26, 0)
 #: the docs, the workflow and WebDriverAgent's own CI (appium/WebDriverAgent wda-tests.yml MIN_XCODE_VERSION)
 MIN_XCODE = (16, 4)
 
