@@ -5,8 +5,9 @@ Everything Apple is a stand-in on PATH (tests/fakes): ``xcrun`` replays the Xcod
 ``simctl list -j`` recording and logs each call; ``xcodebuild`` "runs" WebDriverAgent and,
 after a delay, prints its ``ServerURLHere`` line with the URL of a stand-in WebDriverAgent
 (tests/test_wda_binding.py: recorded ``/status`` and ``POST /session`` answers, WDA's
-relaunch/terminate rules); ``footprint`` replays a recorded report (no libproc on Linux).
-Both stand-in tools write one ordered event log.
+relaunch/terminate rules).  Both stand-in tools write one ordered event log.  The footprint
+seam (libproc's ``proc_pid_rusage`` on a Mac) reads the stand-in app process from /proc, as in
+tests/test_simulator.py; so pytest runs in this process.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ import pytest
 
 pytest.importorskip("wda")
 
+from pytest_iosmem.targets import libproc  # noqa: E402
+
+from .test_simulator import _proc_status_footprint  # noqa: E402
 from .test_wda_binding import SID, StandInWda  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
@@ -35,7 +39,7 @@ def test_screen(wda_session, iosmem):
 '''
 
 
-@pytest.mark.skipif(sys.platform == "darwin", reason="on a Mac libproc would read the stand-in app's pid")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the footprint seam reads /proc here")
 def test_wda_first_then_the_app_then_a_session_bound_to_it(pytester, monkeypatch, tmp_path):
     wda = StandInWda()
     app = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
@@ -47,15 +51,15 @@ def test_wda_first_then_the_app_then_a_session_bound_to_it(pytester, monkeypatch
             "PATH": f"{FAKES}{os.pathsep}{os.environ['PATH']}",
             "FAKE_XCRUN_LIST": str(DATA / "simctl_list_xcode16.json"),
             "FAKE_XCRUN_PID": str(app.pid),
-            "FAKE_FOOTPRINT_OUTPUT": str(DATA / "footprint_macos26_ferryx.txt"),
             "FAKE_WDA_URL": wda.url, "FAKE_WDA_DELAY": "1", "FAKE_EVENTS_LOG": str(events),
         }.items():
             monkeypatch.setenv(key, value)
+        monkeypatch.setattr(libproc, "read_footprint", _proc_status_footprint)
         pytester.makepyfile(test_screen=TEST)
-        result = pytester.runpytest_subprocess(
+        result = pytester.runpytest(
             "-p", "no:cacheprovider", "--iosmem-target", "simulator", "--iosmem-simulator-udid", IPHONE15,
             "--iosmem-app", "com.example.MyApp", "--iosmem-simulator-xctestrun", str(xctestrun),
-            "--iosmem-interval", "0.5", timeout=240)
+            "--iosmem-interval", "0.5")
         result.assert_outcomes(passed=1)
         order = [e.get("event") or " ".join(e["argv"][:2]) for e in map(json.loads, events.read_text().splitlines())]
         assert order.index("served") < order.index("simctl launch"), order
