@@ -42,6 +42,11 @@ class Judgement:
     def terminated(self) -> bool:
         return any(f.kind == "terminated" for f in self.verdict.findings)
 
+    @property
+    def kinds(self) -> list[str]:
+        """The finding kinds, in order (a demonstration's xfail checks its own kind is among them)."""
+        return [f.kind for f in self.verdict.findings]
+
     def failure_message(self) -> str:
         return self.verdict.failure_message()
 

@@ -24,6 +24,7 @@ import pytest
 
 from .errors import BaselineError, IosMemError, TargetError, UsageError
 from .options import OptionReader, add_options
+from .outcome import GateFailed
 
 RUN_KEY = pytest.StashKey["IosMemRun"]()
 POLICY_KEY = pytest.StashKey["Any"]()
@@ -190,9 +191,18 @@ def wda_client(request: pytest.FixtureRequest, iosmem_target, iosmem_app):
 
 
 @pytest.fixture
-def wda_session(wda_client):
-    """A facebook-wda session on the app that is running (it is not relaunched)."""
-    session = wda_client.session()
+def wda_session(request: pytest.FixtureRequest, wda_client, iosmem_target, iosmem_app):
+    """A facebook-wda session bound to the app under test by its bundle id (running: not relaunched)."""
+    from .wda_glue import bind_session
+
+    run = _run(request.config)
+    try:
+        url = iosmem_app.wda_url or iosmem_target.wda_url(iosmem_app, run.wda_timeout)
+        session, problem = bind_session(url, iosmem_app.bundle_id, run.wda_timeout), None
+    except TargetError as exc:
+        session, problem = None, f"iosmem: {exc}"
+    if problem:
+        pytest.fail(problem, pytrace=False)
     yield session
     try:
         session.close()
@@ -254,11 +264,10 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
         if judgement.terminated and not isinstance(error, (KeyboardInterrupt, pytest.skip.Exception)):
             # One line for the body's error (a WDA call that met the dead app), not its whole chain.
             said = f"{type(error).__name__}: {error}".splitlines()[0][:200]
-            raise pytest.fail.Exception(f"{judgement.failure_message()}\n  the test stopped on: {said}",
-                                        pytrace=False) from None
+            raise GateFailed(f"{judgement.failure_message()}\n  the test stopped on: {said}", judgement.kinds) from None
         raise error
     if judgement.failed:
-        pytest.fail(judgement.failure_message(), pytrace=False)
+        raise GateFailed(judgement.failure_message(), judgement.kinds)
     return result
 
 

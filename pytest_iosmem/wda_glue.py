@@ -1,7 +1,23 @@
-"""Connecting facebook-wda to the app's WebDriverAgent, with bounded waits.
+"""Connecting facebook-wda to the app's WebDriverAgent, with bounded waits, bound to the app under test.
 
 facebook-wda is imported here, lazily: a pytest run that never asks for the
 ``wda_client`` fixture never pays for it.
+
+Binding: a WebDriverAgent session without a bundle id acts on whatever app is
+in front (WDA's ``activeApplication``), which may be WDA's own runner or
+SpringBoard.  :func:`bind_session` creates the session with the app's bundle
+id instead, with the capabilities WebDriverAgent reads in
+``FBSessionCommands.m`` / ``FBSession.m`` (appium/WebDriverAgent):
+
+- ``forceAppLaunch: false``: an app that already runs is not relaunched (the
+  default, true, would relaunch it and the pid being measured would be gone);
+  one in the background is activated;
+- ``shouldTerminateApp: false``: closing the session does not kill the app (the
+  target stops it, and a death during the test is the gate's to report);
+- ``shouldWaitForQuiescence: false``: what facebook-wda's ``session(bundle_id)`` sends too.
+
+facebook-wda's own ``Client.session(bundle_id)`` sends neither of the first two,
+so the request is made here and the session id handed to ``wda.Client``.
 """
 
 from __future__ import annotations
@@ -13,7 +29,7 @@ import urllib.request
 
 from .errors import TargetError
 
-__all__ = ["wait_until_ready", "connect"]
+__all__ = ["wait_until_ready", "connect", "bind_session", "session_capabilities"]
 
 
 def wait_until_ready(url: str, timeout: float, poll: float = 0.1) -> dict:
@@ -48,3 +64,39 @@ def connect(url: str, timeout: float):
     import wda  # heavy-ish: requests, retry, PIL probing; only when a test wants UI
 
     return wda.Client(url)
+
+
+def session_capabilities(bundle_id: str) -> dict:
+    """The ``POST /session`` body that binds a session to the running app ``bundle_id`` (see the module doc)."""
+    always = {"bundleId": bundle_id, "forceAppLaunch": False, "shouldTerminateApp": False,
+              "shouldWaitForQuiescence": False}
+    return {"capabilities": {"alwaysMatch": always}, "desiredCapabilities": always}
+
+
+def bind_session(url: str, bundle_id: str | None, timeout: float):
+    """A facebook-wda client whose session acts on the app ``bundle_id`` (running, not relaunched).
+
+    No bundle id (an app attached by pid): facebook-wda's plain ``session()``, on the app in front.
+    """
+    import wda
+
+    if not bundle_id:
+        return wda.Client(url).session()
+    body = json.dumps(session_capabilities(bundle_id)).encode()
+    request = urllib.request.Request(url.rstrip("/") + "/session", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=max(5.0, timeout)) as resp:
+            answer = json.load(resp)
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode(errors="replace")[:300]
+        raise TargetError(f"WebDriverAgent at {url} refused a session on {bundle_id} (HTTP {exc.code}): {detail}") \
+            from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise TargetError(f"WebDriverAgent at {url}: no session on {bundle_id}: {getattr(exc, 'reason', exc)}") from None
+    value = answer.get("value") if isinstance(answer.get("value"), dict) else {}
+    session_id = answer.get("sessionId") or value.get("sessionId")
+    if not session_id:
+        raise TargetError(f"WebDriverAgent at {url} answered POST /session for {bundle_id} without a sessionId: "
+                          f"{json.dumps(answer)[:300]}")
+    return wda.Client(url, _session_id=session_id)

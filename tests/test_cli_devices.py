@@ -71,4 +71,5 @@ def test_without_pymobiledevice3_devices_are_said_plainly(monkeypatch, capsys):
 
     monkeypatch.setattr(builtins, "__import__", no_pmd3)
     assert main(["devices"]) == 0
-    assert "devices: pymobiledevice3 is not installed (pip install 'pytest-iosmem[device]')" in capsys.readouterr().out
+    assert "devices: pymobiledevice3 is not installed (from your pytest-iosmem checkout: pip install -e '.[device]')" \
+        in capsys.readouterr().out

@@ -61,7 +61,7 @@ def test_without_pymobiledevice3_the_error_says_how_to_install(monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", no_pmd)
     for call in (device_adapter.list_devices, lambda: device_adapter.connect(None)):
-        with pytest.raises(TargetUnavailable, match=r"pip install 'pytest-iosmem\[device\]'"):
+        with pytest.raises(TargetUnavailable, match=r"-m pip install -e 'path/to/pytest-iosmem\[device\]' \(from a checkout"):
             call()
 
 

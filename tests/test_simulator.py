@@ -32,7 +32,8 @@ LISTING = parse_list((DATA / "simctl_list_xcode16.json").read_text())
 VISION = "ABECF68B-BC4C-44B3-BC32-F9AAC93692CB"  # "Apple Vision Pro" in the Xcode 16 recording
 IPHONE15 = "218E4ECD-F530-413F-9A8F-65951D3C4DBF"  # "iPhone 15", iOS 17.5, in the same recording
 CLONE = "C10NE000-0000-4000-8000-000000000001"  # what the stand-in's `simctl clone` prints
-WARN = ["simctl", "spawn", IPHONE15, "notifyutil", "-p", "com.apple.UIKit.SimulatorMemoryWarning"]
+WARN = ["simctl", "notify_post", IPHONE15, "com.apple.UIKit.SimulatorMemoryWarning"]  # simctl's own way
+WARN_FALLBACK = ["simctl", "spawn", IPHONE15, "notifyutil", "-p", "com.apple.UIKit.SimulatorMemoryWarning"]
 
 
 class Fakes:
@@ -310,9 +311,8 @@ def test_wda_that_never_serves_names_its_log(fakes, tmp_path, monkeypatch):
     xctestrun.write_text("<plist/>")
     monkeypatch.delenv("FAKE_WDA_URL", raising=False)  # the stand-in exits 65, like a failed test run
     target = sim.create(ctx(fakes, simulator_udid=IPHONE15, simulator_xctestrun=str(xctestrun)))
-    app = target.launch(AppSpec(bundle_id="com.example.app"))
     with pytest.raises(TargetError, match=r"ended \(exit 65\) before serving; its log: .*wda-xcodebuild.log"):
-        target.wda_url(app, 20)
+        target.launch(AppSpec(bundle_id="com.example.app"))  # WDA is awaited before the app starts
     target.close()
 
 

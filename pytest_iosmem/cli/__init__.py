@@ -22,17 +22,17 @@ __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_REGRESSION", "EXIT_USAGE", "
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import baseline, devices, heap_diff, refapp, report, sample, stacks_diff
+    from . import baseline, devices, doctor, heap_diff, refapp, report, sample, stacks_diff
 
     parser = Parser(
         prog="iosmem",
         description="pytest-iosmem's command line: targets, live sampling, baselines, reports.",
         epilog="exit codes: 0 ok, 1 regression found, 2 usage error\n"
-        "examples:\n  iosmem devices\n  iosmem baseline update report.json",
+        "examples:\n  iosmem devices\n  iosmem doctor --target simulator\n  iosmem baseline update report.json",
         formatter_class=formatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for module in (devices, sample, baseline, report, heap_diff, stacks_diff, refapp):
+    for module in (devices, doctor, sample, baseline, report, heap_diff, stacks_diff, refapp):
         module.register(sub)
     return parser
 

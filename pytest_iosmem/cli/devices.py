@@ -53,7 +53,8 @@ def device_rows() -> Rows:
     try:
         import pymobiledevice3  # noqa: F401
     except ImportError:
-        raise LookupError("pymobiledevice3 is not installed (pip install 'pytest-iosmem[device]')") from None
+        raise LookupError("pymobiledevice3 is not installed (from your pytest-iosmem checkout: "
+                          "pip install -e '.[device]')") from None
     from ..targets.device import device_rows as rows_of_connected
 
     rows = rows_of_connected()

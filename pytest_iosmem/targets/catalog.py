@@ -40,7 +40,8 @@ SIMULATOR_OPTIONS = (
     TargetOption("simulator_clone", "clone the simulator for each xdist worker, delete the clones at the end", None, "bool"),
     TargetOption(
         "simulator_xctestrun",
-        "start WebDriverAgent from this built .xctestrun (xcodebuild test-without-building) and stop it at the end",
+        "start WebDriverAgent from this built .xctestrun (xcodebuild test-without-building, on 127.0.0.1, "
+        "port 8100+N per xdist worker) before launching the app, and stop it at the end",
     ),
     TargetOption(
         "simulator_leaks",

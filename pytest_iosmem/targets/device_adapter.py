@@ -32,19 +32,25 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import sys
 import threading
+from dataclasses import dataclass, field
 from typing import Any, Callable, Coroutine, Mapping, Sequence
 
 from ..errors import NotSupported, TargetError, TargetUnavailable
 from .device_session import MemoryGraph
 
-__all__ = ["connect", "list_devices", "translate", "PymobiledeviceSession", "INSTALL_HINT", "TUNNELD_HINT"]
+__all__ = ["connect", "list_devices", "translate", "PymobiledeviceSession", "INSTALL_HINT", "TUNNELD_HINT",
+           "DeviceFacts", "doctor_probe"]
 
-INSTALL_HINT = "pip install 'pytest-iosmem[device]'"
-TUNNELD_HINT = "sudo python3 -m pymobiledevice3 remote tunneld"
-MOUNT_HINT = "python3 -m pymobiledevice3 mounter auto-mount"
+# This interpreter, not a bare `python3`: under sudo or outside the venv that is the system Python,
+# which has no pymobiledevice3.
+_PY = sys.executable or "python3"
+INSTALL_HINT = f"{_PY} -m pip install -e 'path/to/pytest-iosmem[device]' (from a checkout: it is not on the index)"
+TUNNELD_HINT = f"sudo {_PY} -m pymobiledevice3 remote tunneld"
+MOUNT_HINT = f"{_PY} -m pymobiledevice3 mounter auto-mount"
 DEV_MODE_HINT = "turn on Settings > Privacy & Security > Developer Mode on the device (it restarts), " \
-                "or: python3 -m pymobiledevice3 amfi enable-developer-mode"
+                f"or, on a device without a passcode only: {_PY} -m pymobiledevice3 amfi enable-developer-mode"
 TRUST_HINT = "unlock the device and tap 'Trust' on 'Trust This Computer?', then run again"
 
 #: The sysmontap process attributes we ask for (when the device offers them): few, so each
@@ -387,3 +393,129 @@ def _lockdown_values(loop: _Loop, serial: str) -> dict[str, str]:
         return loop.run(go(), 10, "lockdown")
     except TargetError:
         return {}
+
+
+# -- for `iosmem doctor` ------------------------------------------------------------------------------
+@dataclass
+class DeviceFacts:
+    """What ``iosmem doctor`` asks a device, each answer None when it could not be asked, with the reason.
+
+    Filled by :func:`doctor_probe`; tests build it directly (the doctor's seam, as
+    :class:`PymobiledeviceSession` is the target's).
+    """
+
+    version: str | None = None  # pymobiledevice3's version; None: not importable
+    import_problem: str = ""
+    connected: list[str] = field(default_factory=list)  # UDIDs usbmuxd sees
+    list_problem: str = ""
+    udid: str | None = None
+    product_type: str | None = None
+    product_version: str | None = None
+    device_name: str | None = None
+    paired: bool | None = None
+    pair_problem: str = ""
+    developer_mode: bool | None = None
+    developer_mode_problem: str = ""
+    ddi_mounted: bool | None = None
+    ddi_problem: str = ""
+    tunnel: bool | None = None  # a running tunneld serves this device (iOS 17+)
+    tunnel_problem: str = ""
+
+
+def _version_of_pymobiledevice3() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pymobiledevice3")
+    except PackageNotFoundError:
+        import pymobiledevice3
+
+        return str(getattr(pymobiledevice3, "__version__", "unknown"))
+
+
+def doctor_probe(udid: str | None, timeout: float = 15.0) -> DeviceFacts:
+    """Ask the device (``udid``, or the only one connected) what the doctor checks; never raises.
+
+    Lockdown over usbmux without pairing first (``autopair=False``: the doctor
+    reports an untrusted device instead of raising the trust dialog): product
+    type and version, paired or not; when paired, Developer Mode
+    (``get_developer_mode_status``) and whether the developer disk image is
+    mounted (``Personalized`` on iOS 17+, ``Developer`` before); on iOS 17+,
+    whether a running tunneld serves the device.
+    """
+    facts = DeviceFacts()
+    try:
+        import pymobiledevice3  # noqa: F401
+    except ImportError as exc:
+        facts.import_problem = str(exc)
+        return facts
+    facts.version = _version_of_pymobiledevice3()
+    from pymobiledevice3 import usbmux
+
+    loop = _Loop()
+    try:
+        try:
+            found = loop.run(usbmux.list_devices(), timeout, "usbmuxd")
+        except TargetError as exc:
+            facts.list_problem = str(exc)
+            return facts
+        facts.connected = sorted({d.serial for d in found})
+        if udid is None and len(facts.connected) == 1:
+            udid = facts.connected[0]
+        facts.udid = udid
+        if udid is None:
+            return facts
+        _probe_lockdown(loop, facts, udid, timeout)
+        major = _major(facts.product_version)
+        if major is not None and major >= 17:
+            try:
+                provider = loop.run(_tunnel_provider(udid), timeout, "tunneld")
+                facts.tunnel = provider is not None
+                if provider is not None:
+                    loop.run(provider.close(), 5, "tunneld")
+            except TargetError as exc:
+                facts.tunnel_problem = str(exc)
+        return facts
+    finally:
+        loop.stop()
+
+
+def _major(version: str | None) -> int | None:
+    head = (version or "").split(".")[0]
+    return int(head) if head.isdigit() else None
+
+
+def _probe_lockdown(loop: _Loop, facts: DeviceFacts, udid: str, timeout: float) -> None:
+    from pymobiledevice3.lockdown import create_using_usbmux
+
+    try:
+        lockdown = loop.run(create_using_usbmux(serial=udid, autopair=False), timeout, "lockdown")
+    except TargetError as exc:
+        facts.pair_problem = str(exc)
+        return
+    try:
+        values = getattr(lockdown, "all_values", None) or {}
+        facts.product_type = str(values.get("ProductType") or getattr(lockdown, "product_type", "") or "") or None
+        facts.product_version = str(values.get("ProductVersion") or getattr(lockdown, "product_version", "") or "") \
+            or None
+        facts.device_name = str(values.get("DeviceName") or "") or None
+        facts.paired = bool(getattr(lockdown, "paired", False))
+        if not facts.paired:
+            return
+        try:
+            facts.developer_mode = bool(loop.run(lockdown.get_developer_mode_status(), timeout, "amfi"))
+        except Exception as exc:  # noqa: BLE001 - an answer the doctor reports, whatever its kind
+            facts.developer_mode_problem = str(translate(exc))
+        kind = "Personalized" if (_major(facts.product_version) or 0) >= 17 else "Developer"
+        try:
+            from pymobiledevice3.services.mobile_image_mounter import MobileImageMounterService
+
+            mounter = MobileImageMounterService(lockdown=lockdown)
+            facts.ddi_mounted = bool(loop.run(mounter.is_image_mounted(kind), timeout, "the image mounter"))
+        except Exception as exc:  # noqa: BLE001
+            facts.ddi_problem = str(translate(exc))
+    finally:
+        try:
+            loop.run(lockdown.close(), 5, "lockdown")
+        except Exception:  # noqa: BLE001 - closing must not hide the answers
+            pass

@@ -223,8 +223,24 @@ class Simctl:
         self.run(["simctl", "terminate", udid, bundle_id], check=False)
 
     def memory_warning(self, udid: str) -> None:
-        """What Simulator's Debug > Simulate Memory Warning posts."""
-        self.run(["simctl", "spawn", udid, "notifyutil", "-p", MEMORY_WARNING_NOTIFICATION])
+        """What Simulator's Debug > Simulate Memory Warning posts, as a Darwin notification.
+
+        ``simctl notify_post <device> <name>`` is simctl's own command for it
+        ("Post a darwin notification on a device" in ``xcrun simctl help``); a
+        simctl that refuses it (an older Xcode, or a failure) gets the older
+        way, ``simctl spawn <device> notifyutil -p <name>``, and an error names both.
+        """
+        try:
+            self.run(["simctl", "notify_post", udid, MEMORY_WARNING_NOTIFICATION])
+            return
+        except TargetUnavailable:
+            raise
+        except TargetError as exc:
+            first = str(exc)
+        try:
+            self.run(["simctl", "spawn", udid, "notifyutil", "-p", MEMORY_WARNING_NOTIFICATION])
+        except TargetError as exc:
+            raise TargetError(f"no memory warning was posted: {first}; then {exc}") from None
 
     def app_pid(self, udid: str, bundle_id: str) -> int | None:
         """Host pid of an app launched by someone else (WebDriverAgent), from launchd_sim's job list."""

@@ -67,6 +67,8 @@ __all__ = [
 OPTIONS = SIMULATOR_OPTIONS
 
 TOOL_TIMEOUT = 180.0  # heap/leaks on a big app take a while; a hung tool must not hang the run
+WDA_START_TIMEOUT = 300.0  # a first test-without-building on a cold simulator takes minutes; bounded anyway
+WDA_FIRST_PORT = 8100  # WebDriverAgent's own default port
 
 
 # -- footprint --------------------------------------------------------------------------------
@@ -125,16 +127,35 @@ class WdaRunner:
 
     WebDriverAgent prints ``ServerURLHere->URL<-ServerURLHere`` when it
     serves; :meth:`url` waits for that line.  Stopped at the target's close.
+
+    Where it listens (appium/WebDriverAgent ``FBConfiguration.m``,
+    ``FBWebServer.m``): ``USE_IP`` picks the interface and the host printed,
+    else the Mac's Wi-Fi address is printed; ``USE_PORT`` picks the port, else
+    the first free one from 8100.  ``xcodebuild`` hands a ``TEST_RUNNER_<VAR>``
+    variable to the test runner as ``<VAR>`` (man xcodebuild), so the runner
+    gets ``TEST_RUNNER_USE_IP=127.0.0.1`` (the URL is the loopback one, not the
+    Wi-Fi address) and, when given, ``TEST_RUNNER_USE_PORT`` (one port per
+    parallel simulator).
     """
 
     xctestrun: str
     udid: str
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
+    port: int | None = None
+    bind_ip: str = "127.0.0.1"
 
     @property
     def argv(self) -> list[str]:
         return ["xcodebuild", "test-without-building", "-xctestrun", self.xctestrun, "-destination", f"id={self.udid}"]
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What is added to xcodebuild's environment (the runner sees USE_IP / USE_PORT)."""
+        env = {"TEST_RUNNER_USE_IP": self.bind_ip}
+        if self.port is not None:
+            env["TEST_RUNNER_USE_PORT"] = str(self.port)
+        return env
 
     def start(self) -> None:
         if self.process is not None:
@@ -147,7 +168,8 @@ class WdaRunner:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL, start_new_session=True)
+                                            stdin=subprocess.DEVNULL, start_new_session=True,
+                                            env={**os.environ, **self.env})
 
     def url(self, timeout: float) -> str:
         from ..parsers.xcodebuild import parse_wda_server_url
@@ -233,6 +255,8 @@ class SimulatorTarget:
         artifacts_dir: str | None = None,
         xctestrun: str | None = None,
         leases: Leases | None = None,
+        wda_port: int | None = None,
+        wda_start_timeout: float = WDA_START_TIMEOUT,
     ) -> None:
         self.leases = leases  # the pool lease of this simulator, dropped at close
         self.simctl = simctl
@@ -247,7 +271,8 @@ class SimulatorTarget:
         self.leaks = leaks
         self.leaks_allowlist = tuple(leaks_allowlist)
         self.artifacts = Path(artifacts_dir or "iosmem-artifacts") / "simulator" / udid
-        self.wda = WdaRunner(xctestrun, udid, self.artifacts / "wda-xcodebuild.log") if xctestrun else None
+        self.wda = WdaRunner(xctestrun, udid, self.artifacts / "wda-xcodebuild.log", port=wda_port) if xctestrun else None
+        self.wda_start_timeout = wda_start_timeout
         self.leak_diffs: list[LeaksDiff] = []
         self.capabilities = frozenset({
             Capability.MEMORY_WARNING, Capability.LIFETIME_PEAK, Capability.JETSAM_LIMIT,
@@ -284,6 +309,9 @@ class SimulatorTarget:
             self._installed = True
         if self.wda is not None:
             self.wda.start()
+            # WebDriverAgent serves before the app starts: the runner's own launch takes the
+            # foreground while it starts, and would otherwise hide the app under test.
+            self.default_wda_url = self.wda.url(self.wda_start_timeout)
 
     def launch(self, spec: AppSpec) -> App:
         if not spec.bundle_id:
@@ -501,6 +529,24 @@ def _as_list(value: object, separators: str = r"[\s,]+") -> list[str]:
     return [part.strip() for item in items for part in re.split(separators, str(item)) if part.strip()]
 
 
+def _wda_port(ctx: TargetContext) -> int | None:
+    """The port of a WebDriverAgent started here: 8100 + the xdist worker index, so parallel ones never meet.
+
+    One process (no xdist): None, WebDriverAgent takes the first free port from 8100 and prints it.
+    """
+    worker = ctx.worker_id
+    if worker.startswith("gw") and worker[2:].isdigit():
+        return WDA_FIRST_PORT + int(worker[2:])
+    return None
+
+
+def _float_option(ctx: TargetContext, name: str) -> float:
+    try:
+        return float(ctx.option(name) or 0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
 def create(ctx: TargetContext) -> SimulatorTarget:
     simctl = Simctl()
     wda_url = ctx.option("wda_url")
@@ -557,6 +603,8 @@ def create(ctx: TargetContext) -> SimulatorTarget:
         artifacts_dir=ctx.artifacts_dir,
         xctestrun=ctx.option("simulator_xctestrun"),
         leases=leases,
+        wda_port=_wda_port(ctx),
+        wda_start_timeout=max(WDA_START_TIMEOUT, _float_option(ctx, "wda_timeout")),
     )
 
 

@@ -1,0 +1,398 @@
+"""``iosmem doctor``: is this machine ready for the simulator or device target? One line per check.
+
+Like ``flutter doctor`` or appium's driver doctor: each check prints OK, or
+what is wrong and the command that fixes it.  Exit status 0 when no check
+failed, 1 otherwise (warnings do not fail), so CI can run it first.
+
+simulator: Xcode and ``xcrun simctl`` (which version); a usable simulator for
+the profile asked (``--simulator-name`` / ``--simulator-runtime`` /
+``--simulator-udid``); the emulated model's jetsam row; ``heap`` and ``leaks``
+able to inspect a process (``--app`` launches your app on the simulator and
+tries them on it, ``--pid`` tries them on a running process; a "not
+debuggable" or ``task_for_pid`` refusal is named); WebDriverAgent
+(``--xctestrun``: started on the simulator, its URL must answer ``/status``;
+``--wda-url``: that URL must answer).
+
+device: pymobiledevice3 importable and new enough; a device connected, paired
+and trusted; Developer Mode on; the developer disk image mounted; on iOS 17
+and later a tunnel (tunneld) serving it; the model's jetsam row; ``--wda-url``
+answering.  Every pymobiledevice3 call is in :mod:`pytest_iosmem.targets.device_adapter`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import IosMemError, TargetError
+from .common import EXIT_OK, EXIT_REGRESSION, add_parser
+
+__all__ = ["Check", "register", "run", "simulator_checks", "device_checks", "MIN_PYMOBILEDEVICE3", "MIN_XCODE"]
+
+#: what the device target's adapter uses: the asyncio API (DvtProvider, 9.0) and the Leaks channel's
+#: memory_graph, the newest of its calls (11.26, as device_adapter's docstring on the hygiene branch states)
+MIN_PYMOBILEDEVICE3 = (11, 26, 0)
+#: the docs, the workflow and WebDriverAgent's own CI (appium/WebDriverAgent wda-tests.yml MIN_XCODE_VERSION)
+MIN_XCODE = (16, 4)
+
+OK, WARN, FAIL, SKIP = "OK", "WARN", "FAIL", "SKIP"
+NOT_DEBUGGABLE = re.compile(r"is not debuggable|task_for_pid|Due to security restrictions", re.IGNORECASE)
+
+
+@dataclass
+class Check:
+    """One line of the doctor's answer: a status, what was found, and what to do when it is not OK."""
+
+    name: str
+    status: str
+    detail: str
+    fix: str = ""
+
+    def lines(self) -> list[str]:
+        out = [f"{self.status:<5} {self.name:<18} {self.detail}"]
+        if self.fix and self.status in (WARN, FAIL):
+            out.append(f"{'':<24}do: {self.fix}")
+        return out
+
+
+def register(sub: Any) -> None:
+    p = add_parser(sub, "doctor", "check this machine for the simulator or device target", __doc__,
+                   "examples:\n"
+                   "  iosmem doctor --target simulator --simulator-name 'iPhone 16' --simulator-runtime 'iOS 18.5'\n"
+                   "  iosmem doctor --target simulator --app com.example.MyApp --xctestrun wda.xctestrun\n"
+                   "  iosmem doctor --target device --wda-url http://127.0.0.1:8100")
+    p.add_argument("--target", choices=("simulator", "device"), default="simulator",
+                   help="which target to check (default: simulator)")
+    p.add_argument("--simulator-udid", help="the simulator to check, by UDID")
+    p.add_argument("--simulator-name", help="the simulator to check, by name (e.g. 'iPhone 16')")
+    p.add_argument("--simulator-runtime", help="its runtime (e.g. 'iOS 18.5')")
+    p.add_argument("--app", help="simulator: bundle id of your app, launched to try heap and leaks on it")
+    p.add_argument("--pid", type=int, help="try heap and leaks on this running process instead")
+    p.add_argument("--xctestrun", help="simulator: the WebDriverAgent .xctestrun to start and ask /status")
+    p.add_argument("--wda-url", help="a WebDriverAgent that should answer /status")
+    p.add_argument("--wda-timeout", type=float, default=300.0,
+                   help="seconds to wait for WebDriverAgent to serve (default 300: a cold start takes minutes)")
+    p.add_argument("--device-udid", help="device: the one to check (default: the only one connected)")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    checks = simulator_checks(args) if args.target == "simulator" else device_checks(args)
+    print(f"iosmem doctor: {args.target} target")
+    for check in checks:
+        for line in check.lines():
+            print(line)
+    failed = [c for c in checks if c.status == FAIL]
+    print(f"{len(failed)} check(s) failed" if failed else "no check failed")
+    return EXIT_REGRESSION if failed else EXIT_OK
+
+
+# -- shared ----------------------------------------------------------------------------------------
+def _version_tuple(text: str) -> tuple[int, ...]:
+    found = re.search(r"(\d+(?:\.\d+)*)", text or "")
+    return tuple(int(p) for p in found.group(1).split(".")) if found else ()
+
+
+def _jetsam_check(model: str | None, os_version: str | None, what: str) -> Check:
+    from .. import jetsam_limits
+
+    limit = jetsam_limits.lookup(model or "", os_version)
+    if limit is not None:
+        return Check("jetsam row", OK, f"{what}: {limit.bytes // (1024 * 1024)} MB ({limit.source})")
+    return Check("jetsam row", WARN, jetsam_limits.unknown_reason(model, os_version),
+                 "give --iosmem-jetsam-limit SIZE for the headroom gate (the other gates do not need it)")
+
+
+def _wda_status_check(url: str, timeout: float) -> Check:
+    from ..wda_glue import wait_until_ready
+
+    try:
+        body = wait_until_ready(url, timeout)
+    except TargetError as exc:
+        return Check("webdriveragent", FAIL, str(exc),
+                     "start WebDriverAgent for this simulator/device (docs/simulator.md, docs/device.md) "
+                     "and give its URL")
+    value = body.get("value") or {}
+    build = (value.get("build") or {}).get("version")
+    os_info = value.get("os") or {}
+    about = ", ".join(x for x in (f"WDA {build}" if build else "", f"{os_info.get('name', '')} "
+                                  f"{os_info.get('version', '')}".strip()) if x)
+    return Check("webdriveragent", OK, f"{url} answers /status" + (f" ({about})" if about else ""))
+
+
+# -- simulator -------------------------------------------------------------------------------------
+def simulator_checks(args: argparse.Namespace) -> list[Check]:
+    checks = [_xcode_check()]
+    simctl_check, simctl = _simctl_check()
+    checks.append(simctl_check)
+    device = listing = None
+    if simctl is None:
+        checks.append(Check("simulator", SKIP, "needs xcrun simctl"))
+    else:
+        sim_check, device, listing = _simulator_check(simctl, args)
+        checks.append(sim_check)
+    if device is not None:
+        checks.append(_simulator_jetsam_check(device, listing))
+    else:
+        checks.append(Check("jetsam row", SKIP, "needs a simulator"))
+    checks.extend(_inspection_checks(args, simctl, device))
+    checks.append(_simulator_wda_check(args, device))
+    return checks
+
+
+def _xcode_check() -> Check:
+    if shutil.which("xcodebuild") is None:
+        where = "this host is not macOS" if sys.platform != "darwin" else "Xcode is not installed"
+        return Check("xcode", FAIL, f"no xcodebuild on PATH ({where})",
+                     "install Xcode 16.4 or later, then: sudo xcode-select -s /Applications/Xcode.app")
+    try:
+        proc = subprocess.run(["xcodebuild", "-version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return Check("xcode", FAIL, f"xcodebuild -version did not answer: {exc}",
+                     "sudo xcode-select -s /Applications/Xcode.app")
+    said = (proc.stdout or proc.stderr).strip()
+    if proc.returncode != 0:
+        return Check("xcode", FAIL, f"xcodebuild -version failed: {' | '.join(said.splitlines()[-2:])}",
+                     "select a full Xcode, not the Command Line Tools: sudo xcode-select -s /Applications/Xcode.app")
+    head = said.splitlines()
+    version = head[0] + (f" ({head[1]})" if len(head) > 1 else "")
+    if _version_tuple(said)[:2] < MIN_XCODE:
+        return Check("xcode", WARN, f"{version}: older than {'.'.join(map(str, MIN_XCODE))}",
+                     "the docs and WebDriverAgent's releases are checked with Xcode 16.4 and later")
+    return Check("xcode", OK, version)
+
+
+def _simctl_check():
+    from ..targets.simctl import Simctl
+
+    simctl = Simctl()
+    try:
+        listing = simctl.list()
+    except IosMemError as exc:
+        return Check("simctl", FAIL, str(exc), "sudo xcode-select -s /Applications/Xcode.app"), None
+    available = [d for d in listing.devices if d.available]
+    runtimes = sorted({r.name for r in listing.runtimes.values() if r.platform == "iOS" and r.available})
+    detail = f"xcrun simctl lists {len(available)} available simulator(s)"
+    if runtimes:
+        detail += f"; iOS runtimes: {', '.join(runtimes)}"
+    return Check("simctl", OK, detail), simctl
+
+
+def _simulator_check(simctl, args: argparse.Namespace):
+    from ..parsers.simctl import runtime_label
+    from ..targets.base import Profile
+
+    udid, name, runtime = args.simulator_udid, args.simulator_name, args.simulator_runtime
+    try:
+        if udid or name or runtime:
+            device, listing = simctl.pick(udid, name, runtime)
+        else:
+            listing = simctl.list()
+            phones = [d for d in listing.devices if d.available and d.name.startswith("iPhone")]
+            if not phones:
+                raise TargetError("no available iPhone simulator")
+            device = next((d for d in phones if d.state == "Booted"), phones[0])
+    except IosMemError as exc:
+        first_line = str(exc).splitlines()[0].removesuffix(" Available:").removesuffix(".")
+        return (Check("simulator", FAIL, first_line,
+                      "pick one from `xcrun simctl list devices available` (a fresh Xcode 16.4 has the iPhone 16 "
+                      "family on iOS 18.x), or add a runtime: xcodebuild -downloadPlatform iOS"), None, None)
+    label = runtime_label(listing, device)
+    key = Profile("simulator", device.device_type or device.name, label).key
+    asked = "" if (udid or name or runtime) else " (none asked: the first iPhone; choose with --simulator-name)"
+    return (Check("simulator", OK, f"{device.name} ({label}) {device.udid} {device.state}; profile {key}{asked}"),
+            device, listing)
+
+
+def _simulator_jetsam_check(device, listing) -> Check:
+    from .. import jetsam_limits
+    from ..parsers.simctl import runtime_label
+
+    dtype = listing.device_type_of(device)
+    model = (dtype.model_identifier if dtype and dtype.model_identifier else None) or \
+        jetsam_limits.model_for_device_type(device.device_type or device.name)
+    return _jetsam_check(model, runtime_label(listing, device), f"{device.name} as {model}")
+
+
+def _inspection_checks(args: argparse.Namespace, simctl, device) -> list[Check]:
+    """heap and leaks on a process: --pid, or the app launched on the simulator (--app)."""
+    missing = [tool for tool in ("heap", "leaks") if shutil.which(tool) is None]
+    if missing:
+        return [Check(tool, FAIL, f"no '{tool}' on PATH (it ships with macOS)", "run on macOS with Xcode installed")
+                for tool in missing]
+    pid, launched, problem = args.pid, None, ""
+    if pid is None and args.app:
+        if simctl is None or device is None:
+            problem = "needs a simulator"
+        else:
+            try:
+                simctl.boot(device.udid)
+                pid = simctl.launch(device.udid, args.app)
+                launched = args.app
+            except IosMemError as exc:
+                return [Check("heap/leaks", FAIL, f"cannot launch {args.app} to inspect it: {exc}",
+                              f"install it: xcrun simctl install {device.udid} path/to/MyApp.app")]
+    if pid is None:
+        return [Check("heap/leaks", SKIP, problem or "give --app BUNDLE_ID (or --pid PID) to try them on your app")]
+    try:
+        return [_tool_check("heap", ["heap", str(pid)], pid), _tool_check("leaks", ["leaks", str(pid)], pid)]
+    finally:
+        if launched and simctl is not None and device is not None:
+            simctl.terminate(device.udid, launched)
+
+
+def _tool_check(tool: str, argv: list[str], pid: int) -> Check:
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=180)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return Check(tool, FAIL, f"{' '.join(argv)}: {exc}", "")
+    said = f"{proc.stdout}\n{proc.stderr}"
+    refusal = next((line.strip() for line in said.splitlines() if NOT_DEBUGGABLE.search(line)), "")
+    if refusal:
+        return Check(tool, FAIL, f"cannot inspect pid {pid}: {refusal}",
+                     "build the app with the Debug configuration (signed with get-task-allow), not Release or "
+                     "an archive; run as the user who launched the simulator")
+    # leaks exits 1 when it found leaks: that is an answer, not a refusal (man leaks)
+    if proc.returncode not in (0, 1) or (tool == "heap" and proc.returncode != 0):
+        last = " | ".join(said.strip().splitlines()[-2:]) or "no output"
+        return Check(tool, FAIL, f"{' '.join(argv)} failed (exit {proc.returncode}): {last}",
+                     "check that the process runs and belongs to you")
+    return Check(tool, OK, f"inspected pid {pid}")
+
+
+def _simulator_wda_check(args: argparse.Namespace, device) -> Check:
+    if args.xctestrun:
+        if not os.path.exists(args.xctestrun):
+            return Check("webdriveragent", FAIL, f"--xctestrun {args.xctestrun}: no such file",
+                         "build it: xcodebuild build-for-testing -project WebDriverAgent.xcodeproj "
+                         "-scheme WebDriverAgentRunner -destination 'generic/platform=iOS Simulator' "
+                         "-derivedDataPath wda-build (docs/simulator.md)")
+        if device is None:
+            return Check("webdriveragent", SKIP, "needs a simulator to start on")
+        if shutil.which("xcodebuild") is None:
+            return Check("webdriveragent", SKIP, "needs xcodebuild")
+        from ..targets.simulator import WdaRunner
+
+        log = Path(tempfile.mkdtemp(prefix="iosmem-doctor-")) / "wda-xcodebuild.log"
+        runner = WdaRunner(args.xctestrun, device.udid, log)
+        try:
+            runner.start()
+            url = runner.url(args.wda_timeout)
+            check = _wda_status_check(url, min(args.wda_timeout, 60.0))
+            if check.status == OK:
+                check.detail = f"started from {args.xctestrun} on {device.udid}: {check.detail}"
+            return check
+        except IosMemError as exc:
+            return Check("webdriveragent", FAIL, str(exc),
+                         "read the log; exit 65 usually means a build for another platform or a missing "
+                         "simulator runtime (docs/simulator.md)")
+        finally:
+            runner.stop()
+    if args.wda_url:
+        return _wda_status_check(args.wda_url, 10.0)
+    return Check("webdriveragent", WARN, "not checked: give --xctestrun PATH (or --wda-url URL)",
+                 "UI tests need WebDriverAgent: build it once (docs/simulator.md, step 6)")
+
+
+# -- device ----------------------------------------------------------------------------------------
+def device_checks(args: argparse.Namespace,
+                  probe: Callable[[str | None], Any] | None = None) -> list[Check]:
+    from ..targets import device_adapter
+
+    facts = (probe or device_adapter.doctor_probe)(args.device_udid)
+    venv_python = sys.executable
+    checks: list[Check] = []
+    if facts.version is None:
+        checks.append(Check("pymobiledevice3", FAIL, f"not importable by {venv_python} ({facts.import_problem})",
+                            f"{venv_python} -m pip install 'pymobiledevice3>="
+                            f"{'.'.join(map(str, MIN_PYMOBILEDEVICE3))}' (or install pytest-iosmem with its "
+                            "[device] extra from your checkout)"))
+        return checks + [Check(n, SKIP, "needs pymobiledevice3") for n in
+                         ("device", "developer mode", "disk image", "tunnel", "jetsam row")] + _device_wda(args)
+    if _version_tuple(facts.version)[:3] < MIN_PYMOBILEDEVICE3:
+        checks.append(Check("pymobiledevice3", FAIL, f"{facts.version} is too old",
+                            f"{venv_python} -m pip install -U 'pymobiledevice3>="
+                            f"{'.'.join(map(str, MIN_PYMOBILEDEVICE3))}'"))
+    else:
+        checks.append(Check("pymobiledevice3", OK, f"{facts.version}"))
+    device = _device_check(facts, args)
+    checks.append(device)
+    if device.status != OK:
+        return checks + [Check(n, SKIP, "needs a paired device") for n in
+                         ("developer mode", "disk image", "tunnel", "jetsam row")] + _device_wda(args)
+    checks.append(_developer_mode_check(facts))
+    checks.append(_ddi_check(facts))
+    checks.append(_tunnel_check(facts, venv_python))
+    checks.append(_jetsam_check(facts.product_type, facts.product_version,
+                                f"{facts.product_type} on iOS {facts.product_version}"))
+    return checks + _device_wda(args)
+
+
+def _device_check(facts, args: argparse.Namespace) -> Check:
+    trust = "unlock the device, tap 'Trust' on 'Trust This Computer?' and enter the passcode; then run again"
+    if facts.list_problem:
+        return Check("device", FAIL, facts.list_problem, "macOS runs usbmuxd itself; on Linux: apt-get install usbmuxd")
+    if facts.udid is None:
+        if not facts.connected:
+            return Check("device", FAIL, "no device connected", "plug the iPhone in by USB and unlock it")
+        return Check("device", FAIL, f"{len(facts.connected)} devices connected: {', '.join(facts.connected)}",
+                     "choose one with --device-udid")
+    if args.device_udid and facts.connected and args.device_udid not in facts.connected:
+        return Check("device", FAIL, f"{args.device_udid} is not connected (seen: {', '.join(facts.connected)})",
+                     "plug it in by USB, or check the UDID (iosmem devices)")
+    if facts.pair_problem:
+        return Check("device", FAIL, facts.pair_problem, trust)
+    what = f"{facts.device_name or facts.udid} ({facts.product_type}, iOS {facts.product_version})"
+    if not facts.paired:
+        return Check("device", FAIL, f"{what} does not trust this computer", trust)
+    return Check("device", OK, f"{what} paired and trusted")
+
+
+def _developer_mode_check(facts) -> Check:
+    if facts.developer_mode:
+        return Check("developer mode", OK, "on")
+    if facts.developer_mode is None:
+        return Check("developer mode", WARN, f"could not be read: {facts.developer_mode_problem}",
+                     "Settings > Privacy & Security > Developer Mode (iOS 16 and later)")
+    return Check("developer mode", FAIL, "off",
+                 "on the device: Settings > Privacy & Security > Developer Mode, restart, confirm. "
+                 "`pymobiledevice3 amfi enable-developer-mode` works only on a device without a passcode "
+                 "(it fails with DeviceHasPasscodeSetError)")
+
+
+def _ddi_check(facts) -> Check:
+    if facts.ddi_mounted:
+        return Check("disk image", OK, "the developer disk image is mounted")
+    if facts.ddi_mounted is None:
+        return Check("disk image", WARN, f"could not be read: {facts.ddi_problem}",
+                     f"{sys.executable} -m pymobiledevice3 mounter auto-mount")
+    return Check("disk image", FAIL, "the developer disk image is not mounted",
+                 f"{sys.executable} -m pymobiledevice3 mounter auto-mount (or open Xcode's Devices window once)")
+
+
+def _tunnel_check(facts, venv_python: str) -> Check:
+    version = _version_tuple(facts.product_version or "")
+    if version[:1] and version[0] < 17:
+        return Check("tunnel", SKIP, f"iOS {facts.product_version}: lockdown, no tunnel needed")
+    if facts.tunnel:
+        return Check("tunnel", OK, "tunneld serves this device")
+    detail = facts.tunnel_problem or "no running tunneld serves this device"
+    return Check("tunnel", FAIL, detail,
+                 f"in another terminal, with this environment's Python: sudo {venv_python} -m pymobiledevice3 "
+                 "remote tunneld (the device target reaches iOS 17+ through tunneld; `sudo python3` would run "
+                 "the system Python, which has no pymobiledevice3)")
+
+
+def _device_wda(args: argparse.Namespace) -> list[Check]:
+    if args.wda_url:
+        return [_wda_status_check(args.wda_url, 10.0)]
+    return [Check("webdriveragent", WARN, "not checked: give --wda-url URL",
+                  "UI tests need WebDriverAgent on the device (docs/device.md, step 8)")]
