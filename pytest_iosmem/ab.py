@@ -34,7 +34,6 @@ after the last trial.
 
 from __future__ import annotations
 
-import dataclasses
 import statistics
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any

@@ -37,75 +37,21 @@ docs/performance.md) are what to go by, not the nominal alpha.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 from functools import lru_cache
 from statistics import median
-from typing import Any, Sequence
+from typing import Sequence
+
+# The outcome names and the Decision shape are the verdict engine's: A/B differences are one
+# more kind of evidence answering through them.
+from .verdict import CLEAR, FINDING, INCONCLUSIVE, UNDECIDED, Decision
 
 __all__ = [
     "FINDING", "CLEAR", "UNDECIDED", "INCONCLUSIVE", "Decision",
     "walsh_averages", "hodges_lehmann", "hl_interval", "SignedRank", "signed_rank", "judge_shift", "combine",
     "min_pairs_for",
 ]
-
-# The outcome names and the Decision shape are those of the leak verdict engine
-# (issue 10's ``pytest_iosmem/verdict.py``); once both are on one branch this
-# module should import them from there instead of defining its own.
-FINDING = "finding"
-CLEAR = "clear"
-UNDECIDED = "undecided"
-INCONCLUSIVE = "inconclusive"
-OUTCOMES = (FINDING, CLEAR, UNDECIDED, INCONCLUSIVE)
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What one kind of evidence says after ``steps`` steps (here: pairs).
-
-    ``estimate``/``low``/``high``: the shift head − base and its interval
-    (bytes, or bytes per iteration for the leak slope); ``p``: the one-sided
-    p-value that the shift exceeds ``limit``; ``reason``: one line saying why.
-    """
-
-    check: str
-    outcome: str
-    steps: int
-    planned: int
-    estimate: float | None = None
-    low: float | None = None
-    high: float | None = None
-    p: float | None = None
-    limit: float | None = None
-    reason: str = ""
-    notes: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.outcome not in OUTCOMES:
-            raise ValueError(f"unknown outcome {self.outcome!r}; one of {', '.join(OUTCOMES)}")
-
-    @property
-    def decided(self) -> bool:
-        return self.outcome in (FINDING, CLEAR)
-
-    @property
-    def added(self) -> int:
-        return max(0, self.steps - self.planned)
-
-    def at_bound(self) -> "Decision":
-        """Undecided when no more pairs may run: inconclusive (never a silent pass)."""
-        return self if self.outcome != UNDECIDED else dataclasses.replace(self, outcome=INCONCLUSIVE)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = dataclasses.asdict(self)
-        d["notes"] = list(self.notes)
-        for k in ("estimate", "low", "high"):  # JSON has no infinity
-            if d[k] is not None and not math.isfinite(d[k]):
-                d[k] = None
-        d["added"] = self.added
-        return d
-
 
 def _finite(values: Sequence[float], what: str) -> list[float]:
     out = []

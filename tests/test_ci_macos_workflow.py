@@ -24,7 +24,7 @@ import sys
 
 import pytest
 
-from .test_ci_linux_workflow import MACOS, ROOT, by_name, parse_steps
+from .test_ci_linux_workflow import MACOS, by_name, parse_steps
 
 TEXT = MACOS.read_text()
 STEPS = by_name(MACOS)

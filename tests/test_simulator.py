@@ -238,8 +238,10 @@ def test_pool_udid_missing_on_this_host_fails_naming_the_host(fakes):
         sim.create(ctx(fakes, worker_id="gw1", host="mac2", simulator_pool=pool))
     assert "0BADBAD0" in str(exc.value)
     # its lease was dropped with the failure: the entry is free for the next try
-    leases = sim.pool.Leases(fakes.artifacts.parent / "leases")  # IOSMEM_LEASE_DIR of this test
-    assert leases.try_take(sim.pool.PoolEntry("0BADBAD0-0000-4000-8000-000000000000"))
+    from pytest_iosmem.targets import pool as pool_module
+
+    leases = pool_module.Leases(fakes.artifacts.parent / "leases")  # IOSMEM_LEASE_DIR of this test
+    assert leases.try_take(pool_module.PoolEntry("0BADBAD0-0000-4000-8000-000000000000"))
 
 
 def test_clone_per_worker_keeps_the_profile_and_is_deleted_at_close(fakes):

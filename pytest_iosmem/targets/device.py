@@ -40,7 +40,7 @@ from ..units import parse_size
 from . import TargetContext
 from .base import App, AppSpec, Capability, ClassStat, JetsamLimit, Profile, Reading, TargetEvent, Termination
 from .catalog import DEVICE_OPTIONS
-from .device_session import DeviceSession, ErrorCallback, MemoryGraph, SampleCallback
+from .device_session import DeviceSession, MemoryGraph
 
 if TYPE_CHECKING:
     from ..stacks import Generation

@@ -20,12 +20,12 @@ recorded with -fullStackHistory*).  The simulator target launches with
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import NotSupported, ParseError, TargetError
+from ..errors import NotSupported, ParseError
+from .host_tools import last_words, run_tool
 
 if TYPE_CHECKING:
     from ..stacks import Generation
@@ -57,23 +57,6 @@ def available() -> bool:
     return sys.platform == "darwin" and shutil.which(TOOL) is not None
 
 
-def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
-    """Run the tool with a timeout; no tool, or one that cannot start, is NotSupported."""
-    if shutil.which(args[0]) is None:
-        raise NotSupported(f"no '{args[0]}' on PATH (it ships with macOS and Xcode's command line tools)")
-    try:
-        return subprocess.run(args, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise TargetError(f"'{' '.join(args)}' did not finish within {timeout:g}s") from None
-    except OSError as exc:
-        raise NotSupported(f"cannot run {args[0]}: {exc.strerror or exc}") from None
-
-
-def _last_words(proc: subprocess.CompletedProcess[str]) -> str:
-    said = (proc.stderr or proc.stdout or "").strip().splitlines()
-    return " | ".join(said[-3:]) or "no output"
-
-
 def read_generation(source: int | str, raw: Path, timeout: float | None = None) -> "Generation":
     """Run ``malloc_history SOURCE -allBySize``, keep its output at ``raw``, return the generation.
 
@@ -81,12 +64,12 @@ def read_generation(source: int | str, raw: Path, timeout: float | None = None) 
     and output it cannot parse are NotSupported naming the reason and the
     saved output; never an empty generation.
     """
-    proc = _run(argv(source), TIMEOUT if timeout is None else timeout)
+    proc = run_tool(argv(source), TIMEOUT if timeout is None else timeout)
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text(proc.stdout + ("\n--- stderr ---\n" + proc.stderr if proc.stderr else ""))
     if proc.returncode != 0:
         raise NotSupported(f"malloc_history cannot read stacks of {source} (exit {proc.returncode}): "
-                           f"{_last_words(proc)}; was the app launched with MallocStackLogging? output in {raw}")
+                           f"{last_words(proc)}; was the app launched with MallocStackLogging? output in {raw}")
     from ..parsers.malloc_history import parse_malloc_history
 
     try:

@@ -39,12 +39,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import jetsam_limits
-from ..errors import NotSupported, ParseError, ReadFailed, TargetError, TargetUnavailable, UsageError
+from ..errors import NotSupported, ParseError, TargetError, TargetUnavailable, UsageError
+from .host_tools import last_words, run_tool
 from ..units import UnitError, parse_size
 from . import TargetContext
 from .base import App, AppSpec, Capability, ClassStat, JetsamLimit, Profile, Reading, TargetEvent, Termination
 from .catalog import SIMULATOR_OPTIONS
-from . import pool
 from .pool import Leases, parse_pool
 from ..parsers.leaks import inspection_refused
 from .simctl import Simctl
@@ -102,22 +102,6 @@ def tool_argv(tool: str, pid: int | str, *, graph: str | None = None, diff_from:
             return ["leaks", "-outputGraph", graph, str(pid)]
         return ["leaks", str(pid)]
     raise ValueError(tool)
-
-
-def _run(argv: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
-    if shutil.which(argv[0]) is None:
-        raise NotSupported(f"no '{argv[0]}' on PATH (it ships with macOS and Xcode's command line tools)")
-    try:
-        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise TargetError(f"'{' '.join(argv)}' did not finish within {timeout:g}s") from None
-    except OSError as exc:
-        raise NotSupported(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
-
-
-def _last_words(proc: subprocess.CompletedProcess[str]) -> str:
-    said = (proc.stderr or proc.stdout or "").strip().splitlines()
-    return " | ".join(said[-3:]) or "no output"
 
 
 # -- WebDriverAgent from a built .xctestrun -------------------------------------------------------
@@ -406,14 +390,14 @@ class SimulatorTarget:
 
         handle = app.handle if isinstance(app.handle, _SimHandle) else _SimHandle(app.bundle_id or "")
         handle.histograms += 1
-        proc = _run(tool_argv("heap", app.pid), TOOL_TIMEOUT)
+        proc = run_tool(tool_argv("heap", app.pid), TOOL_TIMEOUT)
         raw = self._artifact(f"heap-{app.pid}-{handle.histograms}.txt")
         raw.write_text(proc.stdout + ("\n--- stderr ---\n" + proc.stderr if proc.stderr else ""))
         refused = inspection_refused(proc.stdout, proc.stderr, "heap")
         if refused:
             raise NotSupported(f"{refused}; output in {raw}")
         if proc.returncode != 0:
-            raise NotSupported(f"heap cannot inspect pid {app.pid} (exit {proc.returncode}): {_last_words(proc)}; "
+            raise NotSupported(f"heap cannot inspect pid {app.pid} (exit {proc.returncode}): {last_words(proc)}; "
                                f"output in {raw}")
         try:
             report = parse_heap(proc.stdout)
@@ -455,7 +439,7 @@ class SimulatorTarget:
         """
         from ..parsers.leaks import LeaksOutcome, interpret_exit, parse_leaks
 
-        proc = _run(tool_argv("leaks", app.pid), TOOL_TIMEOUT)
+        proc = run_tool(tool_argv("leaks", app.pid), TOOL_TIMEOUT)
         raw = self._artifact(f"leaks-{app.pid}.txt")
         raw.write_text(proc.stdout)
         refused = inspection_refused(proc.stdout, proc.stderr)
@@ -463,7 +447,7 @@ class SimulatorTarget:
             raise NotSupported(f"{refused}; output in {raw}")
         status = interpret_exit(proc.returncode)
         if status == "failed":
-            raise NotSupported(f"leaks cannot inspect pid {app.pid} (exit {proc.returncode}): {_last_words(proc)}")
+            raise NotSupported(f"leaks cannot inspect pid {app.pid} (exit {proc.returncode}): {last_words(proc)}")
         try:
             return LeaksOutcome(status, proc.returncode, parse_leaks(proc.stdout), proc.stderr)
         except ParseError as exc:
@@ -476,7 +460,7 @@ class SimulatorTarget:
     def save_memgraph(self, app: App, label: str) -> str:
         """``leaks -outputGraph PATH PID``; returns the .memgraph path (an artifact)."""
         path = str(self._artifact(f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', label)}-{app.pid}.memgraph"))
-        proc = _run(tool_argv("leaks", app.pid, graph=path), TOOL_TIMEOUT)
+        proc = run_tool(tool_argv("leaks", app.pid, graph=path), TOOL_TIMEOUT)
         from ..parsers.leaks import interpret_exit
 
         refused = inspection_refused(proc.stdout, proc.stderr)
@@ -484,14 +468,14 @@ class SimulatorTarget:
             raise NotSupported(refused)
         if interpret_exit(proc.returncode) == "failed" or not os.path.exists(path):
             raise NotSupported(f"leaks could not save a memgraph of pid {app.pid} (exit {proc.returncode}): "
-                               f"{_last_words(proc)}")
+                               f"{last_words(proc)}")
         return path
 
     def diff_memgraphs(self, before: str, after: str) -> LeaksDiff:
         """``leaks -diffFrom=BEFORE AFTER``: leaks new since BEFORE, minus the allowlist."""
         from ..parsers.leaks import interpret_exit, parse_leaks, split_allowed
 
-        proc = _run(tool_argv("leaks", after, diff_from=before), TOOL_TIMEOUT)
+        proc = run_tool(tool_argv("leaks", after, diff_from=before), TOOL_TIMEOUT)
         raw = self._artifact(f"leaks-diff-{Path(before).stem}-{Path(after).stem}.txt")
         raw.write_text(proc.stdout)
         refused = inspection_refused(proc.stdout, proc.stderr)
@@ -499,7 +483,7 @@ class SimulatorTarget:
             raise NotSupported(f"{refused}; output in {raw}")
         status = interpret_exit(proc.returncode)
         if status == "failed":
-            raise NotSupported(f"leaks -diffFrom failed (exit {proc.returncode}): {_last_words(proc)}")
+            raise NotSupported(f"leaks -diffFrom failed (exit {proc.returncode}): {last_words(proc)}")
         try:
             report = parse_leaks(proc.stdout)
         except ParseError as exc:
