@@ -3,7 +3,11 @@
 For leak sizes given as fractions of the app's footprint, runs the gated
 scenario (6 measured iterations after 2 warm-ups, each a visit of the
 "Timer Detail" screen that leaks SIZE per visit) on a fresh app each run and
-counts how often a leak is found (recall).  Runs the clean and burst screens
+counts how often a leak is found (recall).  Column @128KB is the plugin's
+verdict at its defaults (the sequential verdict engine: iterations are added
+while undecided); columns @0 and @0.5% apply the first version's rule (slope
+estimate above that limit and Mann–Kendall p < 0.05 against zero) to the
+same readings.  Runs the clean and burst screens
 many times and counts false positives.  Beside each, on the very same runs,
 what an XCTest-style rule says: "average of the last 5 iterations above the
 baseline average by 10%", the baseline being the mean of clean runs.

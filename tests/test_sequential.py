@@ -110,11 +110,11 @@ def test_an_undecided_leak_gets_iterations_added_and_the_message_says_how_many()
         return 30 * MB + 300 * KB * (4 if k == 8 else k)
 
     mem, yielded, v, warned = run(script)
-    assert len(yielded) == 10  # 2 warm-ups + 6 planned + 2 added
+    assert len(yielded) == 11  # 2 warm-ups + 6 planned + 3 added
     [d] = v.decisions
-    assert (d.outcome, d.steps, d.added) == ("finding", 8, 2)
+    assert (d.outcome, d.steps, d.added) == ("finding", 9, 3)
     assert v.findings[0].message == (
-        "leak: +300 KB per iteration over 8 iterations (2 added to decide; trend p=0.0156), limit 128 KB"
+        "leak: +300 KB per iteration over 9 iterations (3 added to decide; trend p=0.00294), limit 128 KB"
     )
     assert not warned
 
