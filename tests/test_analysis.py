@@ -72,16 +72,22 @@ def test_one_outlier_does_not_fake_a_leak(n, pos, jump):
 @pytest.mark.parametrize("n", [12, 20])
 @pytest.mark.parametrize("pos, jump", OUTLIER_CASES)
 def test_one_outlier_does_not_hide_a_leak(n, pos, jump):
-    """A dip (a cache purge) or a spike anywhere does not hide a 300 KB/iteration leak over n >= 12.
+    """A dip (a cache purge) or a spike anywhere never clears a 300 KB/iteration leak over 12 or 20 iterations.
 
-    Measured (not promised) below that: with 6 or 8 iterations, one outlier at
-    either end raises the trend test's p above 0.05 and the leak goes unreported
-    (the estimate stays 300 KB; it is the significance that is lost).
+    Over 20 it is a finding wherever the outlier is.  Over 12, an outlier in
+    the later half can keep the later-half condition from holding: the leak is
+    then *inconclusive* (a warning and its own verdict, never a pass), and the
+    sequential loop adds iterations until it is found (tests/test_verdict.py).
     """
     values = _with_outlier([40 * MB + 300_000 * i for i in range(n)], pos, jump)
     v = analyse(timeline_with(values), Policy())
-    assert kinds(v) == [FindingKind.LEAK]
-    assert v.metrics.leak.per_iteration == 300_000  # Theil-Sen: the outlier's pairs are a minority
+    [leak] = [d for d in v.decisions if d.check == "leak"]
+    if n == 20 or pos == "first":
+        assert kinds(v) == [FindingKind.LEAK]
+    else:
+        assert leak.outcome in ("finding", "inconclusive"), leak
+    assert leak.outcome != "clear"
+    assert v.metrics.leak.per_iteration == 300_000  # the robust slope: the outlier's pairs are a minority
 
 
 def test_one_outlier_in_the_middle_of_eight_does_not_hide_a_leak():
