@@ -122,8 +122,17 @@ def _save(first: Generation, last: Generation, directory: Any, label: str, verdi
         for which, gen in (("first", first), ("last", last)):
             path = Path(directory) / f"{stem}-stacks-{which}.json"
             write_atomic(path, json.dumps(gen.to_dict()))
-            paths.append(str(path))
+            paths.append(_shown(path))
     except OSError as exc:
         verdict.notes.append(f"allocation stacks not saved: {exc}")
         return []
     return paths
+
+
+def _shown(path: Any) -> str:
+    """The path as a command to paste: relative to the working directory when it lies below it."""
+    import os
+
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    return absolute if relative.startswith("..") else relative
