@@ -67,18 +67,20 @@ def test_gaps_are_events_and_death_ends_sampling():
 
 
 class HangingTarget(ScriptedTarget):
-    """Stands for a read stuck in a syscall (an unresponsive device connection)."""
+    """Stands for a read stuck in a syscall (a device connection that stops answering mid-test):
+    the first read works, every later one blocks until the test releases it (no thread left behind)."""
 
-    def __init__(self):
+    def __init__(self, footprint=1):
         super().__init__([])
+        self.footprint = footprint
         self.release = threading.Event()
         self.calls = 0
 
     def read(self, app):
         self.calls += 1
         if self.calls > 1:
-            self.release.wait(30)
-        return Reading(1)
+            self.release.wait(600)
+        return Reading(self.footprint)
 
 
 def test_stop_is_bounded_even_when_a_read_hangs():
@@ -89,22 +91,6 @@ def test_stop_is_bounded_even_when_a_read_hangs():
     assert s.stop(timeout=0.2) is False
     assert time.monotonic() - start < 1.0
     target.release.set()
-
-
-class HangsAfterFirstRead(ScriptedTarget):
-    """Stands for a device connection that stops answering mid-test: the first read works,
-    every later one blocks (until the test releases it, so no thread is left behind)."""
-
-    def __init__(self):
-        super().__init__([])
-        self.release = threading.Event()
-        self.calls = 0
-
-    def read(self, app):
-        self.calls += 1
-        if self.calls > 1:
-            self.release.wait(600)
-        return Reading(1000)
 
 
 def _in_thread(fn, bound: float = 120.0):
@@ -121,7 +107,7 @@ def test_finish_returns_behind_a_hung_read():
     from pytest_iosmem.policy import Policy
     from pytest_iosmem.settle import SettleConfig
 
-    target = HangsAfterFirstRead()
+    target = HangingTarget(1000)
     try:
         mem = IosMem(target, APP, Policy(), interval=0.001, settle=SettleConfig(max_wait=0.5))
         while target.calls < 2:  # the sampler thread is now stuck inside read()
@@ -138,7 +124,7 @@ def test_footprint_and_settle_do_not_block_when_the_test_threads_own_read_hangs(
     from pytest_iosmem.policy import Policy
     from pytest_iosmem.settle import SettleConfig
 
-    target = HangsAfterFirstRead()
+    target = HangingTarget(1000)
     try:
         mem = IosMem(target, APP, Policy(), interval=3600, settle=SettleConfig(max_wait=0.5))  # no background read
         mem.sampler.read_timeout = 0.5
