@@ -18,7 +18,7 @@ from typing import Any
 from .common import EXIT_OK, EXIT_REGRESSION, CliError, add_parser
 
 #: what each renderer needs beyond the plugin itself
-_EXTRAS = {"html": "pip install 'pytest-iosmem[html]' (the charts need pygal)"}
+_EXTRAS = {"html": "pip install -e 'path/to/pytest-iosmem[html]' from a checkout (the charts need pygal)"}
 
 
 def register(sub: Any) -> None:
