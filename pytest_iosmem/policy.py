@@ -48,6 +48,7 @@ class Policy:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["max_growth"] = None if self.max_growth is None else asdict(self.max_growth)
+        d["objects_watch"], d["objects_ignore"] = list(self.objects_watch), list(self.objects_ignore)  # JSON arrays
         return d
 
     def describe(self) -> str:

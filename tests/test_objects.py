@@ -276,3 +276,10 @@ def test_a_real_heap_histogram_with_one_more_view_controller_per_iteration():
     assert v.leaks[0].message() == (
         "objects: ViewController +1 per iteration in 4 of 4 iterations (5 alive, 1 expected), +944 B per iteration")
     assert sorted(leak_names(judge_objects(hists, ALL))) == ["CFString", "ViewController"]
+
+
+def test_the_policy_record_holds_the_patterns_as_json_arrays():
+    from pytest_iosmem.policy import build_policy
+
+    d = build_policy({}, {"objects_ignore": "*Cache*"}, "t").to_dict()
+    assert d["objects_watch"] == ["*ViewController", "*View"] and d["objects_ignore"] == ["*Cache*"]
