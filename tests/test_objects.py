@@ -253,3 +253,33 @@ def test_an_object_leak_keeps_the_numbers_out_of_the_baselines_unless_forced():
     assert baseline_candidate(result) is None
     assert baseline_candidate(result, accept_growth=True) is None  # not a growth-only failure
     assert baseline_candidate(result, force=True).end == 15_000_000
+
+
+def test_a_real_heap_histogram_with_one_more_view_controller_per_iteration():
+    """The simulator's source: ``heap PID`` recorded on an iOS 17.2 simulator (tests/data, see
+    PROVENANCE.md). Its classes judged by the default rules: only the growing ViewController is."""
+    from pathlib import Path
+
+    from pytest_iosmem.parsers.heap import parse_heap
+
+    base = parse_heap((Path(__file__).parent / "data" / "heap_ios_sim_17_2.txt").read_text()).classes
+    by = {c.name: c for c in base}
+    assert by["ViewController"].count == 1 and by["CFString"].count == 4891
+    hists = []
+    for i in range(5):
+        rows = [c for c in base if c.name not in ("ViewController", "CFString")]
+        rows.append(ClassStat("ViewController", 1 + i, 944 * (1 + i)))
+        rows.append(ClassStat("CFString", 4891 + 40 * i, by["CFString"].bytes))  # strings grow too: not watched
+        hists.append(rows)
+    v = judge_objects(hists, ObjectRules())
+    assert leak_names(v) == ["ViewController"]
+    assert v.leaks[0].message() == (
+        "objects: ViewController +1 per iteration in 4 of 4 iterations (5 alive, 1 expected), +944 B per iteration")
+    assert sorted(leak_names(judge_objects(hists, ALL))) == ["CFString", "ViewController"]
+
+
+def test_the_policy_record_holds_the_patterns_as_json_arrays():
+    from pytest_iosmem.policy import build_policy
+
+    d = build_policy({}, {"objects_ignore": "*Cache*"}, "t").to_dict()
+    assert d["objects_watch"] == ["*ViewController", "*View"] and d["objects_ignore"] == ["*Cache*"]
