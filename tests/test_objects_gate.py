@@ -17,8 +17,8 @@ pytestmark = [
 VISITS = """
 import pytest
 
-def visits(wda_session, iosmem, screen, n=6, warmup=2, max=None):
-    for _ in iosmem.iterations(n, warmup=warmup, max=max):
+def visits(wda_session, iosmem, screen, n=6, warmup=2):
+    for _ in iosmem.iterations(n, warmup=warmup):
         wda_session(label=screen).click()
         wda_session(label="Back").click()
 """
@@ -53,8 +53,7 @@ def test_check_off_for_one_test(wda_session, iosmem):
 
 @pytest.mark.iosmem(leak_per_iteration=None)  # no footprint leak check: nothing adds iterations to the loop
 def test_two_measured_iterations_are_not_judged(wda_session, iosmem):
-    # max=2: the leak verdict may not add iterations (it would, to decide), so two stay two
-    visits(wda_session, iosmem, "Photo Detail", n=2, max=2)
+    visits(wda_session, iosmem, "Photo Detail", n=2)
 """
     )
     res = pytester.runpytest("-p", "no:cacheprovider", "--iosmem-json=r.json", "--junitxml=j.xml")
