@@ -186,10 +186,10 @@ class ObjectVerdict:
         return "no watched class grew in every measured iteration"
 
     def decision(self, planned: int | None = None, limit: int | None = None) -> Any:
-        """This verdict as the verdict engine's ``Decision`` (``pytest_iosmem.verdict``, issue 10):
+        """This verdict as the verdict engine's ``Decision`` (:mod:`pytest_iosmem.verdict`):
         check ``objects``, steps = measured iterations, estimate = the fastest-growing class's
         instances per iteration, limit = ``per_iteration``."""
-        from .verdict import Decision  # type: ignore[import-not-found]  # the engine's module
+        from .verdict import Decision
 
         estimate = max((leak.count_per_iteration for leak in self.leaks), default=None)
         return Decision(
