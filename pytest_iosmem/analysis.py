@@ -13,7 +13,7 @@ loop stopped on.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .baseline import Baseline
@@ -95,6 +95,12 @@ class Metrics:
         """The smallest amount given back by any memory warning of the test."""
         return min(r.reclaimed for r in self.reclaims) if self.reclaims else None
 
+    @property
+    def snapshot_steps(self) -> int:
+        """Iterations between the first and the last measured one, where attribution snapshots are
+        taken (class histograms, allocation stacks): what their growth is divided by."""
+        return max(1, self.leak.n - 1) if self.leak else 1
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["reclaimed"] = self.reclaimed
@@ -131,6 +137,16 @@ class Verdict:
 
     def failure_message(self) -> str:
         return "\n".join(f.message for f in self.findings)
+
+    def amend(self, text: str, kinds: tuple[str, ...] | None = None) -> None:
+        """Add a line to the first finding (of ``kinds``, when given): attribution or saved evidence.
+
+        Findings are frozen, so the finding is replaced; with no such finding nothing changes.
+        """
+        for i, f in enumerate(self.findings):
+            if kinds is None or f.kind in kinds:
+                self.findings[i] = replace(f, message=f.message + "\n" + text)
+                return
 
     def to_dict(self) -> dict[str, Any]:
         return {

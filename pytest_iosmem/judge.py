@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .run import IosMemRun
     from .targets.base import App, Target
 
-__all__ = ["Judgement", "judge", "object_check", "junit_properties", "failure_artifacts", "amend_finding", "report_outcome"]
+__all__ = ["Judgement", "judge", "object_check", "junit_properties", "failure_artifacts", "report_outcome"]
 
 
 @dataclass
@@ -75,8 +75,7 @@ def judge(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: BaseEx
     objects = object_check(mem, verdict)
     attribution = _attribution(mem, verdict)
     if attribution:
-        first = next(i for i, f in enumerate(verdict.findings) if f.kind in ("leak", "growth"))
-        amend_finding(verdict, first, _attribution_text(attribution))
+        verdict.amend(_attribution_text(attribution), ("leak", "growth"))
     from .stack_attribution import grown_stack_rows  # allocation stacks, beside the grown classes
 
     stacks = grown_stack_rows(mem, verdict, run, name)
@@ -174,7 +173,7 @@ def failure_artifacts(
         verdict.notes.append(f"no artifact saved: {exc}")
         return []
     if paths:
-        amend_finding(verdict, 0, f"  saved{where}: " + ", ".join(paths))
+        verdict.amend(f"  saved{where}: " + ", ".join(paths))
     return paths
 
 
@@ -183,12 +182,6 @@ def _remote_note(run: "IosMemRun") -> str:
     from .hosts import remote_note
 
     return remote_note(run.host, run.controller_host) if run.worker_id != "master" else ""
-
-
-def amend_finding(verdict: "Verdict", index: int, text: str) -> None:
-    """Add a line to a finding's message (findings are frozen: replace it)."""
-    f = verdict.findings[index]
-    verdict.findings[index] = dataclasses.replace(f, message=f.message + "\n" + text)
 
 
 def _attribution(mem: "IosMem", verdict: "Verdict") -> list[dict[str, Any]]:
@@ -200,9 +193,7 @@ def _attribution(mem: "IosMem", verdict: "Verdict") -> list[dict[str, Any]]:
         return []
     from .attribution import grown_classes
 
-    leak = verdict.metrics.leak
-    steps = max(1, (leak.n - 1) if leak else 1)
-    return [dataclasses.asdict(row) for row in grown_classes(first, last, steps)]
+    return [dataclasses.asdict(row) for row in grown_classes(first, last, verdict.metrics.snapshot_steps)]
 
 
 def _attribution_text(rows: list[dict[str, Any]]) -> str:

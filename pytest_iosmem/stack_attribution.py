@@ -15,7 +15,6 @@ returns the rows for the result (``"stacks"`` in the JSON report).
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Callable, Protocol, runtime_checkable
 
 from .errors import NotSupported, TargetError
@@ -83,8 +82,7 @@ def grown_stack_rows(mem: Any, verdict: Any, run: Any = None, label: str = "test
     first, last = gens.get("first"), gens.get("last")
     if first is None or last is None:
         return []
-    leak = verdict.metrics.leak
-    steps = max(1, (leak.n - 1) if leak else 1)
+    steps = verdict.metrics.snapshot_steps
     rows = grown_stacks(first, last, steps, top=TOP, rules=rules_from_options(option))
     if first.overhead is not None and last.overhead is not None:
         grew = last.overhead - first.overhead
@@ -92,16 +90,13 @@ def grown_stack_rows(mem: Any, verdict: Any, run: Any = None, label: str = "test
             verdict.notes.append(f"allocation stacks: the recorder's own memory changed by "
                                  f"{format_size(grew, signed=True)} between the two reads "
                                  f"({format_size(grew / steps, signed=True)}/iter; in the footprint, not in the stacks)")
-    kinds = [f.kind for f in verdict.findings]
-    if rows and ("leak" in kinds or "growth" in kinds):
-        index = next(i for i, k in enumerate(kinds) if k in ("leak", "growth"))
-        finding = verdict.findings[index]
+    if rows and any(f.kind in ("leak", "growth") for f in verdict.findings):
         text = "  grown allocation stacks (per iteration):\n" + format_grown_stacks(rows, stacks=3, frames=3,
                                                                                    indent="    ")
         saved = _save(first, last, getattr(run, "artifacts_dir", None), label, verdict)
         if saved:
             text += f"\n    generations saved: iosmem stacks-diff {saved[0]} {saved[1]} --iterations {steps}"
-        verdict.findings[index] = dataclasses.replace(finding, message=finding.message + "\n" + text)
+        verdict.amend(text, ("leak", "growth"))
     return [r.to_dict() for r in rows]
 
 
