@@ -183,11 +183,15 @@ def wda_client(request: pytest.FixtureRequest, iosmem_target, iosmem_app):
 
     run = _run(request.config)
     try:
-        url = iosmem_app.wda_url or iosmem_target.wda_url(iosmem_app, run.wda_timeout)
-        return connect(url, run.wda_timeout)
+        return connect(_wda_url(run, iosmem_target, iosmem_app), run.wda_timeout)
     except TargetError as exc:
         problem = f"iosmem: {exc}"
     pytest.fail(problem, pytrace=False)
+
+
+def _wda_url(run, target, app) -> str:
+    """The app's WebDriverAgent URL: announced by the app or the options, else what the target learns."""
+    return app.wda_url or target.wda_url(app, run.wda_timeout)
 
 
 @pytest.fixture
@@ -197,8 +201,8 @@ def wda_session(request: pytest.FixtureRequest, wda_client, iosmem_target, iosme
 
     run = _run(request.config)
     try:
-        url = iosmem_app.wda_url or iosmem_target.wda_url(iosmem_app, run.wda_timeout)
-        session, problem = bind_session(url, iosmem_app.bundle_id, run.wda_timeout), None
+        session = bind_session(_wda_url(run, iosmem_target, iosmem_app), iosmem_app.bundle_id, run.wda_timeout)
+        problem = None
     except TargetError as exc:
         session, problem = None, f"iosmem: {exc}"
     if problem:
