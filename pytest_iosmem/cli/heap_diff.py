@@ -15,16 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import urllib.error
-import urllib.request
-from pathlib import Path
 from typing import Any
 
 from ..targets.base import ClassStat
-from .common import EXIT_OK, CliError, add_parser
-
-FETCH_TIMEOUT = 10.0
-
+from .common import EXIT_OK, CliError, add_parser, read_source
 
 def register(sub: Any) -> None:
     p = add_parser(sub, "heap-diff", "grown classes between two heap class histograms", __doc__,
@@ -36,21 +30,6 @@ def register(sub: Any) -> None:
     p.add_argument("--iterations", type=int, default=1, help="times the scenario ran between them (default 1)")
     p.add_argument("--top", type=int, default=15, help="rows to show (default 15)")
     p.set_defaults(handler=run)
-
-
-def _read(source: str) -> str:
-    if source.startswith(("http://", "https://")):
-        try:
-            with urllib.request.urlopen(source, timeout=FETCH_TIMEOUT) as r:
-                return r.read().decode("utf-8", "replace")
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            raise CliError(f"{source}: cannot fetch: {getattr(exc, 'reason', exc)}") from None
-    try:
-        return Path(source).read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        raise CliError(f"{source}: no such file") from None
-    except OSError as exc:
-        raise CliError(f"{source}: cannot read: {exc.strerror or exc}") from None
 
 
 def parse_objects_json(text: str, source: str) -> list[ClassStat]:
@@ -67,7 +46,7 @@ def load_histogram(source: str) -> list[ClassStat]:
     from ..errors import ParseError
     from ..parsers.heap import parse_heap
 
-    text = _read(source)
+    text = read_source(source)
     if text.lstrip().startswith(("{", "[")):
         return parse_objects_json(text, source)
     try:

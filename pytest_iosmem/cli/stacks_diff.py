@@ -19,8 +19,7 @@ import argparse
 import json
 from typing import Any
 
-from .common import EXIT_OK, EXIT_REGRESSION, CliError, add_parser
-from .heap_diff import _read
+from .common import EXIT_OK, EXIT_REGRESSION, CliError, add_parser, read_source
 
 
 def register(sub: Any) -> None:
@@ -51,7 +50,7 @@ def load_generation(source: str):
     from ..parsers.malloc_history import parse_malloc_history
     from ..stacks import generation_from_dict
 
-    text = _read(source)
+    text = read_source(source)
     if text.lstrip().startswith(("{", "[")):
         try:
             doc = json.loads(text)
