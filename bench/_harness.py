@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pytest_iosmem.analysis import analyse  # noqa: E402
+from pytest_iosmem.verdict.checks import analyse  # noqa: E402
 from pytest_iosmem.measure import IosMem  # noqa: E402
-from pytest_iosmem.policy import Policy  # noqa: E402
+from pytest_iosmem.verdict.policy import Policy  # noqa: E402
 from pytest_iosmem.settle import SettleConfig  # noqa: E402
 from pytest_iosmem.targets.base import AppSpec  # noqa: E402
 from pytest_iosmem.targets.local import REFAPP_COMMAND, LocalTarget  # noqa: E402

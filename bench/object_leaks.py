@@ -27,10 +27,10 @@ import time
 
 from _harness import RefApp
 
-from pytest_iosmem.analysis import analyse
+from pytest_iosmem.verdict.checks import analyse
 from pytest_iosmem.measure import IosMem
-from pytest_iosmem.objects import judge_objects
-from pytest_iosmem.policy import Policy
+from pytest_iosmem.verdict.objects import judge_objects
+from pytest_iosmem.verdict.policy import Policy
 
 LEAKY = "Photo Detail"
 

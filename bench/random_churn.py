@@ -29,8 +29,8 @@ import time
 
 from _harness import RefApp, gated_run
 
-from pytest_iosmem.policy import Policy
-from pytest_iosmem.stats import mann_kendall, theil_sen
+from pytest_iosmem.verdict.policy import Policy
+from pytest_iosmem.verdict.stats import mann_kendall, theil_sen
 from pytest_iosmem.units import parse_size
 
 LIMIT = Policy().leak_per_iteration

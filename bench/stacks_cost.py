@@ -27,10 +27,10 @@ import time
 
 from _harness import RefApp
 
-from pytest_iosmem.analysis import analyse
+from pytest_iosmem.verdict.checks import analyse
 from pytest_iosmem.measure import IosMem
-from pytest_iosmem.policy import Policy
-from pytest_iosmem.stacks import grown_stacks
+from pytest_iosmem.verdict.policy import Policy
+from pytest_iosmem.attribution.stacks import grown_stacks
 from pytest_iosmem.targets.base import AppSpec
 from pytest_iosmem.targets.local import REFAPP_COMMAND, STACK_FRAMES, LocalTarget
 from pytest_iosmem.wda_glue import connect

@@ -23,60 +23,17 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator
 
 from .atomic import file_lock, write_atomic
 from .errors import BaselineError
-from .targets.base import Profile
+from .values import Baseline, Origin, Profile
 
-if TYPE_CHECKING:
-    from .nearest import Origin
-
-__all__ = ["SCHEMA_VERSION", "Baseline", "BaselineStore", "split_nodeid"]
+__all__ = ["SCHEMA_VERSION", "BaselineStore", "split_nodeid"]
 
 SCHEMA_VERSION = 1
-_METRIC_KEYS = ("end", "peak", "leak_per_iteration", "reclaimed", "iterations")
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """The stored metrics of one test on one profile."""
-
-    end: int
-    peak: int
-    leak_per_iteration: float | None = None
-    reclaimed: int | None = None
-    iterations: int | None = None
-    #: which stored profile these numbers come from (set by BaselineStore.lookup; not stored)
-    origin: "Origin | None" = field(default=None, compare=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {key: getattr(self, key) for key in _METRIC_KEYS}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str) -> "Baseline":
-        if not isinstance(data, Mapping):
-            raise BaselineError(f"{where}: expected an object of metrics, got {type(data).__name__}")
-        try:
-            end, peak = data["end"], data["peak"]
-        except KeyError as exc:
-            raise BaselineError(f"{where}: missing metric {exc.args[0]!r}") from None
-        for key in ("end", "peak"):
-            if not isinstance(data[key], int) or isinstance(data[key], bool) or data[key] < 0:
-                raise BaselineError(f"{where}: {key} must be a non-negative integer of bytes, got {data[key]!r}")
-        for key in ("leak_per_iteration", "reclaimed", "iterations"):
-            v = data.get(key)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
-                raise BaselineError(f"{where}: {key} must be a number or null, got {v!r}")
-        return cls(
-            end=end,
-            peak=peak,
-            leak_per_iteration=data.get("leak_per_iteration"),
-            reclaimed=data.get("reclaimed"),
-            iterations=data.get("iterations"),
-        )
 
 
 def split_nodeid(nodeid: str) -> tuple[str, str]:
@@ -150,7 +107,7 @@ class BaselineStore:
         key (always that profile's).  A corrupt file of a candidate profile is a
         BaselineError naming it: skipping it could silently pick a farther one.
         """
-        from .nearest import Origin, choose
+        from .nearest import choose
 
         if rule not in ("exact", "nearest"):
             found = self._load_key(rule, nodeid)

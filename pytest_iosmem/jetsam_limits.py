@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .targets.base import JetsamLimit
+from .values import JetsamLimit
 
 __all__ = [
     "LimitRow",

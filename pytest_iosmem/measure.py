@@ -20,17 +20,19 @@ import dataclasses
 import time
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from .baseline import Baseline
+from .values import Baseline
 from .errors import NotSupported, RepeatConflict, TargetError
-from .policy import Policy
+from .verdict.policy import Policy
+from .attribution.capture import StackCapture
 from .sampler import Sampler
 from .object_series import ObjectSeries, object_check_enabled
 from .settle import SettleConfig, SettleResult, wait_settled
-from .targets.base import App, ClassStat, Target, Termination
+from .targets.base import App, Target, Termination
+from .values import ClassStat
 from .timeline import EventKind, IterationEnd, Timeline
 
 if TYPE_CHECKING:
-    from .stacks import Generation
+    from .attribution.stacks import Generation
 
 __all__ = ["IosMem", "AppTerminated", "InconclusiveWarning"]
 
@@ -89,9 +91,11 @@ class IosMem:
         self.progress = progress
         #: class histograms at the first and last measured iteration (when attribution is on)
         self.histograms: dict[str, list[ClassStat]] = {}
-        #: live allocations by allocation stack at the same two moments (see stack_attribution)
-        self.generations: dict[str, "Generation"] = {}
         self.notes: list[str] = []
+        #: live allocations by allocation stack at the same two moments (see attribution.capture)
+        self.stacks = StackCapture(target, app, self.notes)
+        #: False once the target said it cannot give class histograms (asked no more)
+        self.classes_available = True
         #: the stored baseline of this test on this profile (None: no baseline yet)
         self.baseline: Baseline | None = None
         self.warnings_supported = True
@@ -166,7 +170,7 @@ class IosMem:
         After each repetition the settled footprint is read.  Warm-up
         iterations fill caches and are left out of leak detection.  After
         the ``n`` planned measured iterations the verdict engine
-        (:func:`pytest_iosmem.analysis.leak_decision`) is asked: a clear
+        (:func:`pytest_iosmem.verdict.checks.leak_decision`) is asked: a clear
         leak or a clear no-leak ends the loop; undecided adds one more
         iteration, up to ``max`` measured ones (default: the policy's
         ``max_iterations``, option ``--iosmem-max-iterations``; never below
@@ -179,8 +183,8 @@ class IosMem:
                 "iosmem.iterations() where the plugin could not see it beforehand (a fixture, a dynamic call): run it "
                 "without --iosmem-repeat, or call iosmem.iterations() in the test function or a helper it calls by name"
             )
-        from .analysis import leak_decision
-        from .verdict import Plan
+        from .verdict.checks import leak_decision
+        from .verdict.decision import Plan
 
         n = self.default_iterations if n is None else int(n)
         warmup = self.default_warmup if warmup is None else int(warmup)
@@ -244,22 +248,24 @@ class IosMem:
         self.timeline.add_event(EventKind.NOTE, text)
         warnings.warn(InconclusiveWarning(text), stacklevel=3)
 
-    def _snapshot_classes(self, which: str) -> None:
-        from .stack_attribution import capture_generation
+    @property
+    def generations(self) -> dict[str, "Generation"]:
+        """The allocation-stack generations read so far (``first``, ``last``)."""
+        return self.stacks.generations
 
-        capture_generation(self, which)  # allocation stacks, when the target records them
-        if getattr(self, "_classes_off", False):
-            return
-        try:
-            self.histograms[which] = self.target.class_histogram(self.app)
-        except NotSupported as exc:
-            self.notes.append(f"attribution unavailable: {exc}")
-            self._classes_off = True
-        except TargetError as exc:
-            self.notes.append(f"attribution failed: {exc}")
-            self._classes_off = True
+    def _snapshot_classes(self, which: str) -> None:
+        self.stacks.capture(which)  # allocation stacks, when the target records them
+        if self.classes_available:
+            try:
+                self.histograms[which] = self.target.class_histogram(self.app)
+            except NotSupported as exc:
+                self.notes.append(f"attribution unavailable: {exc}")
+                self.classes_available = False
+            except TargetError as exc:
+                self.notes.append(f"attribution failed: {exc}")
+                self.classes_available = False
         # no classes (a device): go on only while allocation stacks are still being read
-        self.attribution = not getattr(self, "_classes_off", False) or not getattr(self, "_stacks_off", False)
+        self.attribution = self.classes_available or self.stacks.available
 
     # -- memory warnings ---------------------------------------------------------
     def memory_warning(self) -> int | None:

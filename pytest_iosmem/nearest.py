@@ -27,38 +27,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
-from .targets.base import Profile
+from .values import Profile
 
-__all__ = ["Origin", "OsParts", "parse_os", "distance", "choose", "RULES"]
+__all__ = ["OsParts", "parse_os", "distance", "choose", "RULES"]
 
 RULES = ("exact", "nearest")
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a baseline came from: the profile key, by which rule, and why."""
-
-    profile: str
-    rule: str  # "exact" | "nearest" | "pinned"
-    current: str
-    reason: str = ""
-
-    @property
-    def borrowed(self) -> bool:
-        """True when the baseline is not the current profile's own."""
-        return self.profile != self.current
-
-    def describe(self) -> str:
-        """``profile local-linux-cpython3.11-x86_64 (nearest: other Python ...)``."""
-        if not self.borrowed:
-            return f"profile {self.profile}"
-        why = f": {self.reason}" if self.reason else ""
-        return f"profile {self.profile} ({self.rule}{why})"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"profile": self.profile, "rule": self.rule, "current": self.current, "reason": self.reason}
 
 
 @dataclass(frozen=True)

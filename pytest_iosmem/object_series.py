@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .errors import NotSupported, TargetError
-from .objects import Histogram, as_histogram
+from .verdict.objects import Histogram, as_histogram
 
 if TYPE_CHECKING:
     from .targets.base import App, Target

@@ -7,7 +7,7 @@ Flow of one test (see docs/architecture.md):
 2. setup: ``iosmem_app`` launches (or reuses) the app, ``iosmem`` starts sampling;
 3. call: the test body runs (``--iosmem-repeat``: ``pytest_pyfunc_call`` runs it
    as iterations, see repeat.py); then ``pytest_runtest_call`` hands the
-   measurement to :func:`pytest_iosmem.judge.judge` (finish, analyse,
+   measurement to :func:`pytest_iosmem.conclude.conclude` (finish, judge,
    attribute, save evidence, build the result) and fails the test itself
    when a check fails;
 4. report: the result rides on the call report (so pytest-xdist carries it
@@ -25,10 +25,7 @@ import pytest
 from .errors import BaselineError, IosMemError, TargetError, UsageError
 from .options import OptionReader, add_options
 from .outcome import GateFailed
-
-RUN_KEY = pytest.StashKey["IosMemRun"]()
-POLICY_KEY = pytest.StashKey["Any"]()
-RESULT_KEY = pytest.StashKey["dict"]()
+from .stash_keys import BUILD_KEY, POLICY_KEY, RESULT_KEY, RUN_KEY
 
 
 # -- set-up -------------------------------------------------------------------------------
@@ -146,7 +143,7 @@ def iosmem_app(request: pytest.FixtureRequest, iosmem_target):
     args = [str(a) for a in marker.kwargs.get("args", ())] if marker else None
     env = {str(k): str(v) for k, v in (marker.kwargs.get("env") or {}).items()} if marker else None
     try:
-        app, problem = run.acquire_app(args, env), None
+        app, problem = run.acquire_app(args, env, build=request.node.stash.get(BUILD_KEY, "head")), None
     except IosMemError as exc:
         app, problem = None, f"iosmem: cannot start the app: {exc}"
     if problem:
@@ -241,16 +238,16 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
         return None
     from .ab import run_ab
 
-    return run_ab(item, nextitem, run, RESULT_KEY)
+    return run_ab(item, nextitem, run)
 
 
-# -- judging (in judge.py) -------------------------------------------------------------------------
+# -- judging (conclude.py, over the verdict package) ----------------------------------------------
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
     mem = getattr(item, "funcargs", {}).get("iosmem")
     if mem is None:
         return (yield)
-    from .judge import judge, junit_properties
+    from .conclude import conclude, junit_properties
 
     error: BaseException | None = None
     try:
@@ -258,12 +255,12 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
     except BaseException as exc:  # noqa: BLE001 - re-raised below, after recording
         error = exc
         result = None
-    judgement = judge(mem, _run(item.config), item.nodeid, item.name, error)
-    item.stash[RESULT_KEY] = judgement.result
-    item.user_properties.extend(junit_properties(judgement.result))
+    judgement = conclude(mem, _run(item.config), item.nodeid, item.name, error)
+    item.stash[RESULT_KEY] = judgement
+    item.user_properties.extend(junit_properties(judgement.to_dict()))
     if isinstance(error, KeyboardInterrupt):
         # pytest makes no report for an interrupted call: keep what was measured directly.
-        _run(item.config).results.append({**judgement.result, "outcome": "interrupted"})
+        _run(item.config).results.append({**judgement.to_dict(), "outcome": "interrupted"})
     if error is not None:
         if judgement.terminated and not isinstance(error, (KeyboardInterrupt, pytest.skip.Exception)):
             # One line for the body's error (a WDA call that met the dead app), not its whole chain.
@@ -295,11 +292,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     if call.when == "call":
         result = item.stash.get(RESULT_KEY, None)
         if result is not None:
-            from .judge import report_outcome
+            from .conclude import report_outcome
 
             # A plain attribute: pytest's report serialisation carries it to the xdist controller.
             report.iosmem = report_outcome(
-                result, xfail=hasattr(report, "wasxfail"), skipped=report.skipped, outcome=report.outcome
+                result.to_dict(), xfail=hasattr(report, "wasxfail"), skipped=report.skipped, outcome=report.outcome
             )
     return report
 

@@ -1,71 +1,106 @@
-"""The record of one gated test, as it travels from an xdist worker to reports.
+"""The record of one gated test: typed (:class:`GateResult`) until it leaves the test, then a dict.
 
-A plain JSON-serialisable dict (execnet and the JSON report both need that),
-built in one place so every report reads the same fields:
+:meth:`GateResult.to_dict` is the one serialiser: the dict rides on the call report
+(pytest-xdist carries it to the controller; execnet and the JSON report need plain
+JSON), and every report reads the same fields:
 
 ``nodeid, outcome, profile, policy, jetsam_limit, baseline, baseline_origin,
-metrics, findings, notes, decisions, attribution, stacks, timeline, artifacts``, and
-``host``/``worker``: which machine and xdist worker measured it (SSH gateways
-run workers on other Macs; the profile stays the same whichever host ran the
-test). ``baseline_origin``: the stored profile the baseline came from, by
-which rule and why (see :mod:`pytest_iosmem.nearest`).
+metrics, findings, notes, decisions, attribution, stacks, timeline, artifacts, host,
+worker`` and, when they ran, ``objects`` and ``ab``.  The functions below the class
+read that serialised form (reports, ``iosmem baseline update`` read it from JSON too).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from .analysis import FindingKind, Verdict
-from .baseline import Baseline
-from .policy import Policy
-from .targets.base import JetsamLimit, Profile
-from .timeline import Timeline
+from .verdict.findings import FindingKind, baseline_accepted
+from .values import Baseline
 
-__all__ = ["build_result", "HARD_FINDINGS", "baseline_candidate", "verdict_label", "is_failure", "inconclusive_checks"]
+if TYPE_CHECKING:
+    from .attribution.classes import ClassGrowth
+    from .attribution.stacks import StackGrowth
+    from .timeline import Timeline
+    from .values import JetsamLimit, Profile
+    from .verdict.ab import ABSummary
+    from .verdict.findings import Verdict
+    from .verdict.objects import ObjectCheck
+    from .verdict.policy import Policy
 
-#: findings that keep a test's numbers out of the baselines unless forced
-HARD_FINDINGS = frozenset(
-    {FindingKind.LEAK, FindingKind.PEAK, FindingKind.HEADROOM, FindingKind.NO_RECLAIM, FindingKind.TERMINATED,
-     FindingKind.OBJECTS}
-)
+__all__ = ["GateResult", "baseline_candidate", "verdict_label", "is_failure", "inconclusive_checks"]
 
 
-def build_result(
-    nodeid: str,
-    profile: Profile,
-    policy: Policy,
-    verdict: Verdict,
-    baseline: Baseline | None,
-    timeline: Timeline,
-    jetsam_limit: JetsamLimit | None = None,
-    attribution: list[dict[str, Any]] | None = None,
-    artifacts: list[str] | None = None,
-    body_error: str | None = None,
-    host: str | None = None,
-    worker: str | None = None,
-    stacks: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
-    d = verdict.to_dict()
-    return {
-        "nodeid": nodeid,
-        "body_error": body_error,
-        "outcome": "passed" if verdict.passed else "failed",
-        "profile": profile.to_dict(),
-        "policy": policy.to_dict(),
-        "jetsam_limit": None if jetsam_limit is None else {"bytes": jetsam_limit.bytes, "source": jetsam_limit.source},
-        "baseline": None if baseline is None else baseline.to_dict(),
-        "baseline_origin": None if baseline is None or baseline.origin is None else baseline.origin.to_dict(),
-        "metrics": d["metrics"],
-        "findings": d["findings"],
-        "notes": d["notes"],
-        "decisions": d["decisions"],
-        "attribution": attribution or [],
-        "stacks": stacks or [],
-        "artifacts": artifacts or [],
-        "timeline": timeline.to_dict(),
-        "host": host,
-        "worker": worker,
-    }
+@dataclass
+class GateResult:
+    """What judging one test produced: the verdict and everything every report shows beside it."""
+
+    nodeid: str
+    profile: "Profile"
+    policy: "Policy"
+    verdict: "Verdict"
+    timeline: "Timeline"
+    baseline: Baseline | None = None
+    jetsam_limit: "JetsamLimit | None" = None
+    body_error: str | None = None
+    attribution: "list[ClassGrowth]" = field(default_factory=list)
+    stacks: "list[StackGrowth]" = field(default_factory=list)
+    objects: "ObjectCheck | None" = None
+    artifacts: list[str] = field(default_factory=list)
+    host: str | None = None
+    worker: str | None = None
+    ab: "ABSummary | None" = None
+    #: passed/failed from the verdict; the A/B protocol sets it from its last call report
+    outcome: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.outcome:
+            self.outcome = "passed" if self.verdict.passed else "failed"
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.verdict.findings)
+
+    @property
+    def terminated(self) -> bool:
+        return any(f.kind == FindingKind.TERMINATED for f in self.verdict.findings)
+
+    @property
+    def kinds(self) -> list[str]:
+        """The finding kinds, in order (a demonstration's xfail checks its own kind is among them)."""
+        return [f.kind for f in self.verdict.findings]
+
+    def failure_message(self) -> str:
+        return self.verdict.failure_message()
+
+    def to_dict(self) -> dict[str, Any]:
+        v = self.verdict.to_dict()
+        b = self.baseline
+        d: dict[str, Any] = {
+            "nodeid": self.nodeid,
+            "body_error": self.body_error,
+            "outcome": self.outcome,
+            "profile": self.profile.to_dict(),
+            "policy": self.policy.to_dict(),
+            "jetsam_limit": None if self.jetsam_limit is None else asdict(self.jetsam_limit),
+            "baseline": None if b is None else b.to_dict(),
+            "baseline_origin": None if b is None or b.origin is None else b.origin.to_dict(),
+            "metrics": v["metrics"],
+            "findings": v["findings"],
+            "notes": v["notes"],
+            "decisions": v["decisions"],
+            "attribution": [asdict(row) for row in self.attribution],
+            "stacks": [row.to_dict() for row in self.stacks],
+            "artifacts": list(self.artifacts),
+            "timeline": self.timeline.to_dict(),
+            "host": self.host,
+            "worker": self.worker,
+        }
+        if self.objects is not None:
+            d["objects"] = self.objects.to_dict()
+        if self.ab is not None:
+            d["ab"] = self.ab.to_dict()
+        return d
 
 
 def baseline_candidate(result: dict[str, Any], force: bool = False, accept_growth: bool = False) -> Baseline | None:
@@ -79,11 +114,7 @@ def baseline_candidate(result: dict[str, Any], force: bool = False, accept_growt
     if m.get("end") is None or m.get("peak") is None:
         return None
     kinds = {f["kind"] for f in result.get("findings", [])}
-    grew_only = (
-        accept_growth and kinds == {FindingKind.GROWTH} and result.get("outcome") == "failed"
-        and not result.get("body_error")
-    )
-    if not force and not grew_only and (kinds & HARD_FINDINGS or result.get("outcome") != "passed"):
+    if not baseline_accepted(kinds, result.get("outcome"), bool(result.get("body_error")), force, accept_growth):
         return None
     leak = m.get("leak") or {}
     return Baseline(

@@ -9,43 +9,22 @@ from __future__ import annotations
 import os
 import shlex
 from pathlib import Path
-from typing import Any, Callable
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import UsageError
-from .options import LIMITS, OptionReader
-from .policy import Policy, build_policy
-from .settle import SettleConfig
+from .options import OptionReader
+from .settings import read_settings
+from .verdict.ab import BASE, HEAD
+from .verdict.policy import Policy, build_policy
 
 if TYPE_CHECKING:  # imported lazily below: a run that gates nothing must not pay for them
-    from .baseline import Baseline, BaselineStore
+    from .baseline import BaselineStore
     from .measure import IosMem
-    from .targets.base import App, AppSpec, Profile, Target
+    from .repeat import Repeat
+    from .targets.base import App, AppSpec, Target
+    from .values import Baseline, Profile
 
 __all__ = ["IosMemRun"]
-
-
-def _positive_float(reader: OptionReader, name: str) -> float:
-    raw = reader(name)
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise UsageError(f"--iosmem-{name.replace('_', '-')}={raw!r} is not a number") from None
-    if value <= 0:
-        raise UsageError(f"--iosmem-{name.replace('_', '-')}={raw!r} must be positive")
-    return value
-
-
-def _count(reader: OptionReader, name: str, minimum: int) -> int:
-    raw = reader(name)
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise UsageError(f"--iosmem-{name.replace('_', '-')}={raw!r} is not a whole number") from None
-    if value < minimum:
-        raise UsageError(f"--iosmem-{name.replace('_', '-')}={raw!r} must be at least {minimum}")
-    return value
 
 
 class IosMemRun:
@@ -64,65 +43,46 @@ class IosMemRun:
         self.failed_writes = False
         self._target: Target | None = None
         self._session_app: App | None = None
-        # Validate the plain options up front, so a typo fails at start-up.
-        self.interval = _positive_float(reader, "interval")
-        self.wda_timeout = _positive_float(reader, "wda_timeout")
-        self.settle = SettleConfig(max_wait=_positive_float(reader, "settle_timeout"))
-        self.iterations = _count(reader, "iterations", 1)
-        self.warmup = _count(reader, "warmup", 0)
-        self.relaunch = (reader("relaunch") or "test").strip().lower()
-        if self.relaunch not in ("test", "session"):
-            raise UsageError(f"--iosmem-relaunch={self.relaunch!r}: choose 'test' or 'session'")
-        self.attribution = (reader("attribution") or "auto").strip().lower()
-        if self.attribution not in ("auto", "on", "off"):
-            raise UsageError(f"--iosmem-attribution={self.attribution!r}: choose auto, on or off")
-        from .repeat import parse_repeat
-
-        self.repeat = parse_repeat(reader("repeat"), self.warmup)
-        self.objects = (reader("objects") or "auto").strip().lower()
-        if self.objects not in ("auto", "on", "off"):
-            raise UsageError(f"--iosmem-objects={self.objects!r}: choose auto, on or off")
-        self.update_baselines = reader.flag("update_baselines")
-        #: A/B mode (``--iosmem-base-app``): the base build's spec, and which build the next launch is
-        self.base_app = (reader("base_app") or "").strip() or None
-        self.build = "head"
-        if self.base_app:
-            from .ab import validate_ab_options
-
-            self.ab_plan, self.ab_confidence = validate_ab_options(reader, self.relaunch, self.update_baselines)
-        self.force_update = reader.flag("force_update")
-        self.defaults = {opt.name: reader(opt.name) for opt in LIMITS}
-        self.default_policy = build_policy(self.defaults, {}, "iosmem options")
-        self.baselines_dir = self._path(reader("baselines") or "baselines")
+        #: every option, checked at once (a UsageError names each bad value)
+        self.settings = read_settings(reader, reader.flag, rootdir)
         self._store: BaselineStore | None = None
-        self.baseline_rule = self._baseline_rule(reader("baseline_profile") or "nearest")
-        self.artifacts_dir = self._path(reader("artifacts") or "iosmem-artifacts")
 
-    def _baseline_rule(self, value: str) -> str:
-        """exact, nearest, or a profile key that must exist under the baselines directory."""
-        rule = str(value).strip()
-        if rule.lower() in ("exact", "nearest"):
-            return rule.lower()
-        if not rule or "/" in rule or "\\" in rule or rule in (".", ".."):
-            raise UsageError(f"--iosmem-baseline-profile={value!r}: choose exact, nearest or a profile key")
-        if not (self.baselines_dir / rule).is_dir():
-            known = sorted(p.name for p in self.baselines_dir.iterdir() if p.is_dir()) if self.baselines_dir.is_dir() else []
-            raise UsageError(
-                f"--iosmem-baseline-profile={rule}: no directory {self.baselines_dir / rule} "
-                f"(stored profiles: {', '.join(known) or 'none'}); or choose exact or nearest"
-            )
-        return rule
+    # the settings a hook or fixture reads often, by their plain names
+    @property
+    def interval(self) -> float:
+        return self.settings.interval
 
-    def _path(self, value: str) -> Path:
-        p = Path(value)
-        return p if p.is_absolute() else self.rootdir / p
+    @property
+    def wda_timeout(self) -> float:
+        return self.settings.wda_timeout
+
+    @property
+    def repeat(self) -> "Repeat | None":
+        return self.settings.repeat
+
+    @property
+    def update_baselines(self) -> bool:
+        return self.settings.update_baselines
+
+    @property
+    def base_app(self) -> str | None:
+        return self.settings.base_app
+
+    @property
+    def default_policy(self) -> Policy:
+        assert self.settings.default_policy is not None  # read_settings raised otherwise
+        return self.settings.default_policy
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.settings.artifacts_dir
 
     @property
     def store(self) -> "BaselineStore":
         if self._store is None:
             from .baseline import BaselineStore
 
-            self._store = BaselineStore(self.baselines_dir)
+            self._store = BaselineStore(self.settings.baselines_dir)
         return self._store
 
     # -- policy ----------------------------------------------------------------------
@@ -142,19 +102,16 @@ class IosMemRun:
                 artifacts_dir=str(self.artifacts_dir),
                 host=self.host,
             )
-            self._target = create_target((self.option("target") or "local").strip().lower(), ctx)
+            self._target = create_target(self.settings.target, ctx)
         return self._target
 
-    def app_spec(self) -> "AppSpec":
+    def app_spec(self, build: str = HEAD) -> "AppSpec":
+        """What to launch for ``build`` (A/B mode: ``base`` is ``--iosmem-base-app``, else the head)."""
         from .targets.base import AppSpec
 
-        env = {}
-        for item in self.option("app_env") or []:
-            key, sep, value = str(item).partition("=")
-            if not sep or not key:
-                raise UsageError(f"--iosmem-app-env={item!r}: write KEY=VALUE")
-            env[key] = value
-        app = self.base_app if self.build == "base" else self.option("app")
+        settings = self.settings
+        app = settings.base_app if build == BASE else settings.app
+        env = dict(settings.app_env)
         if self.target.kind == "local":
             command = shlex.split(app) if app else None
             return AppSpec(command=command, env=env, name="refapp" if not app else "")
@@ -162,29 +119,25 @@ class IosMemRun:
             raise UsageError(f"--iosmem-app: give the bundle id of the app to test on the {self.target.kind} target")
         return AppSpec(bundle_id=app, env=env, name=app)
 
-    def acquire_app(self, args: list[str] | None = None, env: dict[str, str] | None = None) -> App:
+    def acquire_app(self, args: list[str] | None = None, env: dict[str, str] | None = None, build: str = HEAD) -> App:
         """The app for the next test: a fresh one, or the session's one if still alive.
 
         ``args``/``env`` come from a test's ``iosmem_app`` marker (launch
         arguments, feature flags); such a test always gets its own app.
+        ``build``: which build an A/B trial launches (its trial says).
         """
         target = self.target
-        pid = self.option("pid")
-        if pid:
-            try:
-                pid_value = int(pid)
-            except ValueError:
-                raise UsageError(f"--iosmem-pid={pid!r} is not a process id") from None
+        if self.settings.pid is not None:
             app = self._session_app
             if app is None or target.poll_termination(app) is not None:
-                app = self._session_app = target.attach(pid_value)
+                app = self._session_app = target.attach(self.settings.pid)
             return self._with_wda_url(app)
-        spec = self.app_spec()
+        spec = self.app_spec(build)
         if args or env:
             spec.args = [*spec.args, *(args or [])]
             spec.env = {**spec.env, **(env or {})}
             return self._with_wda_url(target.launch(spec))
-        if self.relaunch == "session":
+        if self.settings.relaunch == "session":
             app = self._session_app
             if app is None or target.poll_termination(app) is not None:
                 app = self._session_app = target.launch(spec)
@@ -204,17 +157,18 @@ class IosMemRun:
         iteration counts, attribution: ``auto`` is on where it is cheap, the local target)."""
         from .measure import IosMem
 
-        attribution = self.attribution == "on" or (self.attribution == "auto" and target.kind == "local")
+        s = self.settings
+        attribution = s.attribution == "on" or (s.attribution == "auto" and target.kind == "local")
         return IosMem(
             target,
             app,
             policy or self.default_policy,
-            interval=self.interval,
-            settle=self.settle,
-            iterations=self.iterations,
-            warmup=self.warmup,
+            interval=s.interval,
+            settle=s.settle,
+            iterations=s.iterations,
+            warmup=s.warmup,
             attribution=attribution,
-            objects=self.objects,
+            objects=s.objects,
             progress=progress,
         )
 
@@ -238,7 +192,7 @@ class IosMemRun:
     def baseline_for(self, profile: Profile, nodeid: str) -> Baseline | None:
         if self.base_app:  # A/B mode compares with the base build, never with a stored baseline
             return None
-        return self.store.lookup(profile, nodeid, self.baseline_rule)
+        return self.store.lookup(profile, nodeid, self.settings.baseline_rule)
 
     def write_baselines(self) -> None:
         """At the end of the run, in the process that saw every result."""
@@ -246,12 +200,12 @@ class IosMemRun:
             return
         from .errors import BaselineError
         from .results import baseline_candidate
-        from .targets.base import Profile
+        from .values import Profile
 
         by_profile: dict[str, tuple[Profile, list[tuple[str, Baseline]]]] = {}
         refused = []
         for r in self.results:
-            candidate = baseline_candidate(r, force=self.force_update)
+            candidate = baseline_candidate(r, force=self.settings.force_update)
             if candidate is None:
                 refused.append(r["nodeid"])
                 continue

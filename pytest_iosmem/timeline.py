@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 __all__ = ["Sample", "Mark", "Phase", "IterationEnd", "Event", "Timeline", "EventKind"]
 
@@ -137,13 +137,6 @@ class Timeline:
     def footprints(self) -> list[int]:
         with self._lock:
             return [s.footprint for s in self.samples]
-
-    def samples_between(self, start: float, end: float | None = None) -> Iterator[Sample]:
-        with self._lock:
-            samples = list(self.samples)
-        for s in samples:
-            if s.t >= start and (end is None or s.t <= end):
-                yield s
 
     @property
     def peak(self) -> int | None:

@@ -4,10 +4,12 @@ import random
 
 import pytest
 
-from pytest_iosmem.analysis import FindingKind, analyse, estimate_leak
-from pytest_iosmem.baseline import Baseline
-from pytest_iosmem.policy import Policy
-from pytest_iosmem.targets.base import JetsamLimit
+from pytest_iosmem.verdict.findings import FindingKind
+from pytest_iosmem.verdict.checks import analyse
+from pytest_iosmem.verdict.metrics import estimate_leak
+from pytest_iosmem.values import Baseline
+from pytest_iosmem.verdict.policy import Policy
+from pytest_iosmem.values import JetsamLimit
 from pytest_iosmem.timeline import EventKind, IterationEnd, Timeline
 from pytest_iosmem.units import Tolerance
 

@@ -1,7 +1,7 @@
 import pytest
 
-from pytest_iosmem.attribution import format_grown_classes, grown_classes
-from pytest_iosmem.targets.base import ClassStat
+from pytest_iosmem.attribution.classes import format_grown_classes, grown_classes
+from pytest_iosmem.values import ClassStat
 
 
 def test_grown_classes_per_iteration_most_bytes_first():

@@ -7,9 +7,10 @@ import sys
 
 import pytest
 
-from pytest_iosmem.baseline import SCHEMA_VERSION, Baseline, BaselineStore, split_nodeid
+from pytest_iosmem.baseline import SCHEMA_VERSION, BaselineStore, split_nodeid
+from pytest_iosmem.values import Baseline
 from pytest_iosmem.errors import BaselineError
-from pytest_iosmem.targets.base import Profile
+from pytest_iosmem.values import Profile
 
 PROFILE = Profile("local", "x86_64", "linux", "ci-host")
 

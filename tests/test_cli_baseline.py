@@ -6,9 +6,10 @@ import sys
 
 import pytest
 
-from pytest_iosmem.baseline import Baseline, BaselineStore
+from pytest_iosmem.values import Baseline
+from pytest_iosmem.baseline import BaselineStore
 from pytest_iosmem.cli import main
-from pytest_iosmem.targets.base import Profile
+from pytest_iosmem.values import Profile
 
 from .cli_helpers import iosmem, make_gated_project, run_gated
 

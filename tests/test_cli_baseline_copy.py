@@ -2,8 +2,9 @@
 
 import json
 
-from pytest_iosmem.baseline import Baseline, BaselineStore
-from pytest_iosmem.targets.base import Profile
+from pytest_iosmem.values import Baseline
+from pytest_iosmem.baseline import BaselineStore
+from pytest_iosmem.values import Profile
 
 from .cli_helpers import iosmem
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from pytest_iosmem.cli import main
-from pytest_iosmem.stacks import Frame, Generation, StackStat
+from pytest_iosmem.attribution.stacks import Frame, Generation, StackStat
 
 from .cli_helpers import DATA, iosmem
 

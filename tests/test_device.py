@@ -22,7 +22,7 @@ import pytest
 
 from pytest_iosmem.errors import NotSupported, ReadFailed, TargetError, TargetUnavailable, UsageError
 from pytest_iosmem.targets import TargetContext
-from pytest_iosmem.targets.base import AppSpec, Capability, Target
+from pytest_iosmem.targets.base import AppSpec, Target
 from pytest_iosmem.targets.device import (
     DeviceTarget,
     MemoryGraph,
@@ -208,12 +208,10 @@ def test_notification_parsing_edges():
 def test_memory_warning_is_not_faked_unless_opted_in():
     target = DeviceTarget(RecordedSession())
     app = target.attach(4242)
-    assert Capability.MEMORY_WARNING not in target.capabilities
     with pytest.raises(NotSupported, match="no public tool sends a memory warning"):
         target.memory_warning(app)
     session = RecordedSession()
     experimental = DeviceTarget(session, warning_mode="experimental")
-    assert Capability.MEMORY_WARNING in experimental.capabilities
     experimental.memory_warning(experimental.attach(4242))
     assert ("warning", 4242) in session.calls
     with pytest.raises(UsageError):
@@ -410,8 +408,9 @@ def test_whole_flow_on_a_connected_device(tmp_path):
 def test_failed_gate_names_the_memory_graph_it_saved(tmp_path):
     """The plugin's FailureArtifacts seam on the device target: a failed gate saves a .memgraph
     (RecordedSession stands for the Leaks channel) and the failure message names it."""
-    from pytest_iosmem.analysis import Finding, Metrics, Verdict
-    from pytest_iosmem.judge import failure_artifacts as _failure_artifacts
+    from pytest_iosmem.verdict.findings import Finding, Verdict
+    from pytest_iosmem.verdict.metrics import Metrics
+    from pytest_iosmem.conclude import failure_artifacts as _failure_artifacts
 
     target = DeviceTarget(RecordedSession(), memgraph_dir=str(tmp_path))
     app = target.launch(AppSpec(bundle_id="com.example.app"))
@@ -436,7 +435,7 @@ def test_settle_counts_only_fresh_sysmontap_samples():
     import threading
 
     from pytest_iosmem.measure import IosMem
-    from pytest_iosmem.policy import Policy
+    from pytest_iosmem.verdict.policy import Policy
     from pytest_iosmem.settle import SettleConfig
 
     session = RecordedSession(pid=351)

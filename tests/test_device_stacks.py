@@ -7,7 +7,7 @@ import os
 import pytest
 
 from pytest_iosmem.errors import NotSupported
-from pytest_iosmem.stack_attribution import capture_generation
+from pytest_iosmem.attribution.capture import StackCapture
 from pytest_iosmem.targets import malloc_history as mh
 from pytest_iosmem.targets.base import AppSpec
 from pytest_iosmem.targets.device import DeviceTarget, MemoryGraph
@@ -48,13 +48,9 @@ def test_elsewhere_the_stacks_need_a_mac_and_both_memgraphs_are_kept(tmp_path, m
         target.allocation_stacks(app)
     assert os.path.exists(info.value.path)
 
-    class Mem:  # what IosMem holds, for capture_generation
-        def __init__(self):
-            self.target, self.app, self.notes, self.generations = target, app, [], {}
-
-    mem = Mem()
-    capture_generation(mem, "first")
-    capture_generation(mem, "last")
+    mem = StackCapture(target, app, [])
+    mem.capture("first")
+    mem.capture("last")
     assert mem.generations == {}
     assert len(mem.notes) == 2 and all("need a Mac" in n for n in mem.notes)
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"stacks-{i}-{app.pid}.memgraph" for i in (1, 2, 3)]
@@ -70,7 +66,7 @@ def test_no_graph_from_the_leaks_channel_is_not_supported(tmp_path):
 def test_a_measurement_on_a_device_reads_both_generations_though_it_has_no_class_histogram(tmp_path, monkeypatch):
     """The device has no class histogram (NotSupported): the stacks must still be read at the last iteration."""
     from pytest_iosmem.measure import IosMem
-    from pytest_iosmem.policy import Policy
+    from pytest_iosmem.verdict.policy import Policy
     from pytest_iosmem.settle import SettleConfig
     from pytest_iosmem.targets.base import Reading
 

@@ -45,7 +45,7 @@ def test_markers_lists_ours(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--markers")
     assert result.ret == 0, result.stderr.str()
     out = result.stdout.str()
-    from pytest_iosmem.policy import POLICY_KEYS
+    from pytest_iosmem.verdict.policy import POLICY_KEYS
 
     marker = next(line for line in out.splitlines() if line.startswith("@pytest.mark.iosmem("))
     for key in POLICY_KEYS:  # every key the marker accepts, e.g. objects_watch

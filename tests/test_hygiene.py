@@ -79,9 +79,9 @@ def test_an_app_without_a_handler_is_not_sent_a_killing_warning():
 
 
 def test_an_artifact_write_error_is_a_note_and_nothing_is_saved_on_interrupt():
-    from pytest_iosmem.analysis import analyse
-    from pytest_iosmem.judge import failure_artifacts as _failure_artifacts
-    from pytest_iosmem.policy import Policy
+    from pytest_iosmem.verdict.checks import analyse
+    from pytest_iosmem.conclude import failure_artifacts as _failure_artifacts
+    from pytest_iosmem.verdict.policy import Policy
     from pytest_iosmem.timeline import Timeline
 
     class DiskFull:

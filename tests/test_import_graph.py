@@ -1,12 +1,12 @@
-"""No import circles between the package's modules.
+"""No import circles between the package's modules, and the layers hold.
 
 A circle (``device`` importing ``device_adapter`` importing ``device``) works
 only as long as the import order happens to be right (one direction is often
 a lazy import inside a function), and hides which module is the seam.  This
 reads every import of every module with ``ast`` — also those inside
 functions, which run later but still make the two modules depend on each
-other; not ``if TYPE_CHECKING:`` blocks, which never run — and looks for a
-cycle.  A submodule importing its own package (``from . import TargetOption``)
+other, and those under ``if TYPE_CHECKING:``, which a type checker follows
+(a type-hint import is a dependency as real as any) — and looks for a cycle.  A submodule importing its own package (``from . import TargetOption``)
 is no edge: Python imports the package before any of its submodules anyway.
 """
 
@@ -30,24 +30,11 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-def _is_type_checking(node: ast.If) -> bool:
-    test = node.test
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
 def _imports(tree: ast.Module):
-    """Every import statement that can run: module level and in functions, not under TYPE_CHECKING."""
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
+    """Every import statement: module level, in functions, and under ``if TYPE_CHECKING:``."""
+    for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             yield node
-        elif isinstance(node, ast.If) and _is_type_checking(node):
-            stack.extend(node.orelse)
-        else:
-            stack.extend(ast.iter_child_nodes(node))
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -117,3 +104,38 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     # the checker itself must be able to fail
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+#: what the pure layers may import from the package (the stdlib and each other aside)
+PURE_LAYERS = {
+    "pytest_iosmem.verdict": ("pytest_iosmem.verdict", "pytest_iosmem.units", "pytest_iosmem.values",
+                              "pytest_iosmem.errors", "pytest_iosmem.timeline"),
+    "pytest_iosmem.parsers": ("pytest_iosmem.parsers", "pytest_iosmem.units", "pytest_iosmem.values",
+                              "pytest_iosmem.errors", "pytest_iosmem.attribution.stacks"),
+}
+
+
+@pytest.mark.parametrize("layer", sorted(PURE_LAYERS))
+def test_pure_layers_import_only_what_is_below_them(layer: str) -> None:
+    graph = import_graph()
+    allowed = PURE_LAYERS[layer]
+    bad = sorted(
+        f"{mod} -> {dep}"
+        for mod, deps in graph.items() if mod == layer or mod.startswith(layer + ".")
+        for dep in deps if not any(dep == a or dep.startswith(a + ".") for a in allowed)
+    )
+    assert bad == [], f"{layer} reaches above its layer: " + "; ".join(bad)
+
+
+def test_the_verdict_package_never_imports_pytest() -> None:
+    for path in (PACKAGE_DIR / "verdict").rglob("*.py"):
+        names = {a.name.split(".")[0] for n in _imports(ast.parse(path.read_text())) if isinstance(n, ast.Import)
+                 for a in n.names}
+        names |= {(n.module or "").split(".")[0] for n in _imports(ast.parse(path.read_text()))
+                  if isinstance(n, ast.ImportFrom) and n.level == 0}
+        assert not names & {"pytest", "_pytest"}, f"{path.name} imports pytest"
+
+
+def test_a_type_hint_import_is_an_edge(tmp_path) -> None:
+    tree = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .run import IosMemRun\n")
+    assert [n.module for n in _imports(tree) if isinstance(n, ast.ImportFrom)] == ["typing", "run"]

@@ -3,13 +3,13 @@
 import jsonschema
 import pytest
 
-from pytest_iosmem.analysis import analyse
-from pytest_iosmem.policy import Policy
+from pytest_iosmem.verdict.checks import analyse
+from pytest_iosmem.verdict.policy import Policy
 from pytest_iosmem.reports import html, markdown
 from pytest_iosmem.reports.json_report import build_document
 from pytest_iosmem.reports.terminal import format_summary
-from pytest_iosmem.results import baseline_candidate, build_result, inconclusive_checks, verdict_label
-from pytest_iosmem.targets.base import Profile
+from pytest_iosmem.results import GateResult, baseline_candidate, inconclusive_checks, verdict_label
+from pytest_iosmem.values import Profile
 from pytest_iosmem.timeline import IterationEnd, Timeline
 
 from .test_reports_schema import SCHEMA
@@ -26,7 +26,7 @@ def result(nodeid, values, policy, planned, bound):
     tl.end_footprint = values[-1]
     tl.plan = {"planned": planned, "max": bound}
     verdict = analyse(tl, policy)
-    return build_result(nodeid, Profile("local", "m", "1"), policy, verdict, None, tl)
+    return GateResult(nodeid, Profile("local", "m", "1"), policy, verdict, tl).to_dict()
 
 
 # alternates around the limit's line: neither clearly faster nor clearly slower, at any length

@@ -5,8 +5,8 @@ simulator/macOS local target, whose Reading.peak is libproc's
 ``ri_lifetime_max_phys_footprint`` (the process's whole life).
 """
 
-from pytest_iosmem.analysis import analyse
-from pytest_iosmem.policy import Policy
+from pytest_iosmem.verdict.checks import analyse
+from pytest_iosmem.verdict.policy import Policy
 from pytest_iosmem.sampler import Sampler
 from pytest_iosmem.targets.base import App, Reading
 from pytest_iosmem.timeline import Timeline
@@ -19,7 +19,6 @@ class LifetimeMaxTarget:
     """One long-lived app: each read gives (footprint, lifetime max so far), like libproc."""
 
     kind = "scripted"
-    capabilities = frozenset({"lifetime_peak"})
 
     def __init__(self):
         self.footprint = 0

@@ -4,12 +4,13 @@ import json
 
 import pytest
 
-from pytest_iosmem.analysis import analyse
-from pytest_iosmem.baseline import Baseline, BaselineStore
+from pytest_iosmem.verdict.checks import analyse
+from pytest_iosmem.values import Baseline
+from pytest_iosmem.baseline import BaselineStore
 from pytest_iosmem.errors import BaselineError
 from pytest_iosmem.nearest import choose, distance, parse_os
-from pytest_iosmem.policy import Policy
-from pytest_iosmem.targets.base import Profile
+from pytest_iosmem.verdict.policy import Policy
+from pytest_iosmem.values import Profile
 from pytest_iosmem.timeline import Timeline
 
 NODE = "examples/test_screens.py::test_clean"
@@ -142,9 +143,9 @@ def test_the_pin_option_names_a_stored_profile_or_is_a_usage_error(tmp_path):
     from pytest_iosmem.run import IosMemRun
 
     store_with(tmp_path, local("3.11"))
-    assert IosMemRun(_Reader(), tmp_path).baseline_rule == "nearest"  # the default
-    assert IosMemRun(_Reader(baseline_profile="EXACT"), tmp_path).baseline_rule == "exact"
-    assert IosMemRun(_Reader(baseline_profile=local("3.11").key), tmp_path).baseline_rule == local("3.11").key
+    assert IosMemRun(_Reader(), tmp_path).settings.baseline_rule == "nearest"  # the default
+    assert IosMemRun(_Reader(baseline_profile="EXACT"), tmp_path).settings.baseline_rule == "exact"
+    assert IosMemRun(_Reader(baseline_profile=local("3.11").key), tmp_path).settings.baseline_rule == local("3.11").key
     with pytest.raises(UsageError, match=r"--iosmem-baseline-profile=local-linux-cpython3.9-x86_64: no directory .*"
                                          r"\(stored profiles: local-linux-cpython3.11-x86_64\)"):
         IosMemRun(_Reader(baseline_profile="local-linux-cpython3.9-x86_64"), tmp_path)

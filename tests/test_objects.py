@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_iosmem.objects import DEFAULT_WATCH, MIN_DELTAS, ObjectRules, as_histogram, judge_objects
-from pytest_iosmem.targets.base import ClassStat
+from pytest_iosmem.verdict.objects import DEFAULT_WATCH, MIN_DELTAS, ObjectRules, as_histogram, judge_objects
+from pytest_iosmem.values import ClassStat
 
 VC = "DetailViewController"
 ALL = ObjectRules(watch=())
@@ -279,7 +279,7 @@ def test_a_real_heap_histogram_with_one_more_view_controller_per_iteration():
 
 
 def test_the_policy_record_holds_the_patterns_as_json_arrays():
-    from pytest_iosmem.policy import build_policy
+    from pytest_iosmem.verdict.policy import build_policy
 
     d = build_policy({}, {"objects_ignore": "*Cache*"}, "t").to_dict()
     assert d["objects_watch"] == ["*ViewController", "*View"] and d["objects_ignore"] == ["*Cache*"]

@@ -4,10 +4,8 @@ import math
 
 import pytest
 
-from pytest_iosmem.paired import (
-    CLEAR, FINDING, INCONCLUSIVE, UNDECIDED, _null_counts, combine, hl_interval, hodges_lehmann, judge_shift,
-    min_pairs_for, signed_rank, walsh_averages,
-)
+from pytest_iosmem.verdict.decision import CLEAR, FINDING, INCONCLUSIVE, UNDECIDED
+from pytest_iosmem.verdict.paired import _null_counts, combine, hl_interval, hodges_lehmann, judge_shift, min_pairs_for, signed_rank, walsh_averages
 
 
 def test_walsh_averages_and_hodges_lehmann():

@@ -6,7 +6,7 @@ import pytest
 
 from pytest_iosmem.errors import ParseError
 from pytest_iosmem.parsers.heap import parse_heap
-from pytest_iosmem.targets.base import ClassStat
+from pytest_iosmem.values import ClassStat
 
 DATA = Path(__file__).parent / "data"
 M = 1024 * 1024

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from pytest_iosmem.errors import ParseError
 from pytest_iosmem.parsers.malloc_history import parse_malloc_history
-from pytest_iosmem.stacks import Frame, StackRules, grown_stacks
+from pytest_iosmem.attribution.stacks import Frame, StackRules, grown_stacks
 
 DATA = Path(__file__).parent / "data"
 SAMPLES = sorted(p.name for p in DATA.glob("malloc_history_*.txt"))

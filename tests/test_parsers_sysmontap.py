@@ -1,17 +1,17 @@
-"""sysmontap rows and perf-tool lines, parsed from recordings (tests/data/PROVENANCE.md)."""
+"""sysmontap rows, parsed from recordings (tests/data/PROVENANCE.md)."""
 
 import pytest
 
 from pytest_iosmem.errors import ParseError
-from pytest_iosmem.parsers.perf_tools import parse_gidevice_perf, parse_tidevice_perf
+import json
+
 from pytest_iosmem.parsers.sysmontap import (
     decode_processes,
     footprint_bytes,
-    parse_sysmon_process_json,
     process_rows,
 )
 
-from .test_device_recordings import DATA, issue889_closed, issue889_text, pydevice_raw_row, tidevice_messages
+from .test_device_recordings import issue889_closed, pydevice_raw_row, tidevice_messages
 
 
 def test_raw_row_by_attribute_order_py_ios_device():
@@ -31,9 +31,8 @@ def test_tidevice_messages_system_only_then_processes_with_int_keys():
 
 
 def test_decoded_row_from_pymobiledevice3_cli_issue889():
-    with pytest.raises(ParseError, match="pymobiledevice3 sysmon process.*not complete JSON"):
-        parse_sysmon_process_json(issue889_text())  # the issue cut the output mid-object
-    (row,) = parse_sysmon_process_json(issue889_closed())
+    text = issue889_closed()
+    (row,) = json.loads(text[text.index("["):])  # the CLI's JSON list (a prompt line before it)
     assert row["comm"] == "ZLKD" and footprint_bytes(row) == 121752144
     assert row["memResidentSize"] == 326696960  # resident is not the footprint: kept apart
     rows = decode_processes([], {"4242": row})  # decoded rows need no attribute list
@@ -73,28 +72,3 @@ def test_garbage_names_sysmontap(message, match):
         footprint_bytes(rows[1])
 
 
-def test_tidevice_perf_memory_is_mib_of_physfootprint():
-    samples = parse_tidevice_perf((DATA / "tidevice_perf_output_issue276.txt").read_text())
-    assert len(samples) == 5 and {s.pid for s in samples} == {293}
-    first = samples[0]
-    assert first.bytes == round(66.51136779785156 * 1024 * 1024) and first.attribute == "physFootprint"
-    assert first.t == pytest.approx(1672899794.759)
-    # network and cpu lines interleave with the memory ones and are skipped
-    mixed = parse_tidevice_perf((DATA / "tidevice_perf_output_issue203.txt").read_text())
-    assert [round(s.bytes / 2**20, 3) for s in mixed] == [5.482, 1.481, 1.481, 2.461]
-
-
-def test_tidevice_perf_without_memory_lines():
-    # gpu/fps/network/screenshot only (the screenshot body is not even a literal): no sample, no error
-    assert parse_tidevice_perf((DATA / "tidevice_perf_output_issue303_fps_gpu_network.txt").read_text()) == []
-    with pytest.raises(ParseError, match="tidevice perf"):
-        parse_tidevice_perf("Traceback (most recent call last):\n  nothing here\n")
-
-
-def test_gidevice_process_record_is_memanon_not_footprint():
-    (sample,) = parse_gidevice_perf((DATA / "gidevice_perf_output_pr40.txt").read_text())
-    assert (sample.pid, sample.bytes, sample.attribute, sample.t) == (3872, 21905408, "memAnon", 1665559084.0)
-    with pytest.raises(ParseError, match="gidevice perf.*does not parse"):
-        parse_gidevice_perf('{"type": "process", "pid": 1,')
-    with pytest.raises(ParseError, match="gidevice perf.*no JSON record"):
-        parse_gidevice_perf("## system monitor\n")

@@ -13,9 +13,10 @@ import argparse
 import threading
 from pathlib import Path
 
-from pytest_iosmem.baseline import Baseline, BaselineStore
+from pytest_iosmem.values import Baseline
+from pytest_iosmem.baseline import BaselineStore
 from pytest_iosmem.cli import baseline_prune
-from pytest_iosmem.targets.base import Profile
+from pytest_iosmem.values import Profile
 
 PROFILE = Profile("local", "x86_64", "linux-cpython3.11")
 

@@ -67,7 +67,7 @@ def test_the_local_target_reads_the_reference_apps_stacks(target, tmp_path, caps
     after = t.allocation_stacks(app)
     assert after.source == "refapp tracemalloc" and after.overhead and after.overhead > 0
     assert "file:*/pytest_iosmem/refapp/memory.py" in after.allocator_patterns
-    from pytest_iosmem.stacks import grown_stacks
+    from pytest_iosmem.attribution.stacks import grown_stacks
 
     top = grown_stacks(before, after, iterations=2)[0]
     assert top.site.startswith("Annotation.__init__ (refapp/model.py:")

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from pytest_iosmem.baseline import BaselineStore
 from pytest_iosmem.errors import BaselineError
-from pytest_iosmem.targets.base import Profile
+from pytest_iosmem.values import Profile
 from pytest_iosmem.units import UnitError, parse_percent, parse_size, parse_tolerance
 
 from .helpers import inner_conftest, memapp_command
@@ -152,9 +152,9 @@ def test_wda_hanging_is_a_bounded_clear_error():
 def test_intermittent_read_failures_are_gaps_in_the_report():
     """A target whose reads fail now and then (stand-in at the Target seam for a flaky
     device connection) gives a verdict with a note, not a crash."""
-    from pytest_iosmem.analysis import analyse
+    from pytest_iosmem.verdict.checks import analyse
     from pytest_iosmem.errors import ReadFailed
-    from pytest_iosmem.policy import Policy
+    from pytest_iosmem.verdict.policy import Policy
     from pytest_iosmem.sampler import Sampler
     from pytest_iosmem.targets.base import App, Reading
     from pytest_iosmem.timeline import Timeline
@@ -188,7 +188,6 @@ def test_intermittent_read_failures_are_gaps_in_the_report():
 # -- every parser of tool output: parse or raise ParseError, nothing else ------------------------
 
 from pytest_iosmem.errors import ParseError  # noqa: E402
-from pytest_iosmem.parsers.footprint_tool import parse_footprint, parse_vmmap_summary  # noqa: E402
 from pytest_iosmem.parsers.heap import parse_heap  # noqa: E402
 from pytest_iosmem.parsers.leaks import parse_leaks  # noqa: E402
 from pytest_iosmem.parsers.simctl import parse_launch_pid, parse_launchctl_pid, parse_list  # noqa: E402
@@ -196,11 +195,11 @@ from pytest_iosmem.parsers.simctl import parse_launch_pid, parse_launchctl_pid, 
 _DATA = __import__("pathlib").Path(__file__).parent / "data"
 _SEEDS = [
     (_DATA / name).read_text()
-    for name in ("heap_ios_sim_17_2.txt", "leaks_output_ios_sim_bytebuddy_cycle.txt", "footprint_macos26_ferryx.txt",
+    for name in ("heap_ios_sim_17_2.txt", "leaks_output_ios_sim_bytebuddy_cycle.txt",
                  "simctl_list_xcode14.json", "simctl_spawn_launchctl_list_1.txt")
 ]
 _PARSERS = [
-    parse_heap, parse_leaks, parse_footprint, parse_vmmap_summary, parse_list,
+    parse_heap, parse_leaks, parse_list,
     lambda t: parse_launch_pid(t, "com.example.app"), lambda t: parse_launchctl_pid(t, "com.example.app"),
 ]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import jsonschema
 
 from pytest_iosmem.reports import html, json_report, markdown
-from pytest_iosmem.stacks import caller_tree
+from pytest_iosmem.attribution.stacks import caller_tree
 
 DATA = Path(__file__).parent / "data" / "reports"
 SCHEMA = json.loads((Path(json_report.__file__).parents[1] / "schemas" / "report-v1.json").read_text())

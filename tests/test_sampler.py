@@ -104,7 +104,7 @@ def _in_thread(fn, bound: float = 120.0):
 
 def test_finish_returns_behind_a_hung_read():
     from pytest_iosmem.measure import IosMem
-    from pytest_iosmem.policy import Policy
+    from pytest_iosmem.verdict.policy import Policy
     from pytest_iosmem.settle import SettleConfig
 
     target = HangingTarget(1000)
@@ -121,7 +121,7 @@ def test_finish_returns_behind_a_hung_read():
 
 def test_footprint_and_settle_do_not_block_when_the_test_threads_own_read_hangs():
     from pytest_iosmem.measure import IosMem
-    from pytest_iosmem.policy import Policy
+    from pytest_iosmem.verdict.policy import Policy
     from pytest_iosmem.settle import SettleConfig
 
     target = HangingTarget(1000)
@@ -138,7 +138,7 @@ def test_footprint_and_settle_do_not_block_when_the_test_threads_own_read_hangs(
 
 def test_settle_stops_as_soon_as_the_app_is_known_dead():
     from pytest_iosmem.measure import IosMem
-    from pytest_iosmem.policy import Policy
+    from pytest_iosmem.verdict.policy import Policy
     from pytest_iosmem.settle import SettleConfig
 
     target = ScriptedTarget([100])  # then "dead": the app was killed

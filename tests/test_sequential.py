@@ -14,12 +14,13 @@ import warnings
 
 import pytest
 
-from pytest_iosmem.analysis import analyse
+from pytest_iosmem.verdict.checks import analyse
 from pytest_iosmem.errors import NotSupported, ReadFailed
 from pytest_iosmem.measure import InconclusiveWarning, IosMem
-from pytest_iosmem.policy import Policy
+from pytest_iosmem.verdict.policy import Policy
 from pytest_iosmem.settle import SettleConfig
-from pytest_iosmem.targets.base import App, Profile, Reading
+from pytest_iosmem.targets.base import App, Reading
+from pytest_iosmem.values import Profile
 
 KB = 1000
 MB = 1000 * KB
@@ -195,7 +196,7 @@ def test_the_loop_stops_on_the_verdict_the_analysis_reports():
         steps = [rng.choice([0, 0, 50 * KB, 200 * KB, 1 * MB]) for _ in range(30)]
         series = [30 * MB + sum(steps[: k + 1]) for k in range(30)]
         mem, yielded, v, _ = run(lambda k: series[k], warmup=1, max=10)
-        from pytest_iosmem.analysis import leak_decision
+        from pytest_iosmem.verdict.checks import leak_decision
 
         loop = leak_decision(mem.timeline, Policy()).at_bound()
         assert v.decisions == [loop]

@@ -414,7 +414,7 @@ def test_jetsam_limit_from_override_or_the_emulated_models_row(fakes):
 
 
 def test_a_known_model_and_release_gives_its_sourced_limit():
-    from pytest_iosmem.targets.base import Profile
+    from pytest_iosmem.values import Profile
 
     profile = Profile("simulator", "com.apple.CoreSimulator.SimDeviceType.iPhone-11", "iOS 13.7", "iPhone 11")
     target = sim.SimulatorTarget(sim.Simctl(), "U", profile, "iPhone12,1")

@@ -17,7 +17,7 @@ import pytest
 
 from pytest_iosmem.errors import NotSupported
 from pytest_iosmem.measure import IosMem
-from pytest_iosmem.policy import Policy
+from pytest_iosmem.verdict.policy import Policy
 from pytest_iosmem.settle import SettleConfig
 from pytest_iosmem.targets import malloc_history as mh
 from pytest_iosmem.targets import simulator as sim
@@ -91,7 +91,7 @@ def test_attribution_on_gives_stacks_at_the_histogram_moments(fakes, monkeypatch
     assert set(mem.generations) == {"first", "last"}
     assert [a for a in fakes.tool_argvs() if a[0] == "malloc_history"] == [
         ["malloc_history", str(app.pid), "-allBySize"]] * 2
-    from pytest_iosmem.stacks import grown_stacks
+    from pytest_iosmem.attribution.stacks import grown_stacks
 
     (row,) = grown_stacks(mem.generations["first"], mem.generations["last"], iterations=4)
     assert row.site == "new_tree_entry" and row.bytes_per_iteration == 52000

@@ -77,7 +77,8 @@ EXAMPLES = [
 
 
 def test_example_gates_on_two_ssh_workers_report_to_the_controller_which_alone_writes_baselines(sshd, tmp_path):
-    from pytest_iosmem.baseline import Baseline, BaselineStore
+    from pytest_iosmem.values import Baseline
+    from pytest_iosmem.baseline import BaselineStore
     from pytest_iosmem.targets import TargetContext
     from pytest_iosmem.targets.local import create
 

@@ -2,16 +2,7 @@
 
 import pytest
 
-from pytest_iosmem.stacks import (
-    Frame,
-    Generation,
-    StackRules,
-    StackStat,
-    format_grown_stacks,
-    generation_from_dict,
-    grown_stacks,
-    stack_lines,
-)
+from pytest_iosmem.attribution.stacks import Frame, Generation, StackRules, StackStat, format_grown_stacks, generation_from_dict, grown_stacks, stack_lines
 
 KB = 1024
 

@@ -9,18 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_iosmem.stats import (
-    check_finite,
-    exceeds,
-    iterations_for_alpha,
-    kendall_null,
-    kendall_s,
-    mann_kendall,
-    repeated_median,
-    sen_interval,
-    smallest_p,
-    theil_sen,
-)
+from pytest_iosmem.verdict.stats import check_finite, exceeds, iterations_for_alpha, kendall_null, kendall_s, mann_kendall, repeated_median, sen_interval, smallest_p, theil_sen
 
 KB = 1000
 MB = 1000 * KB
@@ -213,7 +202,7 @@ def test_theil_sen_needs_two_points():
 
 
 def test_long_series_use_the_normal_approximation_close_to_the_exact_count():
-    from pytest_iosmem.stats import EXACT_MAX_N
+    from pytest_iosmem.verdict.stats import EXACT_MAX_N
 
     rng = random.Random(11)
     n = EXACT_MAX_N

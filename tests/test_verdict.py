@@ -6,17 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_iosmem.verdict import (
-    CLEAR,
-    FINDING,
-    INCONCLUSIVE,
-    UNDECIDED,
-    Decision,
-    Plan,
-    judge_leak,
-    leak_estimate,
-    successive_slope,
-)
+from pytest_iosmem.verdict.decision import CLEAR, FINDING, INCONCLUSIVE, UNDECIDED, Decision, Plan
+from pytest_iosmem.verdict.leak import judge_leak, leak_estimate, successive_slope
 
 KB = 1000
 MB = 1000 * KB
@@ -133,7 +124,7 @@ def test_random_high_water_marks_are_never_leaks_where_the_old_rule_found_some()
     """The issue's app: 6 MB, 1-2 MB random transients per visit, defaults (6 measured after 2 warm-ups)."""
     import random
 
-    from pytest_iosmem.stats import mann_kendall, theil_sen
+    from pytest_iosmem.verdict.stats import mann_kendall, theil_sen
 
     rng = random.Random(10)
     new = old = 0
@@ -162,7 +153,7 @@ def test_a_leak_after_a_too_short_warm_up_is_estimated_from_the_readings_that_gr
     d = judge_leak(range(8), ys, LIMIT, 0.05, 8)
     assert d.outcome == FINDING
     assert d.estimate == 256 * KB
-    from pytest_iosmem.stats import theil_sen
+    from pytest_iosmem.verdict.stats import theil_sen
 
     assert theil_sen(ys)[0] == 306 * KB  # the old estimator: +20%
 

@@ -47,7 +47,7 @@ def _model_slug(model: str) -> str:
 
 def dest_profile(record: dict[str, Any], source: str, dest: str) -> dict[str, Any]:
     """The profile record of the copied files; CliError when TO is not a key of FROM's kind and model."""
-    from ..targets.base import Profile
+    from ..values import Profile
 
     kind, model = record.get("kind"), record.get("model")
     if not isinstance(kind, str) or not isinstance(model, str):

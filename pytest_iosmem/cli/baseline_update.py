@@ -34,7 +34,7 @@ def register(actions: Any) -> None:
 
 def _profile_of(test: dict[str, Any], report: str) -> Any:
     """The test's profile, rebuilt; its key must be the one the report recorded (or we'd write elsewhere)."""
-    from ..targets.base import Profile
+    from ..values import Profile
 
     p = test["profile"]
     profile = Profile(p["kind"], p["model"], p["os"], p.get("name", ""))

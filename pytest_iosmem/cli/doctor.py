@@ -188,7 +188,7 @@ def _simctl_check():
 
 def _simulator_check(simctl, args: argparse.Namespace):
     from ..parsers.simctl import runtime_label
-    from ..targets.base import Profile
+    from ..values import Profile
 
     udid, name, runtime = args.simulator_udid, args.simulator_name, args.simulator_runtime
     try:

@@ -17,7 +17,7 @@ import argparse
 import json
 from typing import Any
 
-from ..targets.base import ClassStat
+from ..values import ClassStat
 from .common import EXIT_OK, CliError, add_parser, read_source
 
 def register(sub: Any) -> None:
@@ -56,7 +56,7 @@ def load_histogram(source: str) -> list[ClassStat]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..attribution import format_grown_classes, grown_classes
+    from ..attribution.classes import format_grown_classes, grown_classes
 
     if args.iterations < 1:
         raise CliError(f"--iterations {args.iterations}: must be at least 1")

@@ -48,7 +48,7 @@ def load_generation(source: str):
     """The generation in ``source``, whichever of the formats it is in."""
     from ..errors import ParseError
     from ..parsers.malloc_history import parse_malloc_history
-    from ..stacks import generation_from_dict
+    from ..attribution.stacks import generation_from_dict
 
     text = read_source(source)
     if text.lstrip().startswith(("{", "[")):
@@ -69,7 +69,7 @@ def load_generation(source: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..stacks import StackRules, format_grown_stacks, grown_stacks
+    from ..attribution.stacks import StackRules, format_grown_stacks, grown_stacks
     from ..units import UnitError, parse_size
 
     for name in ("iterations", "top", "frames"):

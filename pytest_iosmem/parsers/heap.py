@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import ParseError
-from ..targets.base import ClassStat
+from ..values import ClassStat
 from ._common import HeaderFootprint, ToolHeader, parse_header
 
 __all__ = ["HeapRow", "HeapReport", "parse_heap"]

@@ -44,7 +44,7 @@ import textwrap
 from dataclasses import dataclass, field
 
 from ..errors import ParseError
-from ..stacks import Frame, Generation, StackStat
+from ..attribution.stacks import Frame, Generation, StackStat
 from ._common import ToolHeader, apple_size, parse_header
 
 __all__ = ["AddressEvent", "CallNode", "MallocHistoryReport", "parse_malloc_history"]

@@ -18,13 +18,12 @@ Garbage raises :class:`~pytest_iosmem.errors.ParseError` naming sysmontap.
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any, Mapping, Sequence
 
 from ..errors import ParseError
 
-__all__ = ["TOOL", "FOOTPRINT", "decode_processes", "process_rows", "footprint_bytes", "parse_sysmon_process_json"]
+__all__ = ["TOOL", "FOOTPRINT", "decode_processes", "process_rows", "footprint_bytes"]
 
 TOOL = "sysmontap"
 FOOTPRINT = "physFootprint"
@@ -91,22 +90,3 @@ def footprint_bytes(row: Mapping[str, Any]) -> int | None:
     if value < 0:
         raise ParseError(TOOL, f"{FOOTPRINT} is negative ({value!r})")
     return int(value)
-
-
-def parse_sysmon_process_json(text: str) -> list[dict[str, Any]]:
-    """Rows printed by ``pymobiledevice3 developer dvt sysmon process single`` (a JSON list of dicts).
-
-    The CLI prints a prompt line first when run in a terminal; anything before
-    the first ``[`` is ignored.
-    """
-    start = text.find("[")
-    if start < 0:
-        raise ParseError("pymobiledevice3 sysmon process", "no JSON list of processes", text)
-    try:
-        rows = json.loads(text[start:])
-    except json.JSONDecodeError as exc:
-        raise ParseError("pymobiledevice3 sysmon process", f"not complete JSON ({exc.msg} at line {exc.lineno})",
-                         text) from None
-    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise ParseError("pymobiledevice3 sysmon process", "expected a list of process objects", text)
-    return rows

@@ -119,7 +119,7 @@ def ab_heading(tests: Iterable[dict[str, Any]]) -> str | None:
 
 def ab_rows(tests: Iterable[dict[str, Any]]) -> list[list[str]]:
     """One row per A/B test and metric: base, head, the difference, its interval, pairs, outcome (plain text)."""
-    from ..ab import diff_text
+    from ..verdict.ab import diff_text
 
     rows = []
     for r in tests:

@@ -146,7 +146,7 @@ def _attribution(r: dict[str, Any]) -> str:
 
 def _stacks(r: dict[str, Any]) -> str:
     """Grown allocation stacks as a collapsible tree: each site, then its callers (docs/stacks.md)."""
-    from ..stacks import caller_tree
+    from ..attribution.stacks import caller_tree
 
     rows = r.get("stacks") or []
     if not rows:

@@ -88,7 +88,7 @@ def _failure(r: dict[str, Any]) -> list[str]:
 
 def _stacks(r: dict[str, Any]) -> list[str]:
     """Grown allocation stacks, folded in a ``<details>``: site first, then its callers."""
-    from ..stacks import caller_tree
+    from ..attribution.stacks import caller_tree
 
     rows = r.get("stacks") or []
     if not rows:

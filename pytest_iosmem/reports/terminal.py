@@ -72,7 +72,7 @@ def _origin_lines(results: Sequence[dict[str, Any]]) -> str:
 
 def _ab_lines(results: Sequence[dict[str, Any]]) -> str:
     """An A/B run says so, names both builds, and gives each test's base, head, difference and interval."""
-    from ..ab import diff_text, interval_text
+    from ..verdict.ab import diff_text, interval_text
 
     abs_ = [r for r in results if r.get("ab")]
     if not abs_:

@@ -1,70 +1,26 @@
 """The contract every target (local, simulator, device) fulfils.
 
 Targets are the only code that knows a platform.  Everything above them —
-sampler, analysis, baselines, reports — speaks in the types defined here.
+sampler, the verdict package, baselines, reports — speaks in the types defined here
+(and in :mod:`pytest_iosmem.values`, the value types shared with parsers and storage).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from ..values import ClassStat, JetsamLimit, Profile
+
 __all__ = [
-    "Capability",
-    "Profile",
-    "JetsamLimit",
     "Termination",
     "AppSpec",
     "App",
     "Reading",
-    "ClassStat",
     "TargetEvent",
     "Target",
     "FailureArtifacts",
 ]
-
-
-class Capability:
-    """Names of optional things a target can do (``Target.capabilities``)."""
-
-    MEMORY_WARNING = "memory_warning"  # memory_warning() really reaches the app
-    LIFETIME_PEAK = "lifetime_peak"  # Reading.peak is the OS's own lifetime max
-    JETSAM_LIMIT = "jetsam_limit"  # jetsam_limit() may return a number
-    CLASS_HISTOGRAM = "class_histogram"  # class_histogram() answers "who allocated"
-    WDA = "wda"  # the app (or WDA beside it) speaks WebDriverAgent
-
-
-@dataclass(frozen=True)
-class Profile:
-    """What baselines are keyed by: target kind, model, OS version.
-
-    ``model`` is the hardware identifier (``iPhone15,2``, simulator device
-    type identifier, or the host machine for ``local``); ``os`` the OS name and
-    version.  ``name`` is for people only and is not part of the key.
-    """
-
-    kind: str
-    model: str
-    os: str
-    name: str = ""
-
-    @property
-    def key(self) -> str:
-        """A stable, filesystem-safe slug, e.g. ``local-linux-6.1-x86_64``."""
-        raw = f"{self.kind}-{self.os}-{self.model}"
-        return re.sub(r"[^A-Za-z0-9._-]+", "_", raw).strip("_").lower()
-
-    def to_dict(self) -> dict[str, str]:
-        return {"kind": self.kind, "model": self.model, "os": self.os, "name": self.name, "key": self.key}
-
-
-@dataclass(frozen=True)
-class JetsamLimit:
-    """A per-process memory limit and where the number comes from."""
-
-    bytes: int
-    source: str
 
 
 @dataclass(frozen=True)
@@ -128,15 +84,6 @@ class Reading:
 
 
 @dataclass(frozen=True)
-class ClassStat:
-    """Live objects of one class (or allocation type): count and bytes."""
-
-    name: str
-    count: int
-    bytes: int
-
-
-@dataclass(frozen=True)
 class TargetEvent:
     """Something the target learnt on its own (a device memory notification, a kill)."""
 
@@ -150,7 +97,6 @@ class Target(Protocol):
     """Where the app runs. Implementations: local, simulator, device."""
 
     kind: str
-    capabilities: frozenset[str]
 
     def profile(self) -> Profile:
         """The baseline key of this target (kind, model, OS)."""

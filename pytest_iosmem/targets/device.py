@@ -36,14 +36,15 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from ..errors import NotSupported, ParseError, ReadFailed, TargetError, UsageError
 from ..parsers.sysmontap import footprint_bytes, process_rows
 from ..timeline import EventKind
-from ..units import parse_size
+from ..settings import parse_device_memory_warning, parse_jetsam_limit, parse_sysmon_interval
 from . import TargetContext
-from .base import App, AppSpec, Capability, ClassStat, JetsamLimit, Profile, Reading, TargetEvent, Termination
+from .base import App, AppSpec, Reading, TargetEvent, Termination
+from ..values import ClassStat, JetsamLimit, Profile
 from .catalog import DEVICE_OPTIONS
 from .device_session import DeviceSession, MemoryGraph
 
 if TYPE_CHECKING:
-    from ..stacks import Generation
+    from ..attribution.stacks import Generation
 
 __all__ = [
     "DeviceSession",
@@ -278,8 +279,7 @@ class DeviceTarget:
         stack_logging: bool = False,
         stacks_dir: str | None = None,
     ) -> None:
-        if warning_mode not in ("off", "experimental"):
-            raise UsageError(f"--iosmem-device-memory-warning={warning_mode!r}: choose off or experimental")
+        parse_device_memory_warning(warning_mode)
         self.session = session
         self.interval_ms = interval_ms
         #: sysmontap's rate: a new footprint only this often (settling reads at this rate)
@@ -301,10 +301,6 @@ class DeviceTarget:
         self._stream_error: str | None = None
         self._notification_error: str | None = None
         self._pressure_code: int | None = None
-        caps = {Capability.JETSAM_LIMIT, Capability.WDA}
-        if warning_mode == "experimental":
-            caps.add(Capability.MEMORY_WARNING)
-        self.capabilities = frozenset(caps)
 
     # -- identity --------------------------------------------------------------------------
     def profile(self) -> Profile:
@@ -570,21 +566,9 @@ class DeviceTarget:
 
 def create(ctx: TargetContext) -> DeviceTarget:
     """Connect to the device the options name (or the only one) and build the target."""
-    mode = str(ctx.option("device_memory_warning") or "off").strip().lower()
-    if mode not in ("off", "experimental"):
-        raise UsageError(f"--iosmem-device-memory-warning={mode!r}: choose off or experimental")
-    raw_interval = ctx.option("device_sysmon_interval") or "0.5"
-    try:
-        seconds = float(raw_interval)
-    except (TypeError, ValueError):
-        raise UsageError(f"--iosmem-device-sysmon-interval={raw_interval!r} is not a number of seconds") from None
-    if not 0.001 <= seconds <= 60:
-        raise UsageError(f"--iosmem-device-sysmon-interval={raw_interval!r}: give seconds between 0.001 and 60")
-    limit = ctx.option("jetsam_limit")
-    try:
-        override = parse_size(limit) if limit else None
-    except ValueError as exc:
-        raise UsageError(f"--iosmem-jetsam-limit={limit!r}: {exc}") from None
+    mode = parse_device_memory_warning(ctx.option("device_memory_warning"))
+    seconds = parse_sysmon_interval(ctx.option("device_sysmon_interval"))
+    override = parse_jetsam_limit(ctx.option("jetsam_limit"))
     memgraph_dir = None
     if ctx.flag("device_memgraph"):
         memgraph_dir = os.path.join(ctx.artifacts_dir or "iosmem-artifacts", "memgraphs")

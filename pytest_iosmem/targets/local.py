@@ -33,24 +33,15 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..errors import NotSupported, ReadFailed, TargetError, UsageError
-from ..units import parse_size
+from ..errors import NotSupported, ReadFailed, TargetError
+from ..settings import parse_jetsam_limit, parse_signal, parse_stop_timeout
 from . import TargetContext
 from .catalog import LOCAL_OPTIONS
-from .base import (
-    App,
-    AppSpec,
-    Capability,
-    ClassStat,
-    JetsamLimit,
-    Profile,
-    Reading,
-    TargetEvent,
-    Termination,
-)
+from .base import App, AppSpec, Reading, TargetEvent, Termination
+from ..values import ClassStat, JetsamLimit, Profile
 
 if TYPE_CHECKING:
-    from ..stacks import Generation
+    from ..attribution.stacks import Generation
 
 __all__ = ["LocalTarget", "OPTIONS", "create", "REFAPP_COMMAND", "WDA_URL_RE"]
 
@@ -83,19 +74,6 @@ class _LocalHandle:
     termination: Termination | None = None
     events: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def _parse_signal(value: str | int) -> int:
-    if isinstance(value, int):
-        return value
-    text = str(value).strip().upper()
-    if text.isdigit():
-        return int(text)
-    name = text if text.startswith("SIG") else "SIG" + text
-    try:
-        return int(getattr(signal, name))
-    except AttributeError:
-        raise UsageError(f"--iosmem-local-warning-signal={value!r} is not a signal name or number") from None
 
 
 class _FootprintSource:
@@ -263,10 +241,6 @@ class LocalTarget:
         self.handler_timeout = 10.0
         #: frames per allocation stack the app is asked to record (0: off); see allocation_stacks()
         self.stack_frames = stack_frames
-        caps = {Capability.MEMORY_WARNING, Capability.WDA, Capability.CLASS_HISTOGRAM}
-        if jetsam_limit:
-            caps.add(Capability.JETSAM_LIMIT)
-        self.capabilities = frozenset(caps)
 
     # -- identity ----------------------------------------------------------
     def profile(self) -> Profile:
@@ -498,7 +472,7 @@ class LocalTarget:
         target set ``IOSMEM_ALLOCATION_STACKS``); any other local app gets
         NotSupported saying so.
         """
-        from ..stacks import generation_from_dict
+        from ..attribution.stacks import generation_from_dict
 
         if not app.wda_url:
             raise NotSupported("allocation stacks are not available: the local app announced no WDA URL")
@@ -529,19 +503,10 @@ class LocalTarget:
 
 
 def create(ctx: TargetContext) -> LocalTarget:
-    limit = ctx.option("jetsam_limit")
-    try:
-        limit_bytes = parse_size(limit) if limit else None
-    except ValueError as exc:
-        raise UsageError(f"--iosmem-jetsam-limit={limit!r}: {exc}") from None
-    try:
-        stop_timeout = float(ctx.option("local_stop_timeout") or 3)
-    except ValueError:
-        raise UsageError(f"--iosmem-local-stop-timeout={ctx.option('local_stop_timeout')!r} is not a number") from None
     return LocalTarget(
-        warning_signal=_parse_signal(ctx.option("local_warning_signal") or "SIGUSR1"),
-        jetsam_limit=limit_bytes,
-        stop_timeout=stop_timeout,
+        warning_signal=parse_signal(ctx.option("local_warning_signal") or "SIGUSR1"),
+        jetsam_limit=parse_jetsam_limit(ctx.option("jetsam_limit")),
+        stop_timeout=parse_stop_timeout(ctx.option("local_stop_timeout")),
         runtime="" if ctx.option("app") else refapp_runtime(),
         # stacks only when asked: tracemalloc costs the app memory and time ("auto" gives class histograms)
         stack_frames=STACK_FRAMES if str(ctx.option("attribution") or "").strip().lower() == "on" else 0,

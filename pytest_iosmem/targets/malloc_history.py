@@ -28,7 +28,7 @@ from ..errors import NotSupported, ParseError
 from .host_tools import last_words, run_tool
 
 if TYPE_CHECKING:
-    from ..stacks import Generation
+    from ..attribution.stacks import Generation
 
 __all__ = ["argv", "read_generation", "available", "Deferred"]
 

@@ -41,9 +41,10 @@ from typing import TYPE_CHECKING
 from .. import jetsam_limits
 from ..errors import NotSupported, ParseError, TargetError, TargetUnavailable, UsageError
 from .host_tools import last_words, run_tool
-from ..units import UnitError, parse_size
+from ..settings import parse_jetsam_limit
 from . import TargetContext
-from .base import App, AppSpec, Capability, ClassStat, JetsamLimit, Profile, Reading, TargetEvent, Termination
+from .base import App, AppSpec, Reading, TargetEvent, Termination
+from ..values import ClassStat, JetsamLimit, Profile
 from .catalog import SIMULATOR_OPTIONS
 from .pool import Leases, parse_pool
 from ..parsers.leaks import inspection_refused
@@ -51,7 +52,7 @@ from .simctl import Simctl
 
 if TYPE_CHECKING:
     from ..parsers.leaks import LeakRoot, LeaksOutcome
-    from ..stacks import Generation
+    from ..attribution.stacks import Generation
 
 __all__ = [
     "OPTIONS",
@@ -258,10 +259,6 @@ class SimulatorTarget:
         self.wda = WdaRunner(xctestrun, udid, self.artifacts / "wda-xcodebuild.log", port=wda_port) if xctestrun else None
         self.wda_start_timeout = wda_start_timeout
         self.leak_diffs: list[LeaksDiff] = []
-        self.capabilities = frozenset({
-            Capability.MEMORY_WARNING, Capability.LIFETIME_PEAK, Capability.JETSAM_LIMIT,
-            Capability.CLASS_HISTOGRAM, Capability.WDA,
-        })
         self._events: list[TargetEvent] = []
         self._installed = False
         self._booted = False
@@ -549,11 +546,7 @@ def create(ctx: TargetContext) -> SimulatorTarget:
         if not (pool or ctx.worker_id != "master"):
             raise
         raise type(exc)(f"no usable simulator on host {ctx.host!r} (xdist worker {ctx.worker_id}): {exc}") from None
-    limit = ctx.option("jetsam_limit")
-    try:
-        override = parse_size(limit) if limit else None
-    except UnitError as exc:
-        raise UsageError(f"--iosmem-jetsam-limit={limit!r}: {exc}") from None
+    override = parse_jetsam_limit(ctx.option("jetsam_limit"))
     dtype = listing.device_type_of(device)
     runtime = listing.runtime_of(device)
     from ..parsers.simctl import runtime_label

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Mapping
 
-from .errors import UsageError
+from ..errors import UsageError
 from .objects import DEFAULT_WATCH, ObjectRules
-from .units import Tolerance, UnitError, format_size, parse_percent, parse_size, parse_tolerance
+from ..units import Tolerance, UnitError, format_size, parse_percent, parse_size, parse_tolerance
 
 __all__ = ["Policy", "POLICY_KEYS", "INCONCLUSIVE_CHOICES", "build_policy"]
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from .targets.base import ClassStat
-from .units import format_size
+from ..values import ClassStat
+from ..units import format_size
 
-__all__ = ["ClassGrowth", "grown_classes", "format_grown_classes"]
+__all__ = ["ClassGrowth", "grown_classes", "format_grown_classes", "grown_classes_text"]
 
 
 @dataclass(frozen=True)
@@ -74,3 +74,11 @@ def format_grown_classes(rows: Sequence[ClassGrowth]) -> str:
         tablefmt="simple",
         disable_numparse=True,
     )
+
+
+def grown_classes_text(rows: Sequence[ClassGrowth], top: int = 5) -> str:
+    """The lines a leak or growth failure gets: the classes that grew most, per iteration."""
+    lines = ["  grown classes (per iteration):"]
+    for r in rows[:top]:
+        lines.append(f"    {r.name}: {r.count_per_iteration:+.1f} instances, {format_size(r.bytes_per_iteration, signed=True)}")
+    return "\n".join(lines)

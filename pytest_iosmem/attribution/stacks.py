@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from .units import format_size
+from ..units import format_size
 
 __all__ = [
     "Frame",

@@ -1,28 +1,31 @@
 """Allocation stacks in a measurement: captured beside the class histograms, diffed when judged.
 
-The measurement (:class:`~pytest_iosmem.measure.IosMem`) calls
-:func:`capture_generation` at the first and the last measured iteration,
+The measurement (:class:`~pytest_iosmem.measure.IosMem`) owns a :class:`StackCapture`
+and reads a generation at the first and the last measured iteration,
 when attribution is on; a target that can say who allocated what has an
 ``allocation_stacks(app)`` method (:class:`StackSource`): the local target
 for the reference app, the simulator through ``malloc_history``.  Others
 are skipped with one note saying so.
 
 When the test is judged, :func:`grown_stack_rows` diffs the two
-generations (:func:`pytest_iosmem.stacks.grown_stacks`), adds the compact
+generations (:func:`.stacks.grown_stacks`), adds the compact
 text to the first leak or growth finding, beside the grown classes, and
 returns the rows for the result (``"stacks"`` in the JSON report).
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, runtime_checkable
 
-from .errors import NotSupported, TargetError
-from .stacks import Generation, StackRules, format_grown_stacks, grown_stacks, parse_rule_patterns
-from .targets.base import App
-from .units import format_size
+from ..errors import NotSupported, TargetError
+from .stacks import Generation, StackGrowth, StackRules, format_grown_stacks, grown_stacks, parse_rule_patterns
+from ..targets.base import App
+from ..units import format_size
 
-__all__ = ["StackSource", "capture_generation", "grown_stack_rows", "rules_from_options"]
+if TYPE_CHECKING:
+    from ..verdict.findings import Verdict
+
+__all__ = ["StackSource", "StackCapture", "grown_stack_rows", "rules_from_options"]
 
 #: stacks kept per test in the result; the failure message shows the first 3
 TOP = 10
@@ -35,27 +38,40 @@ class StackSource(Protocol):
     def allocation_stacks(self, app: App) -> Generation: ...
 
 
-def capture_generation(mem: Any, which: str) -> None:
-    """Read one generation into ``mem.generations[which]``; a target that cannot is noted once."""
-    if getattr(mem, "_stacks_off", False):
-        return
-    source = getattr(mem.target, "allocation_stacks", None)
-    if source is None:
-        mem._stacks_off = True
-        mem.notes.append(f"allocation stacks unavailable: the {mem.target.kind} target does not record them")
-        return
-    from .targets.malloc_history import Deferred
+class StackCapture:
+    """The allocation stacks of one measurement, read at the first and the last measured iteration.
 
-    try:
-        mem.generations[which] = source(mem.app)
-    except Deferred as exc:  # kept for later (a device's memgraph, read on a Mac): say where, carry on
-        mem.notes.append(f"allocation stacks ({which}) not read here: {exc}")
-    except NotSupported as exc:
-        mem._stacks_off = True
-        mem.notes.append(f"allocation stacks unavailable: {exc}")
-    except TargetError as exc:
-        mem._stacks_off = True
-        mem.notes.append(f"allocation stacks failed: {exc}")
+    A target that cannot record them (no ``allocation_stacks``, or it refuses) is noted once in
+    ``notes`` (the measurement's own list) and not asked again.
+    """
+
+    def __init__(self, target: Any, app: App, notes: list[str]) -> None:
+        self.target = target
+        self.app = app
+        self.notes = notes
+        self.generations: dict[str, Generation] = {}
+        self.available = True
+
+    def capture(self, which: str) -> None:
+        """Read one generation into ``generations[which]``."""
+        if not self.available:
+            return
+        if not isinstance(self.target, StackSource):
+            self.available = False
+            self.notes.append(f"allocation stacks unavailable: the {self.target.kind} target does not record them")
+            return
+        from ..targets.malloc_history import Deferred
+
+        try:
+            self.generations[which] = self.target.allocation_stacks(self.app)
+        except Deferred as exc:  # kept for later (a device's memgraph, read on a Mac): say where, carry on
+            self.notes.append(f"allocation stacks ({which}) not read here: {exc}")
+        except NotSupported as exc:
+            self.available = False
+            self.notes.append(f"allocation stacks unavailable: {exc}")
+        except TargetError as exc:
+            self.available = False
+            self.notes.append(f"allocation stacks failed: {exc}")
 
 
 def rules_from_options(option: Callable[[str], Any] | None) -> StackRules:
@@ -68,22 +84,25 @@ def rules_from_options(option: Callable[[str], Any] | None) -> StackRules:
     )
 
 
-def grown_stack_rows(mem: Any, verdict: Any, run: Any = None, label: str = "test") -> list[dict[str, Any]]:
-    """The stacks that grew between the two generations, per iteration, as JSON-ready rows.
+def grown_stack_rows(
+    generations: Mapping[str, Generation],
+    verdict: Verdict,
+    rules: StackRules | None = None,
+    artifacts_dir: Any = None,
+    label: str = "test",
+) -> list[StackGrowth]:
+    """The stacks that grew between the two generations, per iteration.
 
     Computed whenever both generations exist (a passing test then shows
     that nothing grew above the noise floor); written into the failure
     message only when a leak or growth was found, and then the two
-    generations are saved to the artifacts directory (``run.artifacts_dir``)
-    for ``iosmem stacks-diff``.
+    generations are saved to ``artifacts_dir`` for ``iosmem stacks-diff``.
     """
-    option = getattr(run, "option", None)
-    gens = getattr(mem, "generations", {})
-    first, last = gens.get("first"), gens.get("last")
+    first, last = generations.get("first"), generations.get("last")
     if first is None or last is None:
         return []
     steps = verdict.metrics.snapshot_steps
-    rows = grown_stacks(first, last, steps, top=TOP, rules=rules_from_options(option))
+    rows = grown_stacks(first, last, steps, top=TOP, rules=rules or StackRules())
     if first.overhead is not None and last.overhead is not None:
         grew = last.overhead - first.overhead
         if abs(grew / steps) >= 1024:
@@ -93,14 +112,14 @@ def grown_stack_rows(mem: Any, verdict: Any, run: Any = None, label: str = "test
     if rows and any(f.kind in ("leak", "growth") for f in verdict.findings):
         text = "  grown allocation stacks (per iteration):\n" + format_grown_stacks(rows, stacks=3, frames=3,
                                                                                    indent="    ")
-        saved = _save(first, last, getattr(run, "artifacts_dir", None), label, verdict)
+        saved = _save(first, last, artifacts_dir, label, verdict)
         if saved:
             text += f"\n    generations saved: iosmem stacks-diff {saved[0]} {saved[1]} --iterations {steps}"
         verdict.amend(text, ("leak", "growth"))
-    return [r.to_dict() for r in rows]
+    return rows
 
 
-def _save(first: Generation, last: Generation, directory: Any, label: str, verdict: Any) -> list[str]:
+def _save(first: Generation, last: Generation, directory: Any, label: str, verdict: Verdict) -> list[str]:
     """Write both generations as JSON (atomically); a failure to write is a note, never an error."""
     if directory is None:
         return []
@@ -108,7 +127,7 @@ def _save(first: Generation, last: Generation, directory: Any, label: str, verdi
     import re
     from pathlib import Path
 
-    from .atomic import write_atomic
+    from ..atomic import write_atomic
 
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", label).strip("_")[:120] or "test"
     paths = []

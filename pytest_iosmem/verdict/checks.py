@@ -1,177 +1,26 @@
 """From a timeline, limits and a baseline to a verdict. Pure: no I/O, no clock.
 
-``analyse(timeline, policy, baseline, jetsam_limit)`` returns a Verdict: the
-metrics, the findings (each one a reason the test fails, worded for the
-person whose pull request it stops), notes (checks that could not run, and
-why) and the decisions of the sequential checks (:mod:`.verdict`).
+``analyse(timeline, policy, baseline, jetsam_limit)`` returns a :class:`~.findings.Verdict`:
+the metrics, the findings (worded for the person whose pull request it stops), notes
+(checks that could not run, and why) and the decisions of the sequential checks.
 
-The leak check asks the verdict engine through :func:`leak_decision`, the
-same function ``IosMem.iterations()`` asks after every iteration past the
-planned ones, on the same readings: the verdict reported is the one the
-loop stopped on.
+The leak check asks :func:`leak_decision`, the same function ``IosMem.iterations()``
+asks after every iteration past the planned ones, on the same readings: the verdict
+reported is the one the loop stopped on.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any
-
-from .baseline import Baseline
+from ..timeline import EventKind, Timeline
+from ..units import format_size
+from ..values import Baseline, JetsamLimit
+from .decision import FINDING, INCONCLUSIVE, Decision
+from .findings import Finding, FindingKind, Verdict
+from .leak import judge_leak
+from .metrics import Metrics, compute_metrics, leak_readings
 from .policy import Policy
-from .stats import mann_kendall
-from .targets.base import JetsamLimit
-from .timeline import EventKind, Timeline
-from .units import format_size
-from .verdict import FINDING, INCONCLUSIVE, Decision, judge_leak, leak_estimate
 
-__all__ = [
-    "LeakEstimate",
-    "Metrics",
-    "Finding",
-    "Verdict",
-    "FindingKind",
-    "estimate_leak",
-    "compute_metrics",
-    "leak_readings",
-    "leak_decision",
-    "analyse",
-]
-
-
-class FindingKind:
-    LEAK = "leak"
-    GROWTH = "growth"
-    PEAK = "peak"
-    HEADROOM = "headroom"
-    NO_RECLAIM = "no-reclaim"
-    TERMINATED = "terminated"
-    #: a sequential check still undecided at its bound, when the policy says inconclusive fails
-    INCONCLUSIVE = "inconclusive"
-    OBJECTS = "objects"  # a class whose instances grew in every measured iteration (see objects.py)
-
-
-@dataclass(frozen=True)
-class LeakEstimate:
-    """Growth of the settled end-of-iteration footprints after warm-up.
-
-    ``per_iteration``: the verdict engine's robust slope (repeated median,
-    the smaller of all readings and the later half); ``p_value``: exact
-    Mann–Kendall p of "it goes up at all"; ``xs``: the iteration index of
-    each reading (a missing reading leaves a gap).  Whether it is a leak is
-    the leak decision's answer (``Verdict.decisions``), which tests against
-    the limit, not against zero.
-    """
-
-    per_iteration: float
-    p_value: float
-    n: int
-    values: tuple[int, ...]
-    kendall_s: int
-    xs: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class Reclaim:
-    before: int
-    after: int
-    reclaimed: int
-    settled: bool
-
-
-@dataclass(frozen=True)
-class Metrics:
-    start: int | None
-    end: int | None
-    peak: int | None
-    samples: int
-    duration: float
-    leak: LeakEstimate | None
-    reclaims: tuple[Reclaim, ...]
-    read_gaps: int
-    terminated: str | None
-
-    @property
-    def reclaimed(self) -> int | None:
-        """The smallest amount given back by any memory warning of the test."""
-        return min(r.reclaimed for r in self.reclaims) if self.reclaims else None
-
-    @property
-    def snapshot_steps(self) -> int:
-        """Iterations between the first and the last measured one, where attribution snapshots are
-        taken (class histograms, allocation stacks): what their growth is divided by."""
-        return max(1, self.leak.n - 1) if self.leak else 1
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["reclaimed"] = self.reclaimed
-        d["reclaims"] = [dict(r) for r in d["reclaims"]]
-        if d["leak"] is not None:
-            d["leak"]["values"] = list(d["leak"]["values"])
-            d["leak"]["xs"] = list(d["leak"]["xs"])
-        return d
-
-
-@dataclass(frozen=True)
-class Finding:
-    kind: str
-    message: str
-    measured: float | None = None
-    limit: float | None = None
-
-
-@dataclass
-class Verdict:
-    metrics: Metrics
-    findings: list[Finding] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    #: final decisions of the sequential checks (leak; later objects, A/B): finding, clear or inconclusive
-    decisions: list[Decision] = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return not self.findings
-
-    @property
-    def inconclusive(self) -> list[Decision]:
-        return [d for d in self.decisions if d.outcome == INCONCLUSIVE]
-
-    def failure_message(self) -> str:
-        return "\n".join(f.message for f in self.findings)
-
-    def amend(self, text: str, kinds: tuple[str, ...] | None = None) -> None:
-        """Add a line to the first finding (of ``kinds``, when given): attribution or saved evidence.
-
-        Findings are frozen, so the finding is replaced; with no such finding nothing changes.
-        """
-        for i, f in enumerate(self.findings):
-            if kinds is None or f.kind in kinds:
-                self.findings[i] = replace(f, message=f.message + "\n" + text)
-                return
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "passed": self.passed,
-            "metrics": self.metrics.to_dict(),
-            "findings": [asdict(f) for f in self.findings],
-            "notes": list(self.notes),
-            "decisions": [d.to_dict() for d in self.decisions],
-        }
-
-
-def estimate_leak(values: list[int], xs: list[int] | None = None) -> LeakEstimate | None:
-    """Slope and trend of the measured (post warm-up) iteration footprints at iteration indices ``xs``."""
-    if len(values) < 2:
-        return None
-    xs = list(range(len(values))) if xs is None else list(xs)
-    slope = leak_estimate(values, xs)
-    trend = mann_kendall(values)
-    return LeakEstimate(slope, trend.p_increasing, len(values), tuple(values), trend.s, tuple(xs))
-
-
-def leak_readings(timeline: Timeline) -> tuple[list[int], list[int]]:
-    """Iteration indices and settled footprints of the measured (post warm-up) iterations."""
-    its = [it for it in timeline.iterations if not it.warmup]
-    return [it.index for it in its], [it.footprint for it in its]
+__all__ = ["leak_decision", "analyse"]
 
 
 def leak_decision(timeline: Timeline, policy: Policy) -> Decision | None:
@@ -187,31 +36,6 @@ def leak_decision(timeline: Timeline, policy: Policy) -> Decision | None:
         return None
     planned = int(timeline.plan["planned"]) if timeline.plan else len(ys)
     return judge_leak(xs, ys, policy.leak_per_iteration, policy.trend_alpha, planned)
-
-
-def compute_metrics(timeline: Timeline) -> Metrics:
-    samples = timeline.samples
-    xs, measured = leak_readings(timeline)
-    reclaims = tuple(
-        Reclaim(int(e.data["before"]), int(e.data["after"]), int(e.data["reclaimed"]), bool(e.data.get("settled", True)))
-        for e in timeline.events_of(EventKind.MEMORY_WARNING)
-        if {"before", "after", "reclaimed"} <= set(e.data)
-    )
-    terminated = timeline.events_of(EventKind.TERMINATED)
-    end = timeline.end_footprint
-    if end is None and samples:
-        end = samples[-1].footprint
-    return Metrics(
-        start=samples[0].footprint if samples else None,
-        end=end,
-        peak=timeline.peak,
-        samples=len(samples),
-        duration=round(samples[-1].t - samples[0].t, 4) if len(samples) > 1 else 0.0,
-        leak=estimate_leak(measured, xs),
-        reclaims=reclaims,
-        read_gaps=len(timeline.events_of(EventKind.READ_FAILED)),
-        terminated=terminated[0].detail if terminated else None,
-    )
 
 
 def _pct(delta: float, base: float) -> str:

@@ -33,15 +33,18 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Iterable, Mapping, Sequence
 
-from .targets.base import ClassStat
-from .units import format_size
+from ..values import ClassStat
+from .decision import Decision
+from .findings import Finding, FindingKind
+from ..units import format_size
 
 __all__ = [
     "DEFAULT_WATCH",
     "MIN_DELTAS",
     "ObjectRules",
     "ObjectLeak",
-    "ObjectVerdict",
+    "ObjectCheck",
+    "object_findings",
     "judge_objects",
     "as_histogram",
 ]
@@ -158,7 +161,7 @@ class ObjectLeak:
 
 
 @dataclass
-class ObjectVerdict:
+class ObjectCheck:
     """The object check of one test: the leaking classes, or why it was not judged."""
 
     iterations: int
@@ -185,12 +188,10 @@ class ObjectVerdict:
             return self.note or ""
         return "no watched class grew in every measured iteration"
 
-    def decision(self, planned: int | None = None, limit: int | None = None) -> Any:
-        """This verdict as the verdict engine's ``Decision`` (:mod:`pytest_iosmem.verdict`):
-        check ``objects``, steps = measured iterations, estimate = the fastest-growing class's
-        instances per iteration, limit = ``per_iteration``."""
-        from .verdict import Decision
-
+    def decision(self, planned: int | None = None, limit: int | None = None) -> Decision:
+        """This check as a :class:`~.decision.Decision`: check ``objects``, steps = measured
+        iterations, estimate = the fastest-growing class's instances per iteration, limit =
+        ``per_iteration``."""
         estimate = max((leak.count_per_iteration for leak in self.leaks), default=None)
         return Decision(
             check="objects",
@@ -220,7 +221,7 @@ class ObjectVerdict:
         }
 
 
-def judge_objects(histograms: Sequence[Histogram | Iterable[ClassStat] | None], rules: ObjectRules) -> ObjectVerdict:
+def judge_objects(histograms: Sequence[Histogram | Iterable[ClassStat] | None], rules: ObjectRules) -> ObjectCheck:
     """Apply the every-delta rule to histograms taken before and after each measured iteration.
 
     ``histograms[0]`` is the one before the first measured iteration,
@@ -230,7 +231,7 @@ def judge_objects(histograms: Sequence[Histogram | Iterable[ClassStat] | None], 
     hists = [h if h is None or isinstance(h, Mapping) else as_histogram(h) for h in histograms]
     iterations = max(0, len(hists) - 1)
     read = [i for i, h in enumerate(hists) if h is not None]
-    verdict = ObjectVerdict(iterations, len(read))
+    verdict = ObjectCheck(iterations, len(read))
     if len(read) - 1 < MIN_DELTAS:
         verdict.note = (
             f"objects not judged: class histograms at {len(read)} of {len(hists)} points "
@@ -254,3 +255,11 @@ def _grows_every_iteration(counts: Sequence[int | None], read: Sequence[int], pe
         if counts[b] - counts[a] < per_iteration * (b - a):  # type: ignore[operator]
             return False
     return True
+
+
+def object_findings(check: ObjectCheck, rules: ObjectRules) -> list[Finding]:
+    """The object check's finding (kind ``objects``): one for all leaking classes, or none."""
+    if not check.leaks:
+        return []
+    worst = max(leak.count_per_iteration for leak in check.leaks)
+    return [Finding(FindingKind.OBJECTS, check.failure_message(), measured=worst, limit=rules.per_iteration)]

@@ -1,6 +1,9 @@
-"""Judging one gated test after its body ran: verdict, object check, attribution, artifacts, result.
+"""Concluding one gated test after its body ran: verdict, object check, attribution, artifacts, result.
 
-The plugin's ``pytest_runtest_call`` hook calls :func:`judge` and only decides
+The judging itself is the verdict package's (:func:`pytest_iosmem.verdict.checks.analyse`,
+:mod:`pytest_iosmem.verdict.objects`); this module gathers its inputs from the measurement
+and the run, and the evidence the target saves.  The plugin's ``pytest_runtest_call`` hook
+calls :func:`conclude` and only decides
 how the outcome reaches pytest (fail, re-raise); everything between the
 measurement and the result dict lives here, so the hook module stays a list
 of hooks and fixtures that delegate (the shape of pytest-benchmark's and
@@ -12,53 +15,30 @@ the run's settings and the test's names.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import IosMemError
+from .results import GateResult
 
 if TYPE_CHECKING:
-    from .analysis import Verdict
+    from .attribution.classes import ClassGrowth
     from .measure import IosMem
     from .run import IosMemRun
     from .targets.base import App, Target
+    from .verdict.findings import Verdict
+    from .verdict.objects import ObjectCheck
 
-__all__ = ["Judgement", "judge", "object_check", "junit_properties", "failure_artifacts", "report_outcome"]
-
-
-@dataclass
-class Judgement:
-    """What judging a test produced: the verdict (findings, notes) and the result every report reads."""
-
-    verdict: "Verdict"
-    result: dict[str, Any]
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.verdict.findings)
-
-    @property
-    def terminated(self) -> bool:
-        return any(f.kind == "terminated" for f in self.verdict.findings)
-
-    @property
-    def kinds(self) -> list[str]:
-        """The finding kinds, in order (a demonstration's xfail checks its own kind is among them)."""
-        return [f.kind for f in self.verdict.findings]
-
-    def failure_message(self) -> str:
-        return self.verdict.failure_message()
+__all__ = ["conclude", "junit_properties", "failure_artifacts", "report_outcome"]
 
 
-def judge(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: BaseException | None = None) -> Judgement:
-    """Finish the measurement, analyse it, add attribution and saved evidence, build the result.
+def conclude(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: BaseException | None = None) -> GateResult:
+    """Finish the measurement, judge it, add attribution and saved evidence: the test's result.
 
     ``error`` is what the test body raised (None when it returned): the
     result keeps it, so a baseline is never accepted from a broken run.
     """
-    from .analysis import analyse
-    from .results import build_result
+    from .attribution.capture import grown_stack_rows, rules_from_options
+    from .verdict.checks import analyse
 
     mem.finish()
     target = mem.target
@@ -72,32 +52,28 @@ def judge(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: BaseEx
         warnings_supported=mem.warnings_supported,
     )
     verdict.notes.extend(mem.notes)
-    objects = object_check(mem, verdict)
-    attribution = _attribution(mem, verdict)
+    objects = _object_check(mem, verdict)
+    attribution = _grown_classes(mem, verdict)
     if attribution:
-        verdict.amend(_attribution_text(attribution), ("leak", "growth"))
-    from .stack_attribution import grown_stack_rows  # allocation stacks, beside the grown classes
+        from .attribution.classes import grown_classes_text
 
-    stacks = grown_stack_rows(mem, verdict, run, name)
+        verdict.amend(grown_classes_text(attribution), ("leak", "growth"))
+    stacks = grown_stack_rows(mem.generations, verdict, rules_from_options(run.option), run.artifacts_dir, name)
     artifacts = failure_artifacts(
         target, mem.app, name, verdict, _remote_note(run), interrupted=isinstance(error, KeyboardInterrupt)
     )
-    body_error = None if error is None else f"{type(error).__name__}: {error}"[:500]
-    result = build_result(
-        nodeid, target.profile(), mem.policy, verdict, baseline, mem.timeline, jetsam, attribution=attribution,
-        body_error=body_error, artifacts=artifacts, host=run.host, worker=run.worker_id, stacks=stacks,
+    return GateResult(
+        nodeid, target.profile(), mem.policy, verdict, mem.timeline, baseline, jetsam,
+        body_error=None if error is None else f"{type(error).__name__}: {error}"[:500],
+        attribution=attribution, stacks=stacks, objects=objects, artifacts=artifacts,
+        host=run.host, worker=run.worker_id,
     )
-    if objects is not None:
-        result["objects"] = objects
-    return Judgement(verdict, result)
 
 
-def object_check(mem: "IosMem", verdict: "Verdict") -> dict[str, Any] | None:
-    """The object check on the histograms read during ``iterations()``: a finding per run of
-    leaking classes (kind ``objects``), a note when it could not be judged; its record, or None
-    when it did not run (switched off, no target support, no iterations)."""
-    from .analysis import Finding, FindingKind
-    from .objects import judge_objects
+def _object_check(mem: "IosMem", verdict: "Verdict") -> "ObjectCheck | None":
+    """The object check on the histograms read during ``iterations()``: its decision, finding and
+    notes join the verdict; None when it did not run (switched off, no target support, no iterations)."""
+    from .verdict.objects import judge_objects, object_findings
 
     series = mem.objects
     rules = mem.policy.object_rules
@@ -106,21 +82,13 @@ def object_check(mem: "IosMem", verdict: "Verdict") -> dict[str, Any] | None:
     verdict.notes.extend(series.notes)
     if rules is None or not series.started:
         return None
-    decision = judge_objects(series.histograms, rules)
-    if decision.judged:  # beside the leak check's, in the verdict engine's shape
-        verdict.decisions.append(decision.decision(limit=rules.per_iteration))
-    if decision.note:
-        verdict.notes.append(decision.note)
-    if decision.leaks:
-        verdict.findings.append(
-            Finding(
-                FindingKind.OBJECTS,
-                decision.failure_message(),
-                measured=max(leak.count_per_iteration for leak in decision.leaks),
-                limit=rules.per_iteration,
-            )
-        )
-    return decision.to_dict()
+    check = judge_objects(series.histograms, rules)
+    if check.judged:
+        verdict.decisions.append(check.decision(limit=rules.per_iteration))
+    if check.note:
+        verdict.notes.append(check.note)
+    verdict.findings.extend(object_findings(check, rules))
+    return check
 
 
 def junit_properties(result: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -184,24 +152,13 @@ def _remote_note(run: "IosMemRun") -> str:
     return remote_note(run.host, run.controller_host) if run.worker_id != "master" else ""
 
 
-def _attribution(mem: "IosMem", verdict: "Verdict") -> list[dict[str, Any]]:
+def _grown_classes(mem: "IosMem", verdict: "Verdict") -> "list[ClassGrowth]":
     """Grown classes between the first and last measured iteration, when a leak/growth was found."""
     if not any(f.kind in ("leak", "growth") for f in verdict.findings):
         return []
     first, last = mem.histograms.get("first"), mem.histograms.get("last")
     if not first or not last:
         return []
-    from .attribution import grown_classes
+    from .attribution.classes import grown_classes
 
-    return [dataclasses.asdict(row) for row in grown_classes(first, last, verdict.metrics.snapshot_steps)]
-
-
-def _attribution_text(rows: list[dict[str, Any]]) -> str:
-    from .units import format_size
-
-    lines = ["  grown classes (per iteration):"]
-    for r in rows[:5]:
-        lines.append(
-            f"    {r['name']}: {r['count_per_iteration']:+.1f} instances, {format_size(r['bytes_per_iteration'], signed=True)}"
-        )
-    return "\n".join(lines)
+    return grown_classes(first, last, verdict.metrics.snapshot_steps)

@@ -43,12 +43,10 @@ from functools import lru_cache
 from statistics import median
 from typing import Sequence
 
-# The outcome names and the Decision shape are the verdict engine's: A/B differences are one
-# more kind of evidence answering through them.
-from .verdict import CLEAR, FINDING, INCONCLUSIVE, UNDECIDED, Decision
+# A/B differences are one more kind of evidence answering through the engine's Decision.
+from .decision import CLEAR, FINDING, INCONCLUSIVE, UNDECIDED, Decision
 
 __all__ = [
-    "FINDING", "CLEAR", "UNDECIDED", "INCONCLUSIVE", "Decision",
     "walsh_averages", "hodges_lehmann", "hl_interval", "SignedRank", "signed_rank", "judge_shift", "combine",
     "min_pairs_for",
 ]
