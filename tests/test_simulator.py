@@ -461,19 +461,44 @@ def test_real_heap_of_a_child_python(tmp_path):
         child.wait()
 
 
-# -- a process leaks/heap may not inspect is "not possible", never "no leaks" ------------------------------
-@pytest.mark.parametrize("recording", ["leaks_not-debuggable_lilly-readme-macos13.txt",
-                                       "leaks_not-debuggable_tulware-scanner-macos11.txt"])
-def test_not_debuggable_then_zero_leaks_is_not_a_pass(fakes, monkeypatch, recording):
-    # Recorded: "Process N is not debuggable..." then "0 leaks", exit status 0.
+# -- a restricted process is scanned: its counts stand, with a note; a refused one is "not possible" -------
+@pytest.mark.parametrize("recording, status, leaks", [
+    ("leaks_not-debuggable_lilly-readme-macos13.txt", "clean", 0),
+    ("leaks_not-debuggable_tulware-scanner-macos11.txt", "clean", 0),
+    ("leaks_atExit_not-debuggable-but-1-leak_macos26-5-1_standardloop.txt", "leaks", 1),
+])
+def test_not_debuggable_keeps_its_counts_with_a_note(fakes, monkeypatch, recording, status, leaks):
+    # Recorded: "Process N is not debuggable…" and then a real scan (the deliberate leak is found).
     monkeypatch.setenv("FAKE_LEAKS_OUTPUT", str(DATA / recording))
+    monkeypatch.setenv("FAKE_LEAKS_EXIT", str(leaks and 1))
     target = sim.create(ctx(fakes, simulator_udid=IPHONE15))
     app = target.launch(AppSpec(bundle_id="com.example.app"))
-    with pytest.raises(NotSupported, match=r"leak check not possible: process \d+ is not debuggable") as info:
-        target.leaks_report(app)
-    assert "get-task-allow" in str(info.value)  # and what to do about it
-    with pytest.raises(NotSupported, match="leak check not possible"):
-        target.save_memgraph(app, "x")  # a graph of read-only memory would diff as "nothing new"
+    target.drain_events(app)
+    outcome = target.leaks_report(app)
+    assert outcome.status == status and outcome.report.leaks == leaks
+    assert "contents of writable memory were not shown" in outcome.report.notes[0]
+    path = target.save_memgraph(app, "x")  # the graph holds nodes and roots; the reader is told
+    [note] = target.drain_events(app)
+    assert path in note.detail and "restricted process" in note.detail
+
+
+def test_the_not_debuggable_sentence_on_stderr_is_noted_too(fakes, monkeypatch):
+    monkeypatch.setenv("FAKE_LEAKS_OUTPUT", str(DATA / "leaks_macos26_no_leaks.txt"))  # the run without its 1st line
+    monkeypatch.setenv("FAKE_LEAKS_STDERR", "Process 45896 is not debuggable. Due to security restrictions, leaks "
+                       "can only show or save contents of readonly memory of restricted processes.")
+    target = sim.create(ctx(fakes, simulator_udid=IPHONE15))
+    outcome = target.leaks_report(target.launch(AppSpec(bundle_id="com.example.app")))
+    assert outcome.status == "clean" and outcome.report.restricted.startswith("Process 45896")
+
+
+def test_a_diff_that_counts_leaks_but_shows_no_root_is_not_no_new_leak(fakes, monkeypatch, tmp_path):
+    odd = tmp_path / "odd.txt"
+    odd.write_text("Process 5: 3 leaks for 96 total leaked bytes.\n\n    3 (96 bytes) <unknown layout>\n")
+    monkeypatch.setenv("FAKE_LEAKS_DIFF_OUTPUT", str(odd))
+    monkeypatch.setenv("FAKE_LEAKS_DIFF_EXIT", "1")
+    target = sim.create(ctx(fakes, simulator_udid=IPHONE15))
+    with pytest.raises(NotSupported, match=r"counted 3 new leak\(s\) but printed no root line"):
+        target.diff_memgraphs(str(tmp_path / "a.memgraph"), str(tmp_path / "b.memgraph"))
 
 
 def test_a_refused_task_port_says_what_to_do(fakes, monkeypatch):

@@ -47,7 +47,7 @@ from .base import App, AppSpec, Reading, TargetEvent, Termination
 from ..values import ClassStat, JetsamLimit, Profile
 from .catalog import SIMULATOR_OPTIONS
 from .pool import Leases, parse_pool
-from ..parsers.leaks import inspection_refused
+from ..parsers.leaks import inspection_refused, restricted_note
 from .simctl import Simctl
 
 if TYPE_CHECKING:
@@ -432,21 +432,23 @@ class SimulatorTarget:
         """``leaks PID`` as a :class:`~pytest_iosmem.parsers.leaks.LeaksOutcome` (raw output saved).
 
         Absolute counts on real apps are dominated by system frameworks; prefer
-        :meth:`diff_memgraphs`.  The tool's own failure raises NotSupported.
+        :meth:`diff_memgraphs`.  The tool's own failure raises NotSupported; a
+        restricted ("not debuggable") process keeps its counts, with the note
+        in ``report.notes``.
         """
         from ..parsers.leaks import LeaksOutcome, interpret_exit, parse_leaks
 
         proc = run_tool(tool_argv("leaks", app.pid), TOOL_TIMEOUT)
         raw = self._artifact(f"leaks-{app.pid}.txt")
-        raw.write_text(proc.stdout)
+        raw.write_text(proc.stdout + ("\n--- stderr ---\n" + proc.stderr if proc.stderr else ""))
         refused = inspection_refused(proc.stdout, proc.stderr)
-        if refused:  # it may still print "0 leaks" and exit 0: that is not a pass
+        if refused:  # nothing was scanned
             raise NotSupported(f"{refused}; output in {raw}")
         status = interpret_exit(proc.returncode)
         if status == "failed":
             raise NotSupported(f"leaks cannot inspect pid {app.pid} (exit {proc.returncode}): {last_words(proc)}")
         try:
-            return LeaksOutcome(status, proc.returncode, parse_leaks(proc.stdout), proc.stderr)
+            return LeaksOutcome(status, proc.returncode, parse_leaks(proc.stdout, proc.stderr), proc.stderr)
         except ParseError as exc:
             raise NotSupported(f"{exc}; output in {raw}") from None
 
@@ -461,11 +463,13 @@ class SimulatorTarget:
         from ..parsers.leaks import interpret_exit
 
         refused = inspection_refused(proc.stdout, proc.stderr)
-        if refused:  # a graph of read-only memory only would diff as "no new leaks"
+        if refused:  # nothing was scanned
             raise NotSupported(refused)
         if interpret_exit(proc.returncode) == "failed" or not os.path.exists(path):
             raise NotSupported(f"leaks could not save a memgraph of pid {app.pid} (exit {proc.returncode}): "
                                f"{last_words(proc)}")
+        if restricted_note(proc.stdout, proc.stderr):  # the graph holds nodes and roots, not contents
+            self._events.append(TargetEvent("note", f"memgraph {path}: {restricted_note(proc.stdout, proc.stderr)}"))
         return path
 
     def diff_memgraphs(self, before: str, after: str) -> LeaksDiff:
@@ -485,6 +489,9 @@ class SimulatorTarget:
             report = parse_leaks(proc.stdout)
         except ParseError as exc:
             raise NotSupported(f"{exc}; output in {raw}") from None
+        if report.unread_roots:  # "no new leak" would be a guess
+            raise NotSupported(f"leaks -diffFrom counted {report.leaks} new leak(s) but printed no root line "
+                               f"this parser reads; output in {raw}")
         kept, allowed = split_allowed(report.roots, self.leaks_allowlist)
         return LeaksDiff(status, kept, allowed, before, after, str(raw))
 
