@@ -1,17 +1,27 @@
-"""``iosmem doctor``: is this machine ready for the simulator or device target? One line per check.
+"""``iosmem doctor``: is this machine ready for the local, simulator or device target? One line per check.
 
 Like ``flutter doctor`` or appium's driver doctor: each check prints OK, or
 what is wrong and the command that fixes it.  Exit status 0 when no check
 failed, 1 otherwise (warnings do not fail), so CI can run it first.
 
+local (the plugin's default target, and the doctor's): this Python, psutil,
+and the footprint of a process the doctor starts, read the way the local
+target reads it (``/proc`` on Linux, libproc on macOS).
+
 simulator: Xcode and ``xcrun simctl`` (which version); a usable simulator for
 the profile asked (``--simulator-name`` / ``--simulator-runtime`` /
-``--simulator-udid``); the emulated model's jetsam row; ``heap`` and ``leaks``
-able to inspect a process (``--app`` launches your app on the simulator and
-tries them on it, ``--pid`` tries them on a running process; a "not
-debuggable" or ``task_for_pid`` refusal is named); WebDriverAgent
-(``--xctestrun``: started on the simulator, its URL must answer ``/status``;
-``--wda-url``: that URL must answer).
+``--simulator-udid``); the emulated model's jetsam row; ``heap``, ``leaks``
+and ``malloc_history`` run the way the simulator target runs them
+(:class:`~pytest_iosmem.targets.simulator.SimulatorTarget`'s
+``class_histogram``, ``leaks_report`` and ``allocation_stacks``) on your
+app launched with MallocStackLogging (``--app``), a running process
+(``--pid``), or else a process the doctor starts itself with
+MallocStackLogging; a refused attach (``not allowed to attach``,
+``task_for_pid``) names ``DevToolsSecurity -enable``, a restricted ("not
+debuggable") process is a warning: counts stand, contents are hidden;
+WebDriverAgent (``--xctestrun``: started on the simulator, its URL must
+answer ``/status``; ``--wda-url``, else WebDriverAgent's default
+``http://127.0.0.1:8100``, must answer).
 
 device: pymobiledevice3 importable and new enough; a device connected, paired
 and trusted; Developer Mode on; the developer disk image mounted; on iOS 17
@@ -35,7 +45,7 @@ from typing import Any, Callable
 from ..errors import IosMemError, TargetError
 from .common import EXIT_OK, EXIT_REGRESSION, add_parser
 
-__all__ = ["Check", "register", "run", "simulator_checks", "device_checks", "MIN_PYMOBILEDEVICE3", "MIN_XCODE"]
+__all__ = ["Check", "register", "run", "local_checks", "simulator_checks", "device_checks", "MIN_PYMOBILEDEVICE3", "MIN_XCODE"]
 
 #: what the device target's adapter uses: the asyncio API (DvtProvider, 9.0) and the Leaks channel's
 #: memory_graph, the newest of its calls (11.26, as device_adapter's docstring on the hygiene branch states)
@@ -43,8 +53,15 @@ MIN_PYMOBILEDEVICE3 = (11, 26, 0)
 #: the docs, the workflow and WebDriverAgent's own CI (appium/WebDriverAgent wda-tests.yml MIN_XCODE_VERSION)
 MIN_XCODE = (16, 4)
 
+#: WebDriverAgent's own default address (FBConfiguration: port 8100), probed when no URL is given
+DEFAULT_WDA_URL = "http://127.0.0.1:8100"
+
 OK, WARN, FAIL, SKIP = "OK", "WARN", "FAIL", "SKIP"
-NOT_DEBUGGABLE = re.compile(r"is not debuggable|task_for_pid|Due to security restrictions", re.IGNORECASE)
+#: what the host tools say when macOS refuses them the process (lldb's and leaks/heap's wording)
+ATTACH_REFUSED = re.compile(r"not allowed to attach|task port was refused|task_for_pid", re.IGNORECASE)
+ATTACH_FIX = ("allow developer tools to inspect processes: sudo DevToolsSecurity -enable, and put the user in the "
+              "_developer group (sudo dseditgroup -o edit -a \"$USER\" -t user _developer); the app must be a "
+              "Debug build (get-task-allow)")
 
 
 @dataclass
@@ -64,18 +81,23 @@ class Check:
 
 
 def register(sub: Any) -> None:
-    p = add_parser(sub, "doctor", "check this machine for the simulator or device target", __doc__,
+    p = add_parser(sub, "doctor", "check this machine for the local, simulator or device target", __doc__,
                    "examples:\n"
+                   "  iosmem doctor                      (the local target, the plugin's default)\n"
                    "  iosmem doctor --target simulator --simulator-name 'iPhone 16' --simulator-runtime 'iOS 18.5'\n"
                    "  iosmem doctor --target simulator --app com.example.MyApp --xctestrun wda.xctestrun\n"
                    "  iosmem doctor --target device --wda-url http://127.0.0.1:8100")
-    p.add_argument("--target", choices=("simulator", "device"), default="simulator",
-                   help="which target to check (default: simulator)")
+    from ..options import GENERAL
+
+    default = next(o.default for o in GENERAL if o.name == "target")
+    p.add_argument("--target", choices=("local", "simulator", "device"), default=default,
+                   help=f"which target to check (default: {default}, the plugin's default target)")
     p.add_argument("--simulator-udid", help="the simulator to check, by UDID")
     p.add_argument("--simulator-name", help="the simulator to check, by name (e.g. 'iPhone 16')")
     p.add_argument("--simulator-runtime", help="its runtime (e.g. 'iOS 18.5')")
-    p.add_argument("--app", help="simulator: bundle id of your app, launched to try heap and leaks on it")
-    p.add_argument("--pid", type=int, help="try heap and leaks on this running process instead")
+    p.add_argument("--app", help="simulator: bundle id of your app, launched with MallocStackLogging to try "
+                                 "heap, leaks and malloc_history on it (default: a process the doctor starts)")
+    p.add_argument("--pid", type=int, help="try heap, leaks and malloc_history on this running process instead")
     p.add_argument("--xctestrun", help="simulator: the WebDriverAgent .xctestrun to start and ask /status")
     p.add_argument("--wda-url", help="a WebDriverAgent that should answer /status")
     p.add_argument("--wda-timeout", type=float, default=300.0,
@@ -85,7 +107,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    checks = simulator_checks(args) if args.target == "simulator" else device_checks(args)
+    by_target = {"local": local_checks, "simulator": simulator_checks, "device": device_checks}
+    checks = by_target[args.target](args)
     print(f"iosmem doctor: {args.target} target")
     for check in checks:
         for line in check.lines():
@@ -126,6 +149,44 @@ def _wda_status_check(url: str, timeout: float) -> Check:
     about = ", ".join(x for x in (f"WDA {build}" if build else "", f"{os_info.get('name', '')} "
                                   f"{os_info.get('version', '')}".strip()) if x)
     return Check("webdriveragent", OK, f"{url} answers /status" + (f" ({about})" if about else ""))
+
+
+# -- local -----------------------------------------------------------------------------------------
+def local_checks(args: argparse.Namespace) -> list[Check]:
+    """The local target needs this Python, psutil and a readable footprint: read one here, the target's way."""
+    import platform
+
+    checks = [Check("python", OK, f"{platform.python_implementation()} {platform.python_version()} "
+                                  f"({sys.executable}) on {platform.system()} {platform.machine()}")]
+    try:
+        import psutil
+
+        checks.append(Check("psutil", OK, psutil.__version__))
+    except ImportError as exc:
+        checks.append(Check("psutil", FAIL, f"not importable ({exc})", f"{sys.executable} -m pip install psutil"))
+    checks.append(_local_footprint_check())
+    return checks
+
+
+def _local_footprint_check() -> Check:
+    from ..targets.local import LocalTarget
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; print('up', flush=True); time.sleep(60)"],
+                             stdout=subprocess.PIPE)
+    try:
+        assert child.stdout is not None
+        child.stdout.readline()  # running Python, not a process still being exec'd
+        target = LocalTarget()
+        reading = target.read(target.attach(child.pid))
+        source = {"linux": "/proc/PID/status", "darwin": "proc_pid_rusage"}.get(sys.platform, "psutil RSS")
+        return Check("footprint", OK, f"read {reading.footprint // 1024} KiB from a child process ({source}): "
+                                      "the local target is ready")
+    except IosMemError as exc:
+        return Check("footprint", FAIL, f"cannot read a child process's footprint: {exc}",
+                     "run the tests as a user that may read its own processes' memory")
+    finally:
+        child.kill()
+        child.wait()
 
 
 # -- simulator -------------------------------------------------------------------------------------
@@ -223,49 +284,84 @@ def _simulator_jetsam_check(device, listing) -> Check:
 
 
 def _inspection_checks(args: argparse.Namespace, simctl, device) -> list[Check]:
-    """heap and leaks on a process: --pid, or the app launched on the simulator (--app)."""
-    missing = [tool for tool in ("heap", "leaks") if shutil.which(tool) is None]
+    """heap, leaks and malloc_history as the simulator target runs them, on a process with stack logging.
+
+    The process: --pid; else --app launched on the simulator with MallocStackLogging; else one the doctor
+    starts itself (this Python, sleeping, with MallocStackLogging), so the check always runs on a Mac.
+    """
+    missing = [tool for tool in ("heap", "leaks", "malloc_history") if shutil.which(tool) is None]
     if missing:
         return [Check(tool, FAIL, f"no '{tool}' on PATH (it ships with macOS)", "run on macOS with Xcode installed")
                 for tool in missing]
-    pid, launched, problem = args.pid, None, ""
+    from ..targets.simctl import Simctl
+    from ..targets.simulator import SimulatorTarget
+    from ..values import Profile
+
+    pid, launched, child = args.pid, None, None
     if pid is None and args.app:
         if simctl is None or device is None:
-            problem = "needs a simulator"
-        else:
-            try:
-                simctl.boot(device.udid)
-                pid = simctl.launch(device.udid, args.app)
-                launched = args.app
-            except IosMemError as exc:
-                return [Check("heap/leaks", FAIL, f"cannot launch {args.app} to inspect it: {exc}",
-                              f"install it: xcrun simctl install {device.udid} path/to/MyApp.app")]
+            return [Check("heap/leaks", SKIP, f"needs a simulator to launch {args.app} on")]
+        try:
+            simctl.boot(device.udid)
+            pid = simctl.launch(device.udid, args.app, env={"MallocStackLogging": "1"})
+            launched = args.app
+        except IosMemError as exc:
+            return [Check("heap/leaks", FAIL, f"cannot launch {args.app} to inspect it: {exc}",
+                          f"install it: xcrun simctl install {device.udid} path/to/MyApp.app")]
     if pid is None:
-        return [Check("heap/leaks", SKIP, problem or "give --app BUNDLE_ID (or --pid PID) to try them on your app")]
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"],
+                                 env={**os.environ, "MallocStackLogging": "1"})
+        pid = child.pid
+    what = launched or ("a process the doctor started" if child else f"pid {pid}")
+    target = SimulatorTarget(simctl or Simctl(), device.udid if device else "host", Profile("simulator", "doctor", "-"),
+                             artifacts_dir=tempfile.mkdtemp(prefix="iosmem-doctor-"))
     try:
-        return [_tool_check("heap", ["heap", str(pid)], pid), _tool_check("leaks", ["leaks", str(pid)], pid)]
+        app = target.attach(pid)
+        return [_tool_check("heap", what, lambda: target.class_histogram(app), lambda r: f"{len(r)} classes"),
+                _leaks_check(what, lambda: target.leaks_report(app)),
+                _tool_check("malloc_history", what, lambda: target.allocation_stacks(app),
+                            lambda g: f"{len(g.stacks)} allocation stacks")]
     finally:
         if launched and simctl is not None and device is not None:
             simctl.terminate(device.udid, launched)
+        if child is not None:
+            child.kill()
+            child.wait()
 
 
-def _tool_check(tool: str, argv: list[str], pid: int) -> Check:
-    try:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=180)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return Check(tool, FAIL, f"{' '.join(argv)}: {exc}", "")
-    said = f"{proc.stdout}\n{proc.stderr}"
-    refusal = next((line.strip() for line in said.splitlines() if NOT_DEBUGGABLE.search(line)), "")
-    if refusal:
-        return Check(tool, FAIL, f"cannot inspect pid {pid}: {refusal}",
+def _refusal_check(tool: str, what: str, exc: Exception) -> Check:
+    said = str(exc)
+    if ATTACH_REFUSED.search(said):
+        return Check(tool, FAIL, f"macOS refused {tool} the process ({what}): {said}", ATTACH_FIX)
+    if "is not debuggable" in said:
+        return Check(tool, FAIL, f"cannot inspect {what}: {said}",
                      "build the app with the Debug configuration (signed with get-task-allow), not Release or "
                      "an archive; run as the user who launched the simulator")
-    # leaks exits 1 when it found leaks: that is an answer, not a refusal (man leaks)
-    if proc.returncode not in (0, 1) or (tool == "heap" and proc.returncode != 0):
-        last = " | ".join(said.strip().splitlines()[-2:]) or "no output"
-        return Check(tool, FAIL, f"{' '.join(argv)} failed (exit {proc.returncode}): {last}",
-                     "check that the process runs and belongs to you")
-    return Check(tool, OK, f"inspected pid {pid}")
+    fix = "launch the app with MallocStackLogging=1 (the target does so when attribution is on)" \
+        if tool == "malloc_history" else "check that the process runs and belongs to you"
+    return Check(tool, FAIL, f"cannot inspect {what}: {said}", fix)
+
+
+def _tool_check(tool: str, what: str, run_it: Callable[[], Any], summary: Callable[[Any], str]) -> Check:
+    try:
+        result = run_it()
+    except (IosMemError, OSError) as exc:
+        return _refusal_check(tool, what, exc)
+    return Check(tool, OK, f"inspected {what}: {summary(result)}")
+
+
+def _leaks_check(what: str, run_it: Callable[[], Any]) -> Check:
+    try:
+        outcome = run_it()
+    except (IosMemError, OSError) as exc:
+        return _refusal_check("leaks", what, exc)
+    report = outcome.report
+    found = f"{report.leaks} leak(s), {report.leaked_bytes} bytes"
+    if report.restricted:  # scanned: the counts stand, the contents were hidden
+        return Check("leaks", WARN, f"inspected {what} ({found}), but {report.restricted}",
+                     "build the app with the Debug configuration (signed with get-task-allow) so leaks can "
+                     "show the leaked blocks' contents; counts and roots are read either way")
+    return Check("leaks", OK, f"inspected {what}: {found}")
 
 
 def _simulator_wda_check(args: argparse.Namespace, device) -> Check:
@@ -298,7 +394,11 @@ def _simulator_wda_check(args: argparse.Namespace, device) -> Check:
             runner.stop()
     if args.wda_url:
         return _wda_status_check(args.wda_url, 10.0)
-    return Check("webdriveragent", WARN, "not checked: give --xctestrun PATH (or --wda-url URL)",
+    check = _wda_status_check(DEFAULT_WDA_URL, 3.0)  # a WebDriverAgent someone started on its default port
+    if check.status == OK:
+        return check
+    return Check("webdriveragent", WARN, f"none answers at {DEFAULT_WDA_URL}/status; give --xctestrun PATH to "
+                 "start one here, or --wda-url URL",
                  "UI tests need WebDriverAgent: build it once (docs/simulator.md, step 6)")
 
 

@@ -158,9 +158,10 @@ def parse_leaks(text: str, stderr: str = "") -> LeaksReport:
 
 _TOTALS_ANYWHERE = re.compile(_TOTAL.pattern, re.MULTILINE)
 #: How the task port refusal reads: task_for_pid's own name, leaks/heap's "unable to get task",
-#: and "Failed to get DYLD info for task" (macOS 26 against an iOS 26 simulator process).
+#: "Failed to get DYLD info for task" (macOS 26 against an iOS 26 simulator process), and
+#: "Not allowed to attach to process" (debugserver's refusal, as lldb prints it).
 _TASK_REFUSED = re.compile(r"task_for_pid|unable to get task|Failed to get DYLD info for task|"
-                           r"not permitted to (?:debug|inspect)", re.IGNORECASE)
+                           r"not permitted to (?:debug|inspect)|not allowed to attach", re.IGNORECASE)
 
 #: What to do, said once for both kinds of refusal.
 DEBUGGABLE_HINT = ("the app must be debuggable: a Debug build (get-task-allow), run by the user who runs "
