@@ -286,6 +286,13 @@ def test_profile_and_jetsam_limit():
     assert (p.os, p.name, ipad.jetsam_limit()) == ("iPadOS 17.5", "Lab iPad", None)  # unknown stays unknown
 
 
+def test_attribution_runs_get_their_own_profile():
+    # MallocStackLogging adds to the footprint: a run with it is never compared with baselines recorded without
+    plain, traced = DeviceTarget(RecordedSession()).profile(), DeviceTarget(RecordedSession(), stack_logging=True).profile()
+    assert traced.os == "iOS 11.4-stacks" and traced.key == "device-ios_11.4-stacks-iphone10_1" != plain.key
+    assert (traced.kind, traced.model, traced.name) == (plain.kind, plain.model, plain.name)
+
+
 def test_attach_by_bundle_and_wda_url():
     target = DeviceTarget(RecordedSession(pid=4242), wda_url="http://127.0.0.1:8100")
     app = target.attach_bundle("com.example.app")

@@ -116,6 +116,10 @@ def test_end_to_end_list_pick_boot_launch_read_warn_terminate(fakes):
     assert (p.kind, p.model, p.os, p.name) == (
         "simulator", "com.apple.CoreSimulator.SimDeviceType.iPhone-15", "iOS 17.5", "iPhone 15")
     assert p.key == "simulator-ios_17.5-com.apple.coresimulator.simdevicetype.iphone-15"
+    # attribution on launches with MallocStackLogging, which adds to the footprint: its own profile
+    traced = sim.create(ctx(fakes, simulator_udid=IPHONE15, attribution="on")).profile()
+    assert traced.os == "iOS 17.5-stacks" and traced.model == p.model and traced.name == p.name
+    assert traced.key == "simulator-ios_17.5-stacks-com.apple.coresimulator.simdevicetype.iphone-15"
     # the jetsam limit of an iPhone 15 on iOS 17.5 is not publicly known: said once, as a note
     assert target.jetsam_limit() is None
     [note] = target.drain_events(app)

@@ -309,7 +309,10 @@ class DeviceTarget:
         model = self._info.get("ProductType") or "unknown"
         version = self._info.get("ProductVersion") or "?"
         name = jetsam_limits.marketing_name(model) or self._info.get("DeviceName", "")
-        return Profile("device", model, f"{_os_name(model, version)} {_release(version)}", name=name)
+        os_name = f"{_os_name(model, version)} {_release(version)}"
+        if self.stack_logging:  # MallocStackLogging adds to the footprint: its baselines are not the untraced app's
+            os_name = f"{os_name}-stacks"
+        return Profile("device", model, os_name, name=name)
 
     def jetsam_limit(self) -> JetsamLimit | None:
         if self.jetsam_override:

@@ -558,12 +558,11 @@ def create(ctx: TargetContext) -> SimulatorTarget:
     runtime = listing.runtime_of(device)
     from ..parsers.simctl import runtime_label
 
-    profile = Profile(
-        "simulator",
-        device.device_type or device.name,
-        runtime.name if runtime and runtime.name else runtime_label(listing, device),
-        name=dtype.name if dtype else device.name,
-    )
+    attribution = str(ctx.option("attribution") or "").strip().lower() == "on"
+    os_name = runtime.name if runtime and runtime.name else runtime_label(listing, device)
+    if attribution:  # MallocStackLogging adds to the footprint: its baselines are not the untraced app's
+        os_name = f"{os_name}-stacks"
+    profile = Profile("simulator", device.device_type or device.name, os_name, name=dtype.name if dtype else device.name)
     model = (dtype.model_identifier if dtype and dtype.model_identifier else None) or \
         jetsam_limits.model_for_device_type(device.device_type or device.name)
     clone_of = None
@@ -574,7 +573,6 @@ def create(ctx: TargetContext) -> SimulatorTarget:
         except TargetError as exc:
             raise type(exc)(f"cannot clone a simulator on host {ctx.host!r} (xdist worker {ctx.worker_id}): {exc}") from None
         clone_of = device.udid
-    attribution = str(ctx.option("attribution") or "").strip().lower() == "on"
     return SimulatorTarget(
         simctl, target_udid, profile, model,
         jetsam_override=override,
