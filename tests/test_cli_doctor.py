@@ -301,7 +301,7 @@ def test_device_without_pymobiledevice3_is_real_here():
     pmd = line(out.stdout, "pymobiledevice3")
     here = os.path.dirname(sys.executable)  # the console script's interpreter: this environment's, by name
     assert pmd.startswith("FAIL  pymobiledevice3    not importable by " + here)
-    assert re.search(rf"do: {re.escape(here)}/python[\d.]* -m pip install 'pymobiledevice3>=11\.26\.0'", pmd)
+    assert re.search(rf"do: {re.escape(here)}/python[\d.]* -m pip install 'pymobiledevice3>=11\.26\.0,<12'", pmd)
     assert line(out.stdout, "device").startswith("SKIP")
     assert out.returncode == 1
 
@@ -317,7 +317,23 @@ def test_a_ready_ios13_device_passes():
 
 def test_an_old_pymobiledevice3():
     check = checks_for(version="4.2.0")["pymobiledevice3"]
-    assert check.status == "FAIL" and "4.2.0 is too old" in check.detail and "pymobiledevice3>=11.26.0" in check.fix
+    assert check.status == "FAIL" and "4.2.0 is too old" in check.detail
+    assert "pip install -U 'pymobiledevice3>=11.26.0,<12'" in check.fix  # pyproject's pin, cap included
+
+
+def test_the_install_hints_match_pyprojects_pins():
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+    from pytest_iosmem.targets import device_adapter
+
+    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    assert extras["device"] == [device_adapter.REQUIREMENT]
+    assert device_adapter.REQUIREMENT in extras["test"]
+    floor = tuple(int(x) for x in device_adapter.REQUIREMENT.split(">=")[1].split(",")[0].split("."))
+    assert floor == doctor.MIN_PYMOBILEDEVICE3
 
 
 def test_no_device_and_several_devices():

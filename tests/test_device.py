@@ -315,6 +315,9 @@ def _ctx(tmp_path=None, **values):
         ({"device_sysmon_interval": "fast"}, "not a number of seconds"),
         ({"device_sysmon_interval": "0"}, "between 0.001 and 60"),
         ({"jetsam_limit": "lots"}, "--iosmem-jetsam-limit"),
+        ({"device_rsd": "fd7b::1"}, r"--iosmem-device-rsd='fd7b::1': give HOST PORT"),
+        ({"device_rsd": "host 99999"}, "--iosmem-device-rsd='host 99999': give HOST PORT"),
+        ({"device_tunneld": "localhost"}, "--iosmem-device-tunneld='localhost': give HOST PORT"),
     ],
 )
 def test_options_are_checked_before_connecting(values, match):
@@ -328,11 +331,15 @@ def test_create_passes_the_options(monkeypatch, tmp_path):
     from pytest_iosmem.targets import device, device_adapter
 
     session = RecordedSession()
-    monkeypatch.setattr(device_adapter, "connect", lambda udid: session.calls.append(("connect", udid)) or session)
+    monkeypatch.setattr(device_adapter, "connect",
+                        lambda *a: session.calls.append(("connect", *a)) or session)
     target = device.create(_ctx(tmp_path, device_udid="00008110-X", device_sysmon_interval="0.25",
                                 device_memory_warning="experimental", device_memgraph="true",
                                 jetsam_limit="1.5GB", wda_url="http://h:8100"))
-    assert session.calls[0] == ("connect", "00008110-X")
+    assert session.calls[0] == ("connect", "00008110-X", None, ("127.0.0.1", 49151))  # tunneld's default address
+    session.calls.clear()
+    device.create(_ctx(tmp_path, device_rsd="fd7b:e5b:6f53::1 60107", device_tunneld="10.0.0.5:5555"))
+    assert session.calls[0] == ("connect", None, ("fd7b:e5b:6f53::1", 60107), ("10.0.0.5", 5555))
     assert (target.interval_ms, target.warning_mode, target.jetsam_override, target.default_wda_url) == (
         250, "experimental", 1_500_000_000, "http://h:8100")
     assert target.memgraph_dir == os.path.join(str(tmp_path), "memgraphs")

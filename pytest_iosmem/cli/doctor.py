@@ -412,15 +412,13 @@ def device_checks(args: argparse.Namespace,
     checks: list[Check] = []
     if facts.version is None:
         checks.append(Check("pymobiledevice3", FAIL, f"not importable by {venv_python} ({facts.import_problem})",
-                            f"{venv_python} -m pip install 'pymobiledevice3>="
-                            f"{'.'.join(map(str, MIN_PYMOBILEDEVICE3))}' (or install pytest-iosmem with its "
-                            "[device] extra from your checkout)"))
+                            f"{venv_python} -m pip install '{device_adapter.REQUIREMENT}' (or install pytest-iosmem "
+                            "with its [device] extra from your checkout)"))
         return checks + [Check(n, SKIP, "needs pymobiledevice3") for n in
                          ("device", "developer mode", "disk image", "tunnel", "jetsam row")] + _device_wda(args)
     if _version_tuple(facts.version)[:3] < MIN_PYMOBILEDEVICE3:
         checks.append(Check("pymobiledevice3", FAIL, f"{facts.version} is too old",
-                            f"{venv_python} -m pip install -U 'pymobiledevice3>="
-                            f"{'.'.join(map(str, MIN_PYMOBILEDEVICE3))}'"))
+                            f"{venv_python} -m pip install -U '{device_adapter.REQUIREMENT}'"))
     else:
         checks.append(Check("pymobiledevice3", OK, f"{facts.version}"))
     device = _device_check(facts, args)

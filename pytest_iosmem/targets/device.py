@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from ..errors import NotSupported, ParseError, ReadFailed, TargetError, UsageError
 from ..parsers.sysmontap import footprint_bytes, process_rows
 from ..timeline import EventKind
-from ..settings import parse_device_memory_warning, parse_jetsam_limit, parse_sysmon_interval
+from ..settings import (parse_device_memory_warning, parse_device_rsd, parse_device_tunneld, parse_jetsam_limit,
+                        parse_sysmon_interval)
 from . import TargetContext
 from .base import App, AppSpec, Reading, TargetEvent, Termination
 from ..values import ClassStat, JetsamLimit, Profile
@@ -578,7 +579,8 @@ def create(ctx: TargetContext) -> DeviceTarget:
 
     from .device_adapter import connect
 
-    session = connect(ctx.option("device_udid") or None)
+    session = connect(ctx.option("device_udid") or None, parse_device_rsd(ctx.option("device_rsd")),
+                      parse_device_tunneld(ctx.option("device_tunneld")))
     try:
         return DeviceTarget(session, int(seconds * 1000), override, mode, ctx.option("wda_url"),
                             memgraph_dir=memgraph_dir,
