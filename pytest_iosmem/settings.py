@@ -115,10 +115,10 @@ def parse_sysmon_interval(value: Any) -> float:
 
 
 def parse_device_memory_warning(value: Any) -> str:
-    """``--iosmem-device-memory-warning``: off or experimental."""
-    mode = str(value or "off").strip().lower()
-    if mode not in ("off", "experimental"):
-        raise UsageError(f"--iosmem-device-memory-warning={mode!r}: choose off or experimental")
+    """``--iosmem-device-memory-warning``: auto (devicectl where there is one), devicectl, experimental or off."""
+    mode = str(value or "auto").strip().lower()
+    if mode not in ("auto", "devicectl", "experimental", "off"):
+        raise UsageError(f"--iosmem-device-memory-warning={mode!r}: choose auto, devicectl, experimental or off")
     return mode
 
 

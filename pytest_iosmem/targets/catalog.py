@@ -67,9 +67,10 @@ DEVICE_OPTIONS = (
     TargetOption("device_sysmon_interval", "seconds between sysmontap samples of the device (default 0.5)", "0.5"),
     TargetOption(
         "device_memory_warning",
-        "off (default: say memory warnings are not available on a device) or experimental "
-        "(Instruments' process-control MemoryEvent, not yet shown on a device)",
-        "off",
+        "auto (default: `xcrun devicectl device process sendMemoryWarning` on a Mac with Xcode 15+, else none), "
+        "devicectl, experimental (Instruments' process-control MemoryEvent) or off; a warning counts only once a "
+        "memory notification for the app confirms it",
+        "auto",
     ),
     TargetOption(
         "device_memgraph",
