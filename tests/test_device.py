@@ -634,3 +634,32 @@ def test_what_a_session_raises_becomes_the_targets_errors():
     app.launched = True
     assert target.terminate(app) is None  # the kill failed: not stopped, and said so, not raised
     assert any("could not be stopped" in e.detail and "Broken pipe" in e.detail for e in target.drain_events(app))
+
+
+def test_an_unconfirmed_warning_leaves_the_reclaim_check_unrun_never_failed():
+    """Through the measuring layer: a sent-but-unconfirmed warning is a note, and no-reclaim never fires."""
+    from pytest_iosmem.measure import IosMem
+    from pytest_iosmem.settle import SettleConfig
+    from pytest_iosmem.targets.base import App
+    from pytest_iosmem.verdict.checks import analyse
+    from pytest_iosmem.verdict.policy import Policy
+
+    from .test_sequential import ScriptedTarget
+
+    class Unconfirmed(ScriptedTarget):
+        def memory_warning(self, app):  # what both targets raise when nothing shows the app got it
+            raise WarningUnconfirmed("a memory warning was sent through devicectl but not confirmed: no memory "
+                                     "notification for pid 1 within 5s; the reclaim check is not run")
+
+    policy = Policy(reclaim_after_warning=10_000_000)
+    mem = IosMem(Unconfirmed(lambda visits: 30_000_000), App(pid=1, name="app", target_kind="device"), policy,
+                 interval=3600, settle=SettleConfig(interval=0.0, window=2, max_wait=0.05))
+    try:
+        assert mem.memory_warning() is None  # an app that gave nothing back is not blamed
+    finally:
+        mem.finish()
+    v = analyse(mem.timeline, policy, warnings_supported=mem.warnings_supported)
+    assert v.passed and not any(f.kind == "no-reclaim" for f in v.findings)
+    assert any(n.startswith("memory warning not confirmed: a memory warning was sent through devicectl")
+               for n in mem.notes)
+    assert any("reclaim after warning not checked" in n for n in v.notes)

@@ -36,6 +36,12 @@ WARN = ["simctl", "notify_post", IPHONE15, "com.apple.UIKit.SimulatorMemoryWarni
 WARN_FALLBACK = ["simctl", "spawn", IPHONE15, "notifyutil", "-p", "com.apple.UIKit.SimulatorMemoryWarning"]
 
 
+def is_log_show(argv, pid) -> bool:
+    """``simctl spawn UDID log show --style compact --start T --predicate P`` asking for the app's memory warning."""
+    return (argv[:8] == ["simctl", "spawn", IPHONE15, "log", "show", "--style", "compact", "--start"]
+            and argv[9:] == ["--predicate", f'processIdentifier == {pid} AND eventMessage CONTAINS[c] "memory warning"'])
+
+
 class Fakes:
     def __init__(self, tmp_path: Path, app: subprocess.Popen) -> None:
         self.app = app
@@ -104,7 +110,9 @@ def test_end_to_end_list_pick_boot_launch_read_warn_terminate(fakes):
     fakes.app.wait()
     ended = target.terminate(app)
     assert ended is not None and ended.reason == "exit"
-    assert fakes.argvs() == [
+    argvs = fakes.argvs()
+    assert is_log_show(argvs.pop(4), app.pid)  # the warning is confirmed by the app's log
+    assert argvs == [
         ["simctl", "list", "-j"],
         ["simctl", "bootstatus", IPHONE15, "-b"],
         ["simctl", "launch", "--terminate-running-process", IPHONE15, "com.example.app", "-UITests", "1"],
@@ -122,7 +130,8 @@ def test_end_to_end_list_pick_boot_launch_read_warn_terminate(fakes):
     assert traced.key == "simulator-ios_17.5-stacks-com.apple.coresimulator.simdevicetype.iphone-15"
     # the jetsam limit of an iPhone 15 on iOS 17.5 is not publicly known: said once, as a note
     assert target.jetsam_limit() is None
-    [note] = target.drain_events(app)
+    note, confirmed = target.drain_events(app)
+    assert confirmed.detail.startswith("memory warning confirmed by the app's log: ")
     assert note.kind == "note" and "iPhone15,4 (iPhone 15)" in note.detail and "--iosmem-jetsam-limit" in note.detail
     assert target.drain_events(app) == []
 

@@ -6,8 +6,12 @@ A thin layer over Apple's tools, each call an argument list with a timeout:
 - the app is a host process, so libproc's ``proc_pid_rusage`` reads its
   phys_footprint and lifetime peak (:func:`read_host_footprint`, the seam
   tests replace);
-- the memory warning is what Simulator's menu posts:
-  ``simctl spawn <udid> notifyutil -p com.apple.UIKit.SimulatorMemoryWarning``;
+- the memory warning is what Simulator's menu posts (``simctl notify_post``,
+  else ``simctl spawn <udid> notifyutil -p com.apple.UIKit.SimulatorMemoryWarning``),
+  which exit 0 whether or not the app got it; so it counts only once the
+  app's log shows it arrived (UIKit's "Received memory warning."), else it is
+  :class:`~pytest_iosmem.errors.WarningUnconfirmed` and the reclaim check is
+  not run (never a failure of a healthy app);
 - "who allocated": ``heap PID`` class histograms (MallocStackLogging on when
   attribution is asked for), and ``leaks`` memgraphs diffed with
   ``leaks -diffFrom`` and an allowlist, raw outputs kept as artifacts;
@@ -39,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import jetsam_limits
-from ..errors import NotSupported, ParseError, TargetError, TargetUnavailable, UsageError
+from ..errors import NotSupported, ParseError, TargetError, TargetUnavailable, UsageError, WarningUnconfirmed
 from .host_tools import last_words, run_tool
 from ..settings import parse_jetsam_limit
 from . import TargetContext
@@ -70,6 +74,7 @@ OPTIONS = SIMULATOR_OPTIONS
 TOOL_TIMEOUT = 180.0  # heap/leaks on a big app take a while; a hung tool must not hang the run
 WDA_START_TIMEOUT = 300.0  # a first test-without-building on a cold simulator takes minutes; bounded anyway
 WDA_FIRST_PORT = 8100  # WebDriverAgent's own default port
+WARNING_CONFIRM_TIMEOUT = 3.0  # seconds the app's log has to show a posted memory warning arrived
 
 
 # -- footprint --------------------------------------------------------------------------------
@@ -260,6 +265,8 @@ class SimulatorTarget:
         self.wda_start_timeout = wda_start_timeout
         self.leak_diffs: list[LeaksDiff] = []
         self._events: list[TargetEvent] = []
+        #: seconds a posted memory warning has to show up in the app's log (see memory_warning)
+        self.warning_confirm_timeout = WARNING_CONFIRM_TIMEOUT
         self._installed = False
         self._booted = False
         self._limit_noted = False
@@ -348,7 +355,27 @@ class SimulatorTarget:
         return events
 
     def memory_warning(self, app: App) -> None:
+        """Post the warning, then look for the app's log line saying it arrived (polled, bounded)."""
+        from datetime import datetime, timedelta
+
+        since = (datetime.now() - timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S")  # the log's clock is the host's
         self.simctl.memory_warning(self.udid)
+        deadline = time.monotonic() + self.warning_confirm_timeout
+        why = f"no log line of pid {app.pid} mentions a memory warning within {self.warning_confirm_timeout:g}s"
+        while True:
+            try:
+                line = self.simctl.memory_warning_evidence(self.udid, app.pid, since)
+            except TargetError as exc:
+                why = f"the simulator's log could not be read ({exc})"
+                break
+            if line is not None:
+                self._events.append(TargetEvent("note", f"memory warning confirmed by the app's log: {line}"))
+                return
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.5)
+        raise WarningUnconfirmed(f"a memory warning was posted to simulator {self.udid} but not confirmed: {why}; "
+                                 "the reclaim check is not run")
 
     def terminate(self, app: App) -> Termination | None:
         if not (app.launched and app.bundle_id):
