@@ -278,17 +278,17 @@ def test_simulator_jetsam_row_unknown_is_a_warning(env):
 
 # -- device ------------------------------------------------------------------------------------------
 def device_args(**kw) -> argparse.Namespace:
-    return argparse.Namespace(device_udid=kw.get("udid"), wda_url=kw.get("wda_url"))
+    return argparse.Namespace(device_udid=kw.get("udid"), wda_url=kw.get("wda_url"), app=kw.get("app"))
 
 
 READY = dict(version="11.45.0", connected=["00008110-001A2B3C4D5E6F70"], udid="00008110-001A2B3C4D5E6F70",
              product_type="iPhone12,1", product_version="13.3", device_name="Test iPhone", paired=True,
-             developer_mode=True, ddi_mounted=True, tunnel=None)
+             developer_mode=True, ddi_mounted=True, route="lockdown over usbmux", sysmon_rows=212)
 
 
-def checks_for(**changes) -> dict[str, doctor.Check]:
+def checks_for(args=None, **changes) -> dict[str, doctor.Check]:
     facts = DeviceFacts(**{**READY, **changes})
-    return {c.name: c for c in doctor.device_checks(device_args(), probe=lambda udid: facts)}
+    return {c.name: c for c in doctor.device_checks(args or device_args(), probe=lambda udid: facts)}
 
 
 def test_device_without_pymobiledevice3_is_real_here():
@@ -310,7 +310,10 @@ def test_a_ready_ios13_device_passes():
     checks = checks_for()
     assert {n: c.status for n, c in checks.items()} == {
         "pymobiledevice3": "OK", "device": "OK", "developer mode": "OK", "disk image": "OK",
-        "tunnel": "SKIP", "jetsam row": "OK", "webdriveragent": "WARN"}
+        "connection": "OK", "sysmontap": "OK", "get-task-allow": "SKIP", "jetsam row": "OK", "webdriveragent": "WARN"}
+    assert checks["connection"].detail == "reached through lockdown over usbmux; Instruments (DVT) open"
+    assert checks["sysmontap"].detail == "one sample read (212 processes)"
+    assert "Enable UI Automation" in checks["webdriveragent"].fix
     assert checks["device"].detail == "Test iPhone (iPhone12,1, iOS 13.3) paired and trusted"
     assert checks["jetsam row"].detail.startswith("iPhone12,1 on iOS 13.3: 2068 MB")
 
@@ -361,13 +364,40 @@ def test_disk_image_not_mounted():
     assert check.status == "FAIL" and f"{sys.executable} -m pymobiledevice3 mounter auto-mount" in check.fix
 
 
-def test_ios18_needs_a_tunnel_started_with_this_pythons_interpreter():
-    bad = checks_for(product_type="iPhone17,3", product_version="18.5", tunnel=False)
-    assert bad["tunnel"].status == "FAIL" and bad["tunnel"].detail == "no running tunneld serves this device"
-    assert f"sudo {sys.executable} -m pymobiledevice3 remote tunneld" in bad["tunnel"].fix
+def test_ios18_without_a_route_names_what_to_run_and_root_only_for_tunneld():
+    problem = ("device: iOS 18.5 is reached through a RemoteXPC tunnel; no tunneld serves it at 127.0.0.1:49151 and "
+               "the in-process tunnel did not open (UserspaceTunnelUnavailableError: ...)")
+    bad = checks_for(product_type="iPhone17,3", product_version="18.5", route=None, route_problem=problem,
+                     sysmon_rows=None)
+    assert bad["connection"].status == "FAIL" and bad["connection"].detail == problem
+    assert "remote start-tunnel --native" in bad["connection"].fix
+    assert f"sudo {sys.executable} -m pymobiledevice3 remote tunneld" in bad["connection"].fix
+    assert bad["sysmontap"].status == "SKIP"
     assert bad["jetsam row"].status == "WARN"  # no public measurement for an iPhone 16 on iOS 18
-    good = checks_for(product_type="iPhone17,3", product_version="18.5", tunnel=True)
-    assert good["tunnel"].status == "OK"
+    good = checks_for(product_type="iPhone17,3", product_version="18.5", route="an in-process tunnel (no root)")
+    assert good["connection"].status == "OK" and "in-process tunnel (no root)" in good["connection"].detail
+
+
+def test_sysmontap_that_gives_nothing_while_wda_runs_names_the_known_conflict(wda_server):
+    checks = checks_for(device_args(wda_url=wda_server), sysmon_rows=None,
+                        sysmon_problem="no sysmontap sample within 15s")
+    assert checks["webdriveragent"].status == "OK"
+    sysmon = checks["sysmontap"]
+    assert sysmon.status == "FAIL" and sysmon.detail == "no sysmontap sample within 15s while WebDriverAgent answered"
+    assert "pymobiledevice3 issue #1682" in sysmon.fix
+    ok = checks_for(device_args(wda_url=wda_server))["sysmontap"]
+    assert ok.status == "OK" and ok.detail == "one sample read while WebDriverAgent answered (212 processes)"
+
+
+def test_get_task_allow_of_the_app():
+    app = device_args(app="com.example.MyApp")
+    assert checks_for(app, get_task_allow=True)["get-task-allow"].status == "OK"
+    release = checks_for(app, get_task_allow=False)["get-task-allow"]
+    assert release.status == "FAIL" and "com.example.MyApp has no get-task-allow" in release.detail
+    assert "development signing identity" in release.fix
+    unknown = checks_for(app, get_task_allow=None, get_task_allow_problem="com.example.MyApp is not installed on the "
+                                                                          "device")["get-task-allow"]
+    assert unknown.status == "WARN" and "not installed" in unknown.detail
 
 
 def test_device_wda_url(wda_server):

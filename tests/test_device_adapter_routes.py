@@ -251,3 +251,42 @@ def test_no_route_to_an_ios17_device_names_what_to_run(device):
     assert "UserspaceTunnelUnavailableError" in said and "start-tunnel --native" in said
     assert "sudo" in said and "remote tunneld" in said  # root only where pymobiledevice3 needs it
     assert Tunnel.made[0].closed and not isinstance(info.value.__cause__, IndexError)
+
+
+def test_the_doctors_probe_reports_a_dead_rsd_as_the_connection_problem(tmp_path, monkeypatch):
+    # the real probe down to a stand-in usbmuxd (no device attached) and the real RSD client
+    from .test_device_adapter_pmd import FakeUsbmuxd
+
+    mux = FakeUsbmuxd(str(tmp_path / "usbmuxd"))
+    monkeypatch.setenv("USBMUXD_SOCKET_ADDRESS", mux.path)
+    try:
+        port = free_port()
+        facts = device_adapter.doctor_probe(None, timeout=5, rsd=("127.0.0.1", port), tunneld=("127.0.0.1", free_port()))
+    finally:
+        mux.close()
+    assert facts.connected == [] and facts.udid is None and facts.route is None
+    assert f"nothing answers at --iosmem-device-rsd '127.0.0.1 {port}'" in facts.route_problem
+    assert facts.sysmon_rows is None
+
+
+def test_the_doctors_probe_reads_one_sysmontap_sample_through_the_session(device, monkeypatch):
+    """doctor_probe's session step, with the session standing for a device whose sysmontap streams a row."""
+    facts = device_adapter.DeviceFacts(paired=True)
+
+    class StreamingSession:
+        route = "an in-process tunnel (no root)"
+        closed = False
+
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def start_sysmon(self, interval_ms, on_sample, on_error):
+            on_sample(["pid", "physFootprint"], {"Processes": {"1": [1, 10], "351": [351, 20]}, "Type": 7})
+
+        def close(self):
+            StreamingSession.closed = True
+
+    monkeypatch.setattr(device_adapter, "PymobiledeviceSession", StreamingSession)
+    device_adapter._probe_session(facts, UDID, None, device["no_tunneld"], timeout=2)
+    assert (facts.route, facts.sysmon_rows, facts.sysmon_problem) == ("an in-process tunnel (no root)", 2, "")
+    assert StreamingSession.closed

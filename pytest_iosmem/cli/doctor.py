@@ -23,10 +23,15 @@ WebDriverAgent (``--xctestrun``: started on the simulator, its URL must
 answer ``/status``; ``--wda-url``, else WebDriverAgent's default
 ``http://127.0.0.1:8100``, must answer).
 
-device: pymobiledevice3 importable and new enough; a device connected, paired
-and trusted; Developer Mode on; the developer disk image mounted; on iOS 17
-and later a tunnel (tunneld) serving it; the model's jetsam row; ``--wda-url``
-answering.  Every pymobiledevice3 call is in :mod:`pytest_iosmem.targets.device_adapter`.
+device: pymobiledevice3 importable and new enough (the install hint is
+pyproject's pin); a device connected, paired and trusted; Developer Mode on;
+the developer disk image mounted; the target's own connection (tunneld, the
+in-process tunnel, ``--device-rsd`` or lockdown) with Instruments open, and
+one sysmontap sample read through it, after WebDriverAgent answered when
+``--wda-url`` is given (sysmontap is reported to return nothing while an
+XCUITest session runs: pymobiledevice3 #1682); with ``--app``, the app's
+get-task-allow entitlement; the model's jetsam row.  Every pymobiledevice3
+call is in :mod:`pytest_iosmem.targets.device_adapter`.
 """
 
 from __future__ import annotations
@@ -95,14 +100,17 @@ def register(sub: Any) -> None:
     p.add_argument("--simulator-udid", help="the simulator to check, by UDID")
     p.add_argument("--simulator-name", help="the simulator to check, by name (e.g. 'iPhone 16')")
     p.add_argument("--simulator-runtime", help="its runtime (e.g. 'iOS 18.5')")
-    p.add_argument("--app", help="simulator: bundle id of your app, launched with MallocStackLogging to try "
-                                 "heap, leaks and malloc_history on it (default: a process the doctor starts)")
+    p.add_argument("--app", help="bundle id of your app: on a simulator, launched with MallocStackLogging to try "
+                                 "heap, leaks and malloc_history on it (default: a process the doctor starts); "
+                                 "on a device, its get-task-allow entitlement is checked")
     p.add_argument("--pid", type=int, help="try heap, leaks and malloc_history on this running process instead")
     p.add_argument("--xctestrun", help="simulator: the WebDriverAgent .xctestrun to start and ask /status")
     p.add_argument("--wda-url", help="a WebDriverAgent that should answer /status")
     p.add_argument("--wda-timeout", type=float, default=300.0,
                    help="seconds to wait for WebDriverAgent to serve (default 300: a cold start takes minutes)")
     p.add_argument("--device-udid", help="device: the one to check (default: the only one connected)")
+    p.add_argument("--device-rsd", help="device: 'HOST PORT' of a tunnel you started (as --iosmem-device-rsd)")
+    p.add_argument("--device-tunneld", help="device: HOST:PORT of a running tunneld (default 127.0.0.1:49151)")
     p.set_defaults(handler=run)
 
 
@@ -405,17 +413,24 @@ def _simulator_wda_check(args: argparse.Namespace, device) -> Check:
 # -- device ----------------------------------------------------------------------------------------
 def device_checks(args: argparse.Namespace,
                   probe: Callable[[str | None], Any] | None = None) -> list[Check]:
+    from ..settings import parse_device_rsd, parse_device_tunneld
     from ..targets import device_adapter
 
-    facts = (probe or device_adapter.doctor_probe)(args.device_udid)
+    wda = _device_wda(args)  # first: sysmontap is then read while WebDriverAgent runs (pymobiledevice3 #1682)
+    if probe is None:
+        rsd, tunneld = parse_device_rsd(getattr(args, "device_rsd", None)), parse_device_tunneld(
+            getattr(args, "device_tunneld", None))
+        facts = device_adapter.doctor_probe(args.device_udid, rsd=rsd, tunneld=tunneld, app=getattr(args, "app", None))
+    else:
+        facts = probe(args.device_udid)
     venv_python = sys.executable
     checks: list[Check] = []
+    later = ("device", "developer mode", "disk image", "connection", "sysmontap", "get-task-allow", "jetsam row")
     if facts.version is None:
         checks.append(Check("pymobiledevice3", FAIL, f"not importable by {venv_python} ({facts.import_problem})",
                             f"{venv_python} -m pip install '{device_adapter.REQUIREMENT}' (or install pytest-iosmem "
                             "with its [device] extra from your checkout)"))
-        return checks + [Check(n, SKIP, "needs pymobiledevice3") for n in
-                         ("device", "developer mode", "disk image", "tunnel", "jetsam row")] + _device_wda(args)
+        return checks + [Check(n, SKIP, "needs pymobiledevice3") for n in later] + wda
     if _version_tuple(facts.version)[:3] < MIN_PYMOBILEDEVICE3:
         checks.append(Check("pymobiledevice3", FAIL, f"{facts.version} is too old",
                             f"{venv_python} -m pip install -U '{device_adapter.REQUIREMENT}'"))
@@ -424,14 +439,15 @@ def device_checks(args: argparse.Namespace,
     device = _device_check(facts, args)
     checks.append(device)
     if device.status != OK:
-        return checks + [Check(n, SKIP, "needs a paired device") for n in
-                         ("developer mode", "disk image", "tunnel", "jetsam row")] + _device_wda(args)
+        return checks + [Check(n, SKIP, "needs a paired device") for n in later[1:]] + wda
     checks.append(_developer_mode_check(facts))
     checks.append(_ddi_check(facts))
-    checks.append(_tunnel_check(facts, venv_python))
+    checks.append(_connection_check(facts))
+    checks.append(_sysmon_check(facts, wda[0]))
+    checks.append(_entitlement_check(facts, getattr(args, "app", None)))
     checks.append(_jetsam_check(facts.product_type, facts.product_version,
                                 f"{facts.product_type} on iOS {facts.product_version}"))
-    return checks + _device_wda(args)
+    return checks + wda
 
 
 def _device_check(facts, args: argparse.Namespace) -> Check:
@@ -476,21 +492,44 @@ def _ddi_check(facts) -> Check:
                  f"{sys.executable} -m pymobiledevice3 mounter auto-mount (or open Xcode's Devices window once)")
 
 
-def _tunnel_check(facts, venv_python: str) -> Check:
-    version = _version_tuple(facts.product_version or "")
-    if version[:1] and version[0] < 17:
-        return Check("tunnel", SKIP, f"iOS {facts.product_version}: lockdown, no tunnel needed")
-    if facts.tunnel:
-        return Check("tunnel", OK, "tunneld serves this device")
-    detail = facts.tunnel_problem or "no running tunneld serves this device"
-    return Check("tunnel", FAIL, detail,
-                 f"in another terminal, with this environment's Python: sudo {venv_python} -m pymobiledevice3 "
-                 "remote tunneld (the device target reaches iOS 17+ through tunneld; `sudo python3` would run "
-                 "the system Python, which has no pymobiledevice3)")
+def _connection_check(facts) -> Check:
+    from ..targets.device_adapter import NO_TUNNEL_HINT
+
+    if facts.route:
+        return Check("connection", OK, f"reached through {facts.route}; Instruments (DVT) open")
+    return Check("connection", FAIL, facts.route_problem or "the device target could not connect",
+                 NO_TUNNEL_HINT if (_version_tuple(facts.product_version or "")[:1] or (0,))[0] >= 17
+                 else "unlock the device and check the cable; then run again")
+
+
+def _sysmon_check(facts, wda: Check) -> Check:
+    if not facts.route:
+        return Check("sysmontap", SKIP, "needs the connection")
+    during = " while WebDriverAgent answered" if wda.status == OK else ""
+    if facts.sysmon_rows is not None:
+        return Check("sysmontap", OK, f"one sample read{during} ({facts.sysmon_rows} processes)")
+    return Check("sysmontap", FAIL, f"{facts.sysmon_problem or 'no sample'}{during}",
+                 "sysmontap is reported to return no data while an XCUITest session runs on the device "
+                 "(pymobiledevice3 issue #1682): stop WebDriverAgent and run again to tell; then report it"
+                 if during else "mount the developer disk image and run again")
+
+
+def _entitlement_check(facts, app: str | None) -> Check:
+    if not app:
+        return Check("get-task-allow", SKIP, "give --app BUNDLE_ID to check your app's entitlement")
+    if facts.get_task_allow:
+        return Check("get-task-allow", OK, f"{app} is development-signed (get-task-allow)")
+    fix = "build and install the app with a development signing identity (Debug configuration), not an " \
+          "App Store, Ad Hoc or TestFlight build"
+    if facts.get_task_allow is None:
+        return Check("get-task-allow", WARN, f"could not be read: {facts.get_task_allow_problem}", fix)
+    return Check("get-task-allow", FAIL, f"{app} has no get-task-allow: the memory graph and stack logging need it",
+                 fix)
 
 
 def _device_wda(args: argparse.Namespace) -> list[Check]:
     if args.wda_url:
         return [_wda_status_check(args.wda_url, 10.0)]
     return [Check("webdriveragent", WARN, "not checked: give --wda-url URL",
-                  "UI tests need WebDriverAgent on the device (docs/device.md, step 8)")]
+                  "UI tests need WebDriverAgent on the device (docs/device.md, step 8), and Settings > Developer "
+                  "> Enable UI Automation on (not readable from here: WebDriverAgent answering shows it)")]

@@ -500,8 +500,12 @@ class DeviceFacts:
     developer_mode_problem: str = ""
     ddi_mounted: bool | None = None
     ddi_problem: str = ""
-    tunnel: bool | None = None  # a running tunneld serves this device (iOS 17+)
-    tunnel_problem: str = ""
+    route: str | None = None  # how the target's own connection reached the device, DVT open
+    route_problem: str = ""
+    sysmon_rows: int | None = None  # processes in the first sysmontap sample; None: none read
+    sysmon_problem: str = ""
+    get_task_allow: bool | None = None  # the app's entitlement (--app), from installation_proxy
+    get_task_allow_problem: str = ""
 
 
 def _version_of_pymobiledevice3() -> str:
@@ -515,15 +519,18 @@ def _version_of_pymobiledevice3() -> str:
         return str(getattr(pymobiledevice3, "__version__", "unknown"))
 
 
-def doctor_probe(udid: str | None, timeout: float = 15.0) -> DeviceFacts:
+def doctor_probe(udid: str | None, timeout: float = 15.0, rsd: tuple[str, int] | None = None,
+                 tunneld: tuple[str, int] = TUNNELD_DEFAULT, app: str | None = None) -> DeviceFacts:
     """Ask the device (``udid``, or the only one connected) what the doctor checks; never raises.
 
     Lockdown over usbmux without pairing first (``autopair=False``: the doctor
     reports an untrusted device instead of raising the trust dialog): product
     type and version, paired or not; when paired, Developer Mode
-    (``get_developer_mode_status``) and whether the developer disk image is
-    mounted (``Personalized`` on iOS 17+, ``Developer`` before); on iOS 17+,
-    whether a running tunneld serves the device.
+    (``get_developer_mode_status``), whether the developer disk image is
+    mounted (``Personalized`` on iOS 17+, ``Developer`` before) and, with
+    ``app``, its ``get-task-allow`` entitlement (installation_proxy); then the
+    target's own connection (:class:`PymobiledeviceSession`: the same routes,
+    DVT opened) and one sysmontap sample read through it.
     """
     facts = DeviceFacts()
     try:
@@ -545,24 +552,75 @@ def doctor_probe(udid: str | None, timeout: float = 15.0) -> DeviceFacts:
         if udid is None and len(facts.connected) == 1:
             udid = facts.connected[0]
         facts.udid = udid
-        if udid is None:
+        if udid is None and rsd is None:
             return facts
-        _probe_lockdown(loop, facts, udid, timeout)
-        major = _major(facts.product_version)
-        if major is not None and major >= 17:
-            try:
-                provider = loop.run(_tunnel_provider(udid), timeout, "tunneld")
-                facts.tunnel = provider is not None
-                if provider is not None:
-                    loop.run(provider.close(), 5, "tunneld")
-            except TargetError as exc:
-                facts.tunnel_problem = str(exc)
-        return facts
+        if udid is not None:
+            _probe_lockdown(loop, facts, udid, timeout, app)
     finally:
         loop.stop()
+    if facts.paired is False or facts.pair_problem:
+        return facts
+    _probe_session(facts, udid, rsd, tunneld, timeout)
+    return facts
 
 
-def _probe_lockdown(loop: _Loop, facts: DeviceFacts, udid: str, timeout: float) -> None:
+def _probe_session(facts: DeviceFacts, udid: str | None, rsd: tuple[str, int] | None,
+                   tunneld: tuple[str, int], timeout: float) -> None:
+    """Open the target's connection and wait for one sysmontap sample (bounded by ``timeout``)."""
+    try:
+        session = PymobiledeviceSession(udid, connect_timeout=timeout, rsd=rsd, tunneld=tunneld)
+    except TargetError as exc:
+        facts.route_problem = str(exc)
+        return
+    facts.route = session.route
+    got = threading.Event()
+    rows: list[int] = []
+    errors: list[str] = []
+
+    def on_sample(attributes: Sequence[str], message: Any) -> None:
+        processes = message.get("Processes") if isinstance(message, Mapping) else None
+        if processes:
+            rows.append(len(processes))
+            got.set()
+
+    def on_error(message: str) -> None:
+        errors.append(message)
+        got.set()
+
+    try:
+        session.start_sysmon(500, on_sample, on_error)
+        if not got.wait(timeout):
+            facts.sysmon_problem = f"no sysmontap sample within {timeout:g}s"
+        elif rows:
+            facts.sysmon_rows = rows[0]
+        else:
+            facts.sysmon_problem = errors[0]
+    finally:
+        session.close()
+
+
+def _probe_entitlement(loop: _Loop, facts: DeviceFacts, lockdown: Any, app: str, timeout: float) -> None:
+    """The app's ``get-task-allow`` entitlement, as installation_proxy reports its ``Entitlements``."""
+    try:
+        from pymobiledevice3.services.installation_proxy import InstallationProxyService
+
+        apps = loop.run(InstallationProxyService(lockdown=lockdown).get_apps(bundle_identifiers=[app]), timeout,
+                        "installation_proxy")
+    except Exception as exc:  # noqa: BLE001 - an answer the doctor reports
+        facts.get_task_allow_problem = str(translate(exc))
+        return
+    info = (apps or {}).get(app)
+    if info is None:
+        facts.get_task_allow_problem = f"{app} is not installed on the device"
+        return
+    entitlements = info.get("Entitlements")
+    if not isinstance(entitlements, Mapping):
+        facts.get_task_allow_problem = f"the device did not list {app}'s entitlements"
+        return
+    facts.get_task_allow = bool(entitlements.get("get-task-allow"))
+
+
+def _probe_lockdown(loop: _Loop, facts: DeviceFacts, udid: str, timeout: float, app: str | None = None) -> None:
     from pymobiledevice3.lockdown import create_using_usbmux
 
     try:
@@ -591,6 +649,8 @@ def _probe_lockdown(loop: _Loop, facts: DeviceFacts, udid: str, timeout: float) 
             facts.ddi_mounted = bool(loop.run(mounter.is_image_mounted(kind), timeout, "the image mounter"))
         except Exception as exc:  # noqa: BLE001
             facts.ddi_problem = str(translate(exc))
+        if app:
+            _probe_entitlement(loop, facts, lockdown, app, timeout)
     finally:
         try:
             loop.run(lockdown.close(), 5, "lockdown")
