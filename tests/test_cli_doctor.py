@@ -120,6 +120,8 @@ def test_a_ready_simulator_host_passes_every_check(env, tmp_path, wda_server):
     assert f"OK    simulator          iPhone 15 (iOS 17.5) {IPHONE15}" in out.stdout
     assert "profile simulator-ios_17.5-com.apple.coresimulator.simdevicetype.iphone-15" in out.stdout
     assert line(out.stdout, "heap").startswith("OK") and line(out.stdout, "leaks").startswith("OK")
+    assert line(out.stdout, "memory warning").startswith(
+        "OK    memory warning     posted to com.example.MyApp and confirmed by its log")
     wda = line(out.stdout, "webdriveragent")
     assert wda.startswith("OK") and f"{wda_server} answers /status (WDA 8.5.2, iOS 17.4)" in wda
     assert out.stdout.rstrip().endswith("no check failed")
@@ -213,6 +215,15 @@ def test_without_an_app_the_doctor_inspects_a_process_it_starts_itself(env, tmp_
     assert len(pids) == 1 and pids != {str(app.pid)}  # its own child, not the app stand-in
     assert [argv[0] for argv in tools] == ["heap", "leaks", "malloc_history"]
     assert ["malloc_history", pids.pop(), "-allBySize"] in tools
+
+
+def test_a_memory_warning_the_apps_log_never_shows_is_a_warning(env):
+    out = run_doctor({**env, "FAKE_XCRUN_LOG_SHOW": "none"}, "--simulator-udid", IPHONE15, "--app", "com.example.MyApp")
+    check = line(out.stdout, "memory warning")
+    assert check.startswith(f"WARN  memory warning     a memory warning was posted to simulator {IPHONE15} but not "
+                            "confirmed: no log line of pid")
+    assert "do: reclaim checks will not run until the app's log shows the warning" in check
+    assert out.returncode == 0
 
 
 def test_malloc_history_without_stack_logging_says_so(env):

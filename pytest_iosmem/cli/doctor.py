@@ -328,13 +328,32 @@ def _inspection_checks(args: argparse.Namespace, simctl, device) -> list[Check]:
         return [_tool_check("heap", what, lambda: target.class_histogram(app), lambda r: f"{len(r)} classes"),
                 _leaks_check(what, lambda: target.leaks_report(app)),
                 _tool_check("malloc_history", what, lambda: target.allocation_stacks(app),
-                            lambda g: f"{len(g.stacks)} allocation stacks")]
+                            lambda g: f"{len(g.stacks)} allocation stacks"),
+                _warning_check(target, app, launched)]
     finally:
         if launched and simctl is not None and device is not None:
             simctl.terminate(device.udid, launched)
         if child is not None:
             child.kill()
             child.wait()
+
+
+def _warning_check(target, app, launched: str | None) -> Check:
+    """A memory warning posted to the launched app, and whether its log confirms it arrived."""
+    from ..errors import WarningUnconfirmed
+
+    if not launched:
+        return Check("memory warning", SKIP, "give --app BUNDLE_ID: a warning is posted to a simulator app")
+    try:
+        target.memory_warning(app)
+    except WarningUnconfirmed as exc:
+        return Check("memory warning", WARN, str(exc),
+                     "reclaim checks will not run until the app's log shows the warning (UIKit logs 'Received "
+                     "memory warning.'); check `xcrun simctl spawn booted log stream --process <App>` while "
+                     "using Simulator's Debug > Simulate Memory Warning")
+    except IosMemError as exc:
+        return Check("memory warning", FAIL, str(exc), "update Xcode; `xcrun simctl help notify_post` must exist")
+    return Check("memory warning", OK, f"posted to {launched} and confirmed by its log")
 
 
 def _refusal_check(tool: str, what: str, exc: Exception) -> Check:
