@@ -21,7 +21,7 @@ import time
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from .values import Baseline
-from .errors import NotSupported, RepeatConflict, TargetError
+from .errors import NotSupported, RepeatConflict, TargetError, WarningUnconfirmed
 from .verdict.policy import Policy
 from .attribution.capture import StackCapture
 from .sampler import Sampler
@@ -278,10 +278,11 @@ class IosMem:
         self._raise_if_dead()
         try:
             self.target.memory_warning(self.app)
-        except NotSupported as exc:
+        except NotSupported as exc:  # WarningUnconfirmed too: a reclaim after it would prove nothing
             self.warnings_supported = False
-            self.notes.append(f"memory warning not sent: {exc}")
-            self.timeline.add_event(EventKind.NOTE, f"memory warning not sent: {exc}")
+            said = "memory warning not confirmed" if isinstance(exc, WarningUnconfirmed) else "memory warning not sent"
+            self.notes.append(f"{said}: {exc}")
+            self.timeline.add_event(EventKind.NOTE, f"{said}: {exc}")
             return None
         sent_at = self.timeline.now()
         after = self.settle(min_wait=0.25)

@@ -30,6 +30,8 @@ __all__ = [
     "parse_jetsam_limit",
     "parse_sysmon_interval",
     "parse_device_memory_warning",
+    "parse_device_rsd",
+    "parse_device_tunneld",
     "parse_stop_timeout",
 ]
 
@@ -113,11 +115,42 @@ def parse_sysmon_interval(value: Any) -> float:
 
 
 def parse_device_memory_warning(value: Any) -> str:
-    """``--iosmem-device-memory-warning``: off or experimental."""
-    mode = str(value or "off").strip().lower()
-    if mode not in ("off", "experimental"):
-        raise UsageError(f"--iosmem-device-memory-warning={mode!r}: choose off or experimental")
+    """``--iosmem-device-memory-warning``: auto (devicectl where there is one), devicectl, experimental or off."""
+    mode = str(value or "auto").strip().lower()
+    if mode not in ("auto", "devicectl", "experimental", "off"):
+        raise UsageError(f"--iosmem-device-memory-warning={mode!r}: choose auto, devicectl, experimental or off")
     return mode
+
+
+def _host_port(flag: str, raw: str, example: str) -> tuple[str, int]:
+    """``HOST PORT``, ``HOST:PORT`` or ``[V6]:PORT`` -> (host, port); a UsageError names the option."""
+    text = raw.strip()
+    if " " in text:
+        host, _, port = text.rpartition(" ")
+    elif text.startswith("["):
+        host, _, port = text[1:].partition("]:")
+    else:
+        host, _, port = text.rpartition(":")
+        if ":" in host:  # an IPv6 address needs a space or brackets before its port
+            host = ""
+    host = host.strip()
+    if not host or not port.strip().isdigit() or not 0 < int(port) < 65536:
+        raise UsageError(f"{flag}={raw!r}: give HOST PORT (e.g. {example})")
+    return host, int(port)
+
+
+def parse_device_rsd(value: Any) -> tuple[str, int] | None:
+    """``--iosmem-device-rsd 'HOST PORT'``: the RSD a started tunnel prints; None when not given."""
+    if value in (None, ""):
+        return None
+    return _host_port("--iosmem-device-rsd", str(value), "'fd7b:e5b:6f53::1 60107', as start-tunnel prints it")
+
+
+def parse_device_tunneld(value: Any) -> tuple[str, int]:
+    """``--iosmem-device-tunneld HOST:PORT``: where tunneld listens (default pymobiledevice3's 127.0.0.1:49151)."""
+    if value in (None, ""):
+        return ("127.0.0.1", 49151)
+    return _host_port("--iosmem-device-tunneld", str(value), "127.0.0.1:49151")
 
 
 def _ab_plan(option: Option) -> tuple["ABPlan", float]:
@@ -254,6 +287,8 @@ def read_settings(option: Option, flag: Callable[[str], bool], rootdir: Path) ->
     elif s.target == "device":
         check(lambda: parse_sysmon_interval(option("device_sysmon_interval")))
         check(lambda: parse_device_memory_warning(option("device_memory_warning")))
+        check(lambda: parse_device_rsd(option("device_rsd")))
+        check(lambda: parse_device_tunneld(option("device_tunneld")))
     if errors:
         raise UsageError("\n".join(errors))
     return s
