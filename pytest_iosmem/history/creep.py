@@ -97,12 +97,14 @@ def reference_index(points: Sequence[SeriesPoint], since: Since) -> tuple[int, s
 
 
 def noise_sigma(values: Sequence[float]) -> float:
-    """The noise of a series, robust to its steps: the MAD of successive differences / √2, with a
-    floor of ``REL_NOISE_FLOOR`` of its level."""
+    """The noise of a series, robust to its steps: from the lower quartile of the successive
+    differences' sizes (a quarter of them may be steps, and a short history has few), with a floor
+    of ``REL_NOISE_FLOOR`` of its level.  For Gaussian noise σ, |difference| has lower quartile
+    0.3186·√2·σ."""
     level = abs(median(values)) if values else 0.0
-    diffs = [abs(b - a) for a, b in zip(values, values[1:])]
-    mad = 1.4826 * median(diffs) / math.sqrt(2) if diffs else 0.0
-    return max(mad, REL_NOISE_FLOOR * level, 1.0)
+    diffs = sorted(abs(b - a) for a, b in zip(values, values[1:]))
+    q25 = diffs[(len(diffs) - 1) // 4] if diffs else 0.0
+    return max(q25 / (0.3186 * math.sqrt(2)), REL_NOISE_FLOOR * level, 1.0)
 
 
 def change_points(values: Sequence[float], sigma: float | None = None) -> list[int]:
