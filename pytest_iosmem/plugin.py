@@ -327,9 +327,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
     interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(run.lost_workers)
     if run.settings.history:
-        from .history.gate import record_run
+        from .history.gate import finish_run
 
-        said, failed = record_run(run.settings, config.rootpath, run.host, run.results, interrupted)
+        said, failed = finish_run(run.settings, config.rootpath, run.host, run.results, interrupted)
         run.messages.extend(said)
         run.failed_writes = run.failed_writes or failed
     run.messages.extend(write_reports(run, interrupted=interrupted))

@@ -28,7 +28,7 @@ from typing import Sequence
 from ..units import format_size
 from .store import SeriesPoint
 
-__all__ = ["Since", "parse_since", "reference_index", "change_points", "noise_sigma", "Step", "Creep", "judge_creep"]
+__all__ = ["Since", "parse_since", "reference_index", "change_points", "noise_sigma", "levels", "Step", "Creep", "judge_creep"]
 
 #: PELT's penalty is PENALTY × log(n) in units of the noise variance (BIC's is 2 log n for one
 #: mean parameter; a larger constant trades late detection of small steps for fewer false ones)
@@ -157,6 +157,14 @@ def _tidy(values: list[float], cps: list[int], sigma: float) -> list[int]:
 def segments(n: int, cps: Sequence[int]) -> list[tuple[int, int]]:
     bounds = [0, *cps, n]
     return list(zip(bounds, bounds[1:]))
+
+
+def levels(values: Sequence[float], cps: Sequence[int]) -> list[float]:
+    """Each value's level: the median of its segment between change points."""
+    out: list[float] = []
+    for a, b in segments(len(values), cps):
+        out += [median(values[a:b])] * (b - a)
+    return out
 
 
 @dataclass(frozen=True)
