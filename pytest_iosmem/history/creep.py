@@ -113,19 +113,35 @@ def change_points(values: Sequence[float], sigma: float | None = None) -> list[i
     PELT runs with segments of one point allowed, so a step at the newest run is seen at once
     (with segments of two, the newest point would drag the last change point one run early).
     A one-point segment anywhere else is an outlier, not a level: it joins its closer neighbour;
-    neighbours whose levels differ by less than ``3σ`` are one level.
+    neighbours whose levels differ by less than ``3σ`` are one level.  Without a given ``sigma``
+    the noise is estimated from successive differences (which steps inflate when they are
+    frequent), then again from the residuals around the levels found, while that shrinks it.
     """
-    n = len(values)
-    if n < 2:
+    if len(values) < 2:
         return []
+    if sigma is not None:
+        return _segment(values, sigma)
+    sigma = noise_sigma(values)
+    cps = _segment(values, sigma)
+    for _ in range(4):  # each missed step inflates the residuals: refine while the noise shrinks
+        level = levels(values, cps)
+        residual = 1.4826 * median(abs(v - m) for v, m in zip(values, level))
+        refined = max(residual, REL_NOISE_FLOOR * abs(median(values)), 1.0)
+        if refined >= sigma:
+            break
+        sigma, cps = refined, _segment(values, refined)
+    return cps
+
+
+def _segment(values: Sequence[float], sigma: float) -> list[int]:
     import numpy as np  # lazy: only a run with a history judges creep
     import ruptures as rpt
 
-    s = noise_sigma(values) if sigma is None else sigma
-    z = (np.asarray(values, dtype=float) - median(values)) / s
+    n = len(values)
+    z = (np.asarray(values, dtype=float) - median(values)) / sigma
     algo = rpt.Pelt(model="l2", min_size=1, jump=1).fit(z.reshape(-1, 1))
     cps = [int(b) for b in algo.predict(pen=PENALTY * math.log(max(n, 3)))[:-1]]
-    return _tidy(list(values), cps, s)
+    return _tidy(list(values), cps, sigma)
 
 
 def _tidy(values: list[float], cps: list[int], sigma: float) -> list[int]:
@@ -228,8 +244,7 @@ def judge_creep(history: Sequence[SeriesPoint], now: float, since: Since, limit:
         return None
     ref, note = reference_index(history, since)
     values = [p.value for p in history] + [now]
-    sigma = noise_sigma(values)
-    cps = change_points(values, sigma)
+    cps = change_points(values)
     segs = segments(len(values), cps)
     ref_seg = next(i for i, (a, b) in enumerate(segs) if a <= ref < b)
     levels = [median(values[a:b]) for a, b in segs]
