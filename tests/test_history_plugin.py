@@ -13,6 +13,10 @@ from pytest_iosmem.history.store import open_store
 from .history_backends import history_target  # noqa: F401 (fixture)
 
 pytest.importorskip("ruptures")  # before the in-process inner runs (numpy loads once per process)
+try:  # and psycopg too, so its exception classes stay one set
+    import psycopg  # noqa: F401
+except ImportError:
+    pass
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the local target's footprint (/proc)")
 

@@ -97,7 +97,7 @@ class HistoryStore:
         except HistoryError:
             raise
         except Exception as exc:
-            if type(exc).__module__.split(".")[0] not in ("sqlite3", "psycopg"):
+            if not _is_driver_error(exc):
                 raise
             raise HistoryError(f"history {self.name}: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}") from None
 
@@ -243,6 +243,12 @@ class _SqliteConn:
         self._conn.close()
 
 
+def _is_driver_error(exc: BaseException) -> bool:
+    """A database driver's error, told by its module: a driver imported twice (pytester's
+    in-process runs drop and re-import modules) has two sets of exception classes."""
+    return type(exc).__module__.split(".")[0] in ("sqlite3", "psycopg")
+
+
 def _open_postgres(url: str, timeout: float) -> HistoryStore:
     try:
         import psycopg  # lazy: only a PostgreSQL history needs it
@@ -252,14 +258,16 @@ def _open_postgres(url: str, timeout: float) -> HistoryStore:
         ) from None
     try:
         conn = psycopg.connect(url, connect_timeout=max(1, int(timeout)))
-    except psycopg.Error as exc:
+    except Exception as exc:
+        if not _is_driver_error(exc):
+            raise
         raise HistoryError(f"history {describe(url)}: {str(exc).strip().splitlines()[0]}") from None
     store = HistoryStore(_PgConn(conn), "postgresql", describe(url))
     try:
         store.migrate()
-    except psycopg.Error as exc:
+    except BaseException:
         conn.close()
-        raise HistoryError(f"history {describe(url)}: {exc}") from None
+        raise
     return store
 
 
