@@ -118,3 +118,15 @@ def test_a_report_is_imported_as_one_run_keyed_by_its_content(history_target):
 
 def test_sqlite_needs_only_the_standard_library():
     assert sqlite3.sqlite_version_info >= (3, 35)  # ON CONFLICT ... RETURNING
+
+
+def test_the_run_is_named_from_our_variables_then_the_ci_s(tmp_path):
+    from pytest_iosmem.history.records import detect_run_info
+
+    ours = detect_run_info(tmp_path, "mac1", {"IOSMEM_HISTORY_COMMIT": "abc", "IOSMEM_HISTORY_BRANCH": "main",
+                                              "GITHUB_SHA": "zzz", "GITHUB_REF_NAME": "other"})
+    assert (ours.commit, ours.branch, ours.host) == ("abc", "main", "mac1")
+    gh = detect_run_info(tmp_path, None, {"GITHUB_SHA": "def", "GITHUB_REF_TYPE": "tag", "GITHUB_REF_NAME": "v2.1"})
+    assert (gh.commit, gh.branch, gh.tag) == ("def", None, "v2.1")
+    gl = detect_run_info(tmp_path, None, {"CI_COMMIT_SHA": "123", "CI_COMMIT_BRANCH": "master"})
+    assert (gl.commit, gl.branch) == ("123", "master")
