@@ -52,6 +52,10 @@ def conclude(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: Bas
         warnings_supported=mem.warnings_supported,
     )
     verdict.notes.extend(mem.notes)
+    if run.settings.max_creep is not None and not run.base_app:
+        from .history.gate import creep_check
+
+        creep_check(run.settings, run.rootdir, nodeid, target.profile().key, verdict, mem.policy.noise_floor)
     objects = _object_check(mem, verdict)
     attribution = _grown_classes(mem, verdict)
     if attribution:

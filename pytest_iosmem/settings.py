@@ -214,6 +214,12 @@ class Settings:
     baselines_dir: Path = Path("baselines")
     baseline_rule: str = "nearest"
     artifacts_dir: Path = Path("iosmem-artifacts")
+    #: the history (a SQLite path or a postgresql:// URL), when and how it is used; the creep gate
+    history: str | None = None
+    history_record: str = "auto"
+    history_unreachable: str = "warn"
+    max_creep: float | None = None
+    creep_since: Any = None
 
 
 def read_settings(option: Option, flag: Callable[[str], bool], rootdir: Path) -> Settings:
@@ -279,6 +285,7 @@ def read_settings(option: Option, flag: Callable[[str], bool], rootdir: Path) ->
     s.baselines_dir = path(option("baselines") or "baselines")
     s.baseline_rule = check(lambda: _baseline_rule(option("baseline_profile") or "nearest", s.baselines_dir)) or "nearest"
     s.artifacts_dir = path(option("artifacts") or "iosmem-artifacts")
+    _history_settings(s, option, check, errors)
     # the chosen target's own options, with the parsers the target uses
     check(lambda: parse_jetsam_limit(option("jetsam_limit")))
     if s.target == "local":
@@ -292,6 +299,40 @@ def read_settings(option: Option, flag: Callable[[str], bool], rootdir: Path) ->
     if errors:
         raise UsageError("\n".join(errors))
     return s
+
+
+def _history_settings(s: Settings, option: Option, check: Callable[[Callable[[], Any]], Any],
+                      errors: list[str]) -> None:
+    """--iosmem-history and the creep gate: the back-end's driver and the change-point library
+    must be importable now, not at the end of the run."""
+    from importlib.util import find_spec
+
+    from .history.creep import parse_since
+
+    s.history = str(option("history") or "").strip() or None
+    s.history_record = check(lambda: _choice(option, "history_record", "auto", ("auto", "always", "never"))) or "auto"
+    s.history_unreachable = check(lambda: _choice(option, "history_unreachable", "warn", ("warn", "fail"))) or "warn"
+    if s.history and s.history.startswith(("postgresql://", "postgres://")) and find_spec("psycopg") is None:
+        errors.append(f"--iosmem-history={s.history.split('@')[-1]!r}: PostgreSQL needs psycopg 3: "
+                      "pip install 'pytest-iosmem[history-postgres]'")
+    raw = option("max_creep")
+    if raw:
+        try:
+            s.max_creep = parse_percent(raw)
+        except UnitError as exc:
+            errors.append(f"--iosmem-max-creep={raw!r}: {exc}")
+        if s.max_creep is not None and s.max_creep <= 0:
+            errors.append(f"--iosmem-max-creep={raw!r} must be positive")
+        if not s.history:
+            errors.append(f"--iosmem-max-creep={raw!r} needs a history to judge creep over: --iosmem-history")
+        if find_spec("ruptures") is None:
+            errors.append(f"--iosmem-max-creep={raw!r}: the change points need ruptures: "
+                          "pip install 'pytest-iosmem[history]'")
+    since = option("creep_since") or "start"
+    try:
+        s.creep_since = parse_since(str(since))
+    except ValueError as exc:
+        errors.append(f"--iosmem-creep-since: {exc}")
 
 
 def _baseline_rule(value: str, baselines_dir: Path) -> str:
