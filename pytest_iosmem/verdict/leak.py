@@ -25,7 +25,8 @@ from typing import Sequence
 
 from ..units import format_size
 from .decision import CLEAR, FINDING, UNDECIDED, Decision
-from .stats import check_finite, exceeds, iterations_for_alpha, repeated_median, sen_interval, smallest_p
+from .sequential import look_alpha
+from .stats import check_readings, exceeds, iterations_for_alpha, repeated_median, sen_interval, smallest_p
 
 __all__ = ["LATE_WINDOW_MIN", "judge_leak", "leak_estimate", "successive_slope"]
 
@@ -63,9 +64,15 @@ def judge_leak(
     limit: float,
     alpha: float,
     planned: int,
+    bound: int | None = None,
 ) -> Decision:
-    """The leak decision for readings ``ys`` at iteration indices ``xs`` (see the module docstring)."""
-    ys = check_finite(ys, "footprint")
+    """The leak decision for readings ``ys`` at iteration indices ``xs`` (see the module docstring).
+
+    ``bound``: the most readings the loop may take; every look from ``planned`` to it then tests at
+    the per-look level :func:`.sequential.look_alpha` so that the whole procedure's chance of a wrong
+    finding, and of a wrong clear, is each at most ``alpha``.  None: one look, at ``alpha``.
+    """
+    ys = check_readings(ys, "footprint")
     xs = list(xs)
     if len(xs) != len(ys):
         raise ValueError(f"{len(xs)} iteration indices for {len(ys)} readings")
@@ -79,20 +86,21 @@ def judge_leak(
         )
     if n < 2:
         return Decision("leak", UNDECIDED, n, planned, limit=limit, reason="fewer than two readings", notes=tuple(notes))
+    level = alpha if bound is None else look_alpha(planned, bound, alpha)
     estimate = leak_estimate(ys, xs)
-    low, high = sen_interval(ys, xs, alpha)
+    low, high = sen_interval(ys, xs, level)
     test = exceeds(ys, xs, limit)
     common = dict(check="leak", steps=n, planned=planned, estimate=estimate, low=low, high=high, p=test.p_above, limit=limit)
     lim = format_size(limit)
     # the later half must say "faster than the limit" on its own too: a leak persists, a high-water
     # mark flattens (the window is long enough for alpha to be reachable at all)
-    w = max(LATE_WINDOW_MIN, (n + 1) // 2, iterations_for_alpha(alpha))
+    w = max(LATE_WINDOW_MIN, (n + 1) // 2, iterations_for_alpha(level))
     late = exceeds(ys[-w:], xs[-w:], limit) if w < n else test
-    if test.p_above <= alpha and estimate > limit and late.p_above <= alpha:
+    if test.p_above <= level and estimate > limit and late.p_above <= level:
         return Decision(outcome=FINDING, reason=f"grows faster than {lim} per iteration (p={test.p_above:.3g})", notes=tuple(notes), **common)
-    if test.p_below <= alpha:
+    if test.p_below <= level:
         return Decision(outcome=CLEAR, reason=f"grows slower than {lim} per iteration (p={test.p_below:.3g})", notes=tuple(notes), **common)
-    if test.p_above <= alpha:
+    if test.p_above <= level:
         reason = (
             f"rose faster than {lim} per iteration (p={test.p_above:.3g}) but the later readings climb "
             f"{format_size(estimate, signed=True)} per iteration: a high-water mark that is flattening, or a leak"

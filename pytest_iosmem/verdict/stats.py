@@ -57,6 +57,8 @@ EXACT_MAX_N = 60
 __all__ = [
     "EXACT_MAX_N",
     "check_finite",
+    "check_readings",
+    "MAX_READING",
     "theil_sen",
     "repeated_median",
     "kendall_s",
@@ -81,6 +83,26 @@ def check_finite(values: Sequence[float], name: str = "value") -> list[float]:
             raise ValueError(f"{name}[{i}] = {v!r} is not a number") from None
         if not ok:
             raise ValueError(f"{name}[{i}] = {v!r}: statistics need finite numbers (no NaN or infinity)")
+    return out
+
+
+#: the largest reading accepted, in bytes (2**63: what any memory counter can hold)
+MAX_READING = 2**63
+
+
+def check_readings(values: Sequence[float], name: str = "reading") -> list[float]:
+    """Footprint readings as a list; ValueError naming the position of the first that is not a
+    finite, non-negative number of bytes (``True`` is not a reading, nor is ``10**400``)."""
+    out = list(values)
+    for i, v in enumerate(out):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ValueError(f"{name}[{i}] = {v!r} is not a number of bytes")
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ValueError(f"{name}[{i}] = {v!r}: statistics need finite numbers (no NaN or infinity)")
+        if v < 0:
+            raise ValueError(f"{name}[{i}] = {v!r}: a footprint cannot be negative")
+        if v > MAX_READING:
+            raise ValueError(f"{name}[{i}] = {v!r}: larger than any footprint (at most 2**63 bytes)")
     return out
 
 
