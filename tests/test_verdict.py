@@ -38,7 +38,8 @@ def test_running_maximum_of_the_issue_is_not_a_leak_and_flattening_clears_it():
     # the later-half test, not a low-reading estimate, keeps a flattening high-water mark from being a leak
     assert d.estimate == 200 * KB
     final = sequential(lambda i: rm[i] if i < 6 else 6_500_000)
-    assert (final.outcome, final.steps, final.added) == (CLEAR, 11, 5)
+    # the early climb is one rise (1.2 MB) set aside once six readings after it stay flat
+    assert (final.outcome, final.steps, final.added) == (CLEAR, 9, 3)
 
 
 def test_a_300kb_leak_whose_last_reading_dips_is_found_with_three_added_iterations():
@@ -48,7 +49,9 @@ def test_a_300kb_leak_whose_last_reading_dips_is_found_with_three_added_iteratio
     first = judge_leak(range(6), [reading(i) for i in range(6)], LIMIT, 0.05, 6)
     assert first.outcome == UNDECIDED and first.p == pytest.approx(169 / 720)
     d = sequential(reading)
-    assert (d.outcome, d.steps, d.added, d.estimate) == (FINDING, 9, 3, 300 * KB)
+    # the dip is a drop followed by a rise: no lone step; the later-half rate (not a second rank test)
+    # lets the finding come one reading earlier than before
+    assert (d.outcome, d.steps, d.added, d.estimate) == (FINDING, 8, 2, 300 * KB)
 
 
 def test_far_last_reading_of_four_is_not_a_173kb_leak():
@@ -59,17 +62,18 @@ def test_far_last_reading_of_four_is_not_a_173kb_leak():
     assert (final.outcome, final.steps, final.estimate) == (CLEAR, 7, 4 * KB)
 
 
-# (n, where, outlier) -> steps the engine needs; a leak of twice the limit is always found,
+# (n, where, outlier) -> steps the engine needs (an outlier at the first reading is one step, set
+# aside as a level shift once confirmed, so it costs fewer steps than before); a leak of twice the limit is always found,
 # a clean series is always cleared, whatever the single outlier's position and sign.
 LEAK_STEPS = {
-    (4, "first", -1): 4, (4, "first", 1): 9, (4, "middle", -1): 6, (4, "middle", 1): 7, (4, "last", -1): 7, (4, "last", 1): 4,
-    (5, "first", -1): 5, (5, "first", 1): 9, (5, "middle", -1): 6, (5, "middle", 1): 7, (5, "last", -1): 8, (5, "last", 1): 5,
-    (6, "first", -1): 6, (6, "first", 1): 9, (6, "middle", -1): 7, (6, "middle", 1): 8, (6, "last", -1): 9, (6, "last", 1): 6,
+    (4, "first", -1): 4, (4, "first", 1): 5, (4, "middle", -1): 6, (4, "middle", 1): 7, (4, "last", -1): 7, (4, "last", 1): 4,
+    (5, "first", -1): 5, (5, "first", 1): 5, (5, "middle", -1): 6, (5, "middle", 1): 7, (5, "last", -1): 7, (5, "last", 1): 5,
+    (6, "first", -1): 6, (6, "first", 1): 6, (6, "middle", -1): 7, (6, "middle", 1): 6, (6, "last", -1): 8, (6, "last", 1): 6,
 }
 CLEAN_STEPS = {
-    (4, "first", -1): 9, (4, "first", 1): 4, (4, "middle", -1): 7, (4, "middle", 1): 6, (4, "last", -1): 4, (4, "last", 1): 7,
-    (5, "first", -1): 9, (5, "first", 1): 5, (5, "middle", -1): 7, (5, "middle", 1): 6, (5, "last", -1): 5, (5, "last", 1): 7,
-    (6, "first", -1): 9, (6, "first", 1): 6, (6, "middle", -1): 6, (6, "middle", 1): 7, (6, "last", -1): 6, (6, "last", 1): 8,
+    (4, "first", -1): 7, (4, "first", 1): 4, (4, "middle", -1): 7, (4, "middle", 1): 6, (4, "last", -1): 4, (4, "last", 1): 7,
+    (5, "first", -1): 7, (5, "first", 1): 5, (5, "middle", -1): 7, (5, "middle", 1): 6, (5, "last", -1): 5, (5, "last", 1): 7,
+    (6, "first", -1): 7, (6, "first", 1): 6, (6, "middle", -1): 6, (6, "middle", 1): 7, (6, "last", -1): 6, (6, "last", 1): 8,
 }
 
 
