@@ -191,20 +191,30 @@ def test_max_below_n_means_no_extension():
     assert len(yielded) == 3 and v.decisions[0].outcome == "inconclusive"
 
 
-def test_the_loop_stops_on_the_verdict_the_analysis_reports():
-    """Whatever the series, analyse() after the loop says what the loop stopped on."""
+def test_the_loop_stops_on_the_verdict_the_analysis_reports(monkeypatch):
+    """Whatever the series, analyse() after the loop says what the loop itself stopped on."""
     import random
 
+    from pytest_iosmem.verdict import checks
+
+    real = checks.leak_decision
     rng = random.Random(5)
     for _ in range(15):
+        seen = []  # the decisions IosMem.iterations() asked for, in order
+        monkeypatch.setattr(checks, "leak_decision", lambda tl, policy: seen.append(real(tl, policy)) or seen[-1])
         steps = [rng.choice([0, 0, 50 * KB, 200 * KB, 1 * MB]) for _ in range(30)]
         series = [30 * MB + sum(steps[: k + 1]) for k in range(30)]
         mem, yielded, v, _ = run(lambda k: series[k], warmup=1, max=10)
-        from pytest_iosmem.verdict.checks import leak_decision
-
-        loop = leak_decision(mem.timeline, Policy()).at_bound()
-        assert v.decisions == [loop]
-        assert loop.decided or len(yielded) == 11
+        monkeypatch.setattr(checks, "leak_decision", real)
+        asked = seen[:-1]  # the last call is analyse()'s own, after the loop
+        loop = asked[-1]
+        # the loop asked after each measured reading from the 6th, and stopped on the first decided one
+        assert [d.steps for d in asked] == list(range(6, loop.steps + 1))
+        assert all(not d.decided for d in asked[:-1])
+        assert loop.decided or loop.steps == 10
+        assert len(yielded) == 1 + loop.steps
+        [reported] = v.decisions
+        assert reported == loop.at_bound()
 
 
 def test_bad_arguments_are_a_clear_error():
