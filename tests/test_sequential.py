@@ -220,3 +220,37 @@ def test_the_loop_stops_on_the_verdict_the_analysis_reports(monkeypatch):
 def test_bad_arguments_are_a_clear_error():
     with pytest.raises(ValueError, match=r"iterations\(n=0, warmup=2, max=20\)"):
         run(flat, n=0)
+
+
+class CountingTarget(ScriptedTarget):
+    """Adds the Target protocol's ``class_histogram`` seam: the live count of one view controller is
+    ``counts(read number)``, ReadFailed where the script says None (a real target's failed read)."""
+
+    def __init__(self, script, counts):
+        super().__init__(script)
+        self.counts = counts
+        self.reads = 0
+
+    def class_histogram(self, app):
+        from pytest_iosmem.values import ClassStat
+
+        c = self.counts(self.reads)
+        self.reads += 1
+        if c is None:
+            raise ReadFailed("scripted: no histogram")
+        return [ClassStat("DetailViewController", c, 480 * c)]
+
+
+def test_an_object_check_left_open_by_a_gap_asks_the_loop_for_more_iterations():
+    # a flat footprint (the leak check is clear at 6) and a +1 view-controller leak whose third
+    # histogram is lost: the object check needs 6 reads in a row after the gap before it finds
+    target = CountingTarget(flat, lambda r: None if r == 2 else r)
+    mem = IosMem(target, App(pid=1, name="s", target_kind="local"), Policy(), interval=3600,
+                 settle=SettleConfig(interval=0.0, window=2, max_wait=0.02), objects="on")
+    yielded = [i for i in mem.iterations(6, warmup=0) if target.visit() or True]
+    mem.finish()
+    assert len(yielded) == 9  # histograms after iterations 3..9, read after the gap: 6 deltas in a row
+    from pytest_iosmem.verdict.objects import judge_objects
+
+    check = judge_objects(mem.objects.histograms, mem.policy.object_rules)
+    assert check.outcome == "finding" and [leak.name for leak in check.leaks] == ["DetailViewController"]
