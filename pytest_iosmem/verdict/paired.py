@@ -29,10 +29,11 @@ The decision (same shape and outcome names as the leak verdict engine):
 * ``undecided``: the interval straddles the limit: run another pair while
   the bound allows; at the bound it becomes ``inconclusive`` — never a pass.
 
-The two one-sided errors are each at most ``alpha/2`` per look (the 95%
-interval for ``alpha = 5%``); looking after every pair from the planned
-number on repeats the test, so the measured error rates (bench/ab_quality.py,
-docs/performance.md) are what to go by, not the nominal alpha.
+The two one-sided errors are each at most ``alpha/2`` over *all* looks: with a
+plan (``max_steps``) each look tests, and takes its interval, at the per-look
+level of :func:`.sequential.pair_look_alpha` (a repeated confidence interval:
+the intervals of all looks cover the shift together with the stated
+confidence).  Measured rates: bench/verdict_calibration.py, docs/performance.md.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from typing import Sequence
 
 # A/B differences are one more kind of evidence answering through the engine's Decision.
 from .decision import CLEAR, FINDING, INCONCLUSIVE, UNDECIDED, Decision
+from .stats import signed_rank_null as _null_counts
 
 __all__ = [
     "walsh_averages", "hodges_lehmann", "hl_interval", "SignedRank", "signed_rank", "judge_shift", "combine", "walsh_counts", "shift_tail",
@@ -72,18 +74,6 @@ def hodges_lehmann(d: Sequence[float]) -> float:
     if not d:
         raise ValueError("no differences")
     return median(walsh_averages(d))
-
-
-@lru_cache(maxsize=64)
-def _null_counts(n: int) -> tuple[int, ...]:
-    """Counts of W+ = 0 .. n(n+1)/2 over the 2^n sign patterns (ranks 1..n, no ties)."""
-    counts = [1]
-    for r in range(1, n + 1):
-        new = counts + [0] * r
-        for s, c in enumerate(counts):
-            new[s + r] += c
-        counts = new
-    return tuple(counts)
 
 
 def _k_for(n: int, confidence: float) -> int:
@@ -176,9 +166,9 @@ def walsh_counts(d: Sequence[float], limit: float) -> tuple[int, int]:
 
 def shift_tail(n: int, count: int) -> float:
     """P(W+ >= count) for n untied pairs under "symmetric about the limit"."""
-    from .sequential import _w_upper_tails
+    from .sequential import w_upper_tails
 
-    tails = _w_upper_tails(n)
+    tails = w_upper_tails(n)
     return tails[count] if count < len(tails) else 0.0
 
 
@@ -220,7 +210,9 @@ def judge_shift(
     p = shift_tail(n, above)
     p_below = shift_tail(n, at_or_below)
     common = dict(check=check, steps=n, planned=planned, estimate=estimate, low=low, high=high, p=p, limit=limit)
-    level_text = f"{look_confidence * 100:.3g}%"
+    # a repeated confidence interval: taken at the per-look level, the intervals of all looks cover the
+    # shift together with the stated confidence, so it is labelled with that, not the per-look one
+    level_text = f"{confidence * 100:g}%"
     if p <= level:
         return Decision(outcome=FINDING, reason=f"the {level_text} interval lies above the limit {fmt(limit)}", **common)
     if p_below <= level:

@@ -30,9 +30,9 @@ import bisect
 import random
 from functools import lru_cache
 
-from .stats import kendall_null
+from .stats import kendall_null, signed_rank_null
 
-__all__ = ["AB_PATHS", "crossing_rate", "look_alpha", "pair_look_alpha", "kendall_critical"]
+__all__ = ["AB_PATHS", "AB_FIRST_SHARE", "crossing_rate", "look_alpha", "pair_look_alpha", "kendall_critical", "w_upper_tails"]
 
 #: simulated null paths calibrating the A/B per-look level (seeded: the level is the same every run)
 AB_PATHS = 20_000
@@ -116,11 +116,9 @@ def look_alpha(planned: int, bound: int, alpha: float) -> float:
 
 
 @lru_cache(maxsize=4096)
-def _w_upper_tails(n: int) -> tuple[float, ...]:
+def w_upper_tails(n: int) -> tuple[float, ...]:
     """``t[w]`` = P(W+ >= w) for n untied pairs (sign patterns equally likely)."""
-    from .paired import _null_counts
-
-    counts = _null_counts(n)
+    counts = signed_rank_null(n)
     total = 2**n
     out = [0.0] * (len(counts) + 1)
     acc = 0
@@ -146,7 +144,7 @@ def pair_look_alpha(planned: int, bound: int, side_alpha: float) -> tuple[float,
     """
     planned = max(planned, 1)
     bound = max(bound, planned)
-    first_levels = [p for p in _w_upper_tails(planned) if 0 < p <= AB_FIRST_SHARE * side_alpha]
+    first_levels = [p for p in w_upper_tails(planned) if 0 < p <= AB_FIRST_SHARE * side_alpha]
     first = max(first_levels, default=0.0)
     if bound == planned:
         return side_alpha, side_alpha
@@ -166,16 +164,16 @@ def pair_look_alpha(planned: int, bound: int, side_alpha: float) -> tuple[float,
             if up:
                 w += r + 1
                 bisect.insort(pos, m)
-            if n == planned and _w_upper_tails(n)[w] <= first:
+            if n == planned and w_upper_tails(n)[w] <= first:
                 stopped += 1
                 break
             if n > planned:
-                best = min(best, _w_upper_tails(n)[w])
+                best = min(best, w_upper_tails(n)[w])
         else:
             later_min.append(best)
     later_min.sort()
     allowed = int(side_alpha * AB_PATHS) - stopped  # at most this many more paths may cross
-    candidates = sorted({p for n in range(planned + 1, bound + 1) for p in _w_upper_tails(n) if p <= side_alpha})
+    candidates = sorted({p for n in range(planned + 1, bound + 1) for p in w_upper_tails(n) if p <= side_alpha})
     later = 0.0
     for p in candidates:
         if bisect.bisect_right(later_min, p) <= allowed:

@@ -63,6 +63,7 @@ __all__ = [
     "repeated_median",
     "kendall_s",
     "kendall_null",
+    "signed_rank_null",
     "mann_kendall",
     "exceeds",
     "sen_interval",
@@ -214,6 +215,18 @@ def kendall_null(groups: tuple[int, ...]) -> tuple[int, ...]:
         for i in range(2, t + 1):
             poly = _div_qint(poly, i)
     return tuple(poly)
+
+
+@lru_cache(maxsize=64)
+def signed_rank_null(n: int) -> tuple[int, ...]:
+    """Counts of the signed-rank sum W+ = 0 .. n(n+1)/2 over the 2^n sign patterns (ranks 1..n, no ties)."""
+    counts = [1]
+    for r in range(1, n + 1):
+        new = counts + [0] * r
+        for s, c in enumerate(counts):
+            new[s + r] += c
+        counts = new
+    return tuple(counts)
 
 
 @dataclass(frozen=True)
