@@ -84,6 +84,11 @@ def main() -> None:
         f"estimate/truth median {median(ratios):.2f}, {100 * within:.0f}% within +-25%")
     row("linear 2x leak, one purge of 2-10 MB at any reading", "found >= 95%",
         [leak(ys) for ys in series(cal.purge(2 * L), 106)])
+    row("linear 2x leak, one 5 MB purge at any reading, noise 128 KB", "found >= 95%",
+        [leak(ys) for ys in series(cal.purge(2 * L, sd=L, size=5 * cal.MB), 112)])
+    decisions = [leak(ys) for ys in series(cal.rise(at=5, size=2.5 * cal.MB), 113)]
+    row("flat app, 2.5 MB rise at the 6th reading", "clear, few added", decisions,
+        f"added: median {median(d.added for d in decisions):g}")
     decisions = [leak(ys) for ys in series(cal.rise(), 107)]
     row("flat app, one rise of up to 20x limit at any reading", "clear >= 95%, median added <= 4", decisions,
         f"added: median {median(d.added for d in decisions):g}")

@@ -73,22 +73,24 @@ def lumpy(n: int = 20) -> Series:
     return make
 
 
-def purge(slope: float, n: int = 20) -> Series:
-    """A linear leak with one permanent drop of 2-10 MB before a random reading."""
+def purge(slope: float, n: int = 20, sd: float = 16 * KB, size: float | None = None) -> Series:
+    """A linear leak with one permanent drop (2-10 MB unless ``size``) before a random reading."""
 
     def make(rng: random.Random) -> list[float]:
-        at, size = rng.randint(1, n - 1), rng.uniform(2 * MB, 10 * MB)
-        return [BASE + slope * i - (size if i >= at else 0) + rng.gauss(0, 16 * KB) for i in range(n)]
+        at, drop = rng.randint(1, n - 1), rng.uniform(2 * MB, 10 * MB) if size is None else size
+        return [BASE + slope * i - (drop if i >= at else 0) + rng.gauss(0, sd) for i in range(n)]
 
     return make
 
 
-def rise(n: int = 20) -> Series:
-    """A flat app that fills a cache once (up to 20x the limit) before a random reading."""
+def rise(n: int = 20, at: int | None = None, size: float | None = None, sd: float = 16 * KB) -> Series:
+    """A flat app that fills a cache once (up to 20x the limit unless ``size``) before a random
+    reading (or reading index ``at``)."""
 
     def make(rng: random.Random) -> list[float]:
-        at, size = rng.randint(1, n - 1), rng.uniform(0, 20 * LIMIT)
-        return [BASE + (size if i >= at else 0) + rng.gauss(0, 16 * KB) for i in range(n)]
+        where = rng.randint(1, n - 1) if at is None else at
+        step = rng.uniform(0, 20 * LIMIT) if size is None else size
+        return [BASE + (step if i >= where else 0) + rng.gauss(0, sd) for i in range(n)]
 
     return make
 
