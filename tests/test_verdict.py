@@ -321,3 +321,24 @@ def test_a_zero_leak_limit_is_refused_with_a_clear_message():
 
     with pytest.raises(UsageError, match=r"leak_per_iteration='0KB' must be above 0 .*can never be judged clear"):
         build_policy({}, {"leak_per_iteration": "0KB"}, "t")
+
+
+def test_each_look_of_a_planned_sequence_tests_at_the_per_look_level():
+    # one discordant pair in six readings: p = 6/720 = 0.83%, below alpha for one look, above the
+    # 0.827% per look that keeps looks 6..20 at 90% of 5% (the rest covers the one-step retry)
+    ys = [10 * MB + 3 * LIMIT * i for i in (0, 1, 2, 3, 5, 4)]
+    once = judge_leak(range(6), ys, LIMIT, 0.05, 6)
+    assert once.outcome == FINDING and once.p == pytest.approx(6 / 720)
+    assert judge_leak(range(6), ys, LIMIT, 0.05, 6, 20).outcome == UNDECIDED
+
+
+def test_the_estimate_and_the_level_shift_use_the_iteration_index_across_a_gap():
+    from pytest_iosmem.verdict.leak import one_step
+
+    xs = [0, 1, 2, 4, 5, 6, 7]  # iteration 3 was not read
+    ys = [10 * MB + 300 * KB * x for x in xs]
+    assert judge_leak(xs, ys, LIMIT, 0.05, 6).estimate == 300 * KB
+    # the step across the gap spans two iterations: twice the typical step is not a level shift
+    assert one_step(ys, xs, LIMIT) is None
+    purged = [y - (5 * MB if x >= 5 else 0) for x, y in zip(xs, ys)]
+    assert one_step(purged, xs, LIMIT) == (4, -5 * MB)
