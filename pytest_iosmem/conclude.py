@@ -88,7 +88,7 @@ def _object_check(mem: "IosMem", verdict: "Verdict") -> "ObjectCheck | None":
         return None
     check = judge_objects(series.histograms, rules)
     if check.judged:
-        verdict.decisions.append(check.decision(limit=rules.per_iteration))
+        verdict.decisions.append(check.decision(limit=rules.per_iteration).at_bound())  # the loop has ended
     if check.note:
         verdict.notes.append(check.note)
     verdict.findings.extend(object_findings(check, rules))
