@@ -67,7 +67,9 @@ class IosMemRun:
         # Validate the plain options up front, so a typo fails at start-up.
         self.interval = _positive_float(reader, "interval")
         self.wda_timeout = _positive_float(reader, "wda_timeout")
-        self.settle = SettleConfig(max_wait=_positive_float(reader, "settle_timeout"))
+        self.settle = SettleConfig(interval=_positive_float(reader, "settle_interval"),
+                                   window=_count(reader, "settle_window", 2),
+                                   max_wait=_positive_float(reader, "settle_timeout"))
         self.iterations = _count(reader, "iterations", 1)
         self.warmup = _count(reader, "warmup", 0)
         self.relaunch = (reader("relaunch") or "test").strip().lower()
