@@ -9,6 +9,15 @@ from pathlib import Path
 
 MEMAPP = Path(__file__).parent / "apps" / "memapp.py"
 
+#: Inner runs whose test is not about settling: three agreeing reads 10 ms apart. The defaults (five
+#: reads 40 ms apart) wait at least 0.16 s per settle, and a gated test settles about ten times.
+FAST_SETTLE = ("--iosmem-settle-interval=0.01", "--iosmem-settle-window=3")
+#: No inner run uses hypothesis; its pytest plugin imports it, ~0.7 s per subprocess run (and per
+#: in-process run when the outer run has not imported it).
+NO_HYPOTHESIS = ("-p", "no:hypothesispytest")
+#: The usual start of an inner run's arguments: no cache, no hypothesis, fast settles.
+INNER = ("-p", "no:cacheprovider", *NO_HYPOTHESIS, *FAST_SETTLE)
+
 
 def inner_conftest() -> str:
     """conftest.py text for inner pytest runs: these helpers plus a ``visit`` fixture

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from .helpers import inner_conftest, memapp_command
+from .helpers import INNER, inner_conftest, memapp_command
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
 
@@ -29,7 +29,7 @@ def run(pytester, *args):
     pytester.makeconftest(inner_conftest())
     pytester.makepyfile(test_suite=SUITE)
     return pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--iosmem-interval=0.01", f"--iosmem-app={memapp_command('--leak', '300000')}",
+        *INNER, "--iosmem-interval=0.01", f"--iosmem-app={memapp_command('--leak', '300000')}",
         "--iosmem-json=r.json", "--junitxml=junit.xml", *args, timeout=300,
     )
 

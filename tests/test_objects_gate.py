@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from .helpers import inner_conftest, memapp_command
+from .helpers import INNER, inner_conftest, memapp_command
 
 pytestmark = [
     pytest.mark.slow,
@@ -162,11 +162,11 @@ def test_visits(iosmem, visit):
 """
     )
     app = "--iosmem-app=" + memapp_command()
-    res = pytester.runpytest("-p", "no:cacheprovider", "--iosmem-interval=0.01", app, "--iosmem-json=r.json")
+    res = pytester.runpytest(*INNER, "--iosmem-interval=0.01", app, "--iosmem-json=r.json")
     res.assert_outcomes(passed=1)
     r = results(pytester)["test_visits"]
     assert "objects" not in r and not any(n.startswith("object") for n in r["notes"])  # auto: silent
-    res = pytester.runpytest("-p", "no:cacheprovider", "--iosmem-interval=0.01", app, "--iosmem-json=r.json",
+    res = pytester.runpytest(*INNER, "--iosmem-interval=0.01", app, "--iosmem-json=r.json",
                              "--iosmem-objects=on")
     res.assert_outcomes(passed=1)
     r = results(pytester)["test_visits"]

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from .helpers import inner_conftest, memapp_command
+from .helpers import INNER, NO_HYPOTHESIS, inner_conftest, memapp_command
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
 
@@ -37,7 +37,7 @@ def app(*args):
 
 def run(pytester, *args, subprocess=False):
     runner = pytester.runpytest_subprocess if subprocess else pytester.runpytest
-    return runner("-p", "no:cacheprovider", "--iosmem-interval=0.01", *args)
+    return runner(*INNER, "--iosmem-interval=0.01", *args)
 
 
 def report(pytester, name="r.json"):
@@ -332,7 +332,7 @@ def test_modules():
     assert heavy == []
 """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "iosmem")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *NO_HYPOTHESIS, "-p", "iosmem")
     result.assert_outcomes(passed=1)
 
 
@@ -354,7 +354,7 @@ def test_four_concurrent_runs_updating_the_same_baselines_lose_nothing(project):
         ids = [f"test_a.py::test_x[{i}]" for i in range(6) if i % 4 == k] + \
               [f"test_b.py::test_y[{i}]" for i in range(6) if i % 4 == k]
         procs.append(subprocess.Popen(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--iosmem-interval=0.01", app(),
+            [sys.executable, "-m", "pytest", *INNER, "--iosmem-interval=0.01", app(),
              "--iosmem-update-baselines", *ids],
             cwd=project.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=dict(os.environ)))
     outs = [p.communicate(timeout=600)[0] for p in procs]

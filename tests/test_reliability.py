@@ -16,7 +16,7 @@ from pytest_iosmem.errors import BaselineError
 from pytest_iosmem.targets.base import Profile
 from pytest_iosmem.units import UnitError, parse_percent, parse_size, parse_tolerance
 
-from .helpers import inner_conftest, memapp_command
+from .helpers import INNER, inner_conftest, memapp_command
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
 
@@ -32,7 +32,7 @@ def test_ctrl_c_mid_run_terminates_the_app_and_writes_partial_reports(tmp_path):
         "        visit()\n"
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--iosmem-json=r.json",
+        [sys.executable, "-m", "pytest", *INNER, "--iosmem-json=r.json",
          "--iosmem-app=" + memapp_command("--leak", "100000"), "test_long.py"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )

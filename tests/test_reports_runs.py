@@ -10,7 +10,7 @@ import sys
 import jsonschema
 import pytest
 
-from .helpers import inner_conftest, memapp_command
+from .helpers import INNER, inner_conftest, memapp_command
 from .test_reports_html import CHROMIUM, HOSTILE, check_in_chromium
 from .test_reports_schema import SCHEMA
 
@@ -57,7 +57,7 @@ def run(pytester, source, *args, leak="300000"):
     pytester.makeconftest(inner_conftest())
     pytester.makepyfile(test_suite=source)
     return pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", f"--iosmem-app={memapp_command('--leak', leak)}", *REPORTS, *args, timeout=300
+        *INNER, f"--iosmem-app={memapp_command('--leak', leak)}", *REPORTS, *args, timeout=300
     )
 
 
@@ -123,7 +123,7 @@ def test_markdown_goes_to_the_github_step_summary_by_default(pytester, monkeypat
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     pytester.makeconftest(inner_conftest())
     pytester.makepyfile(test_one="def test_x(iosmem):\n    pass\n")
-    pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--iosmem-app={memapp_command()}",
+    pytester.runpytest_subprocess(*INNER, f"--iosmem-app={memapp_command()}",
                                   timeout=300).assert_outcomes(passed=1)
     text = summary.read_text()
     assert text.startswith("earlier step\n\n## iOS memory gates\n")  # appended after a blank line, not replaced

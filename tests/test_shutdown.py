@@ -20,6 +20,8 @@ import pytest
 from pytest_iosmem.targets.base import AppSpec
 from pytest_iosmem.targets.local import LocalTarget
 
+from .helpers import INNER
+
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to find process groups")
 
 INNER_TEST = """
@@ -64,7 +66,7 @@ def start_inner_run(tmp_path: Path, app: str) -> tuple[subprocess.Popen, Path, P
     report = tmp_path / "report.json"
     env = {**os.environ, "IOSMEM_TEST_READY": str(ready)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(tmp_path / "test_cancel.py"),
+        [sys.executable, "-m", "pytest", *INNER, "-q", str(tmp_path / "test_cancel.py"),
          f"--iosmem-app={app}", f"--iosmem-json={report}", f"--iosmem-baselines={tmp_path / 'baselines'}",
          "--iosmem-settle-timeout=0.5"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -201,7 +203,7 @@ def test_sigterm_stops_webdriveragents_xcodebuild_on_the_simulator_target(tmp_pa
            "FAKE_XCRUN_LAUNCHCTL": str(data / "simctl_spawn_launchctl_list_1.txt"),
            "FAKE_WDA_URL": "http://127.0.0.1:8100"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "test_cancel.py",
+        [sys.executable, "-m", "pytest", *INNER, "-q", "test_cancel.py",
          "--iosmem-target=simulator", "--iosmem-app=com.example.app",
          "--iosmem-simulator-udid=218E4ECD-F530-413F-9A8F-65951D3C4DBF",
          f"--iosmem-simulator-xctestrun={xctestrun}", f"--iosmem-json={report}",
