@@ -17,6 +17,9 @@ FAST_SETTLE = ("--iosmem-settle-interval=0.01", "--iosmem-settle-window=3")
 NO_HYPOTHESIS = ("-p", "no:hypothesispytest")
 #: The usual start of an inner run's arguments: no cache, no hypothesis, fast settles.
 INNER = ("-p", "no:cacheprovider", *NO_HYPOTHESIS, *FAST_SETTLE)
+#: The xdist group of the tests that start pytest-xdist workers or an sshd of their own: under the
+#: README's ``--dist loadgroup`` they run one after another on one worker, never several at once.
+OWN_WORKERS = "own-workers"
 
 
 def inner_conftest() -> str:

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from .helpers import INNER, NO_HYPOTHESIS, inner_conftest, memapp_command
+from .helpers import INNER, NO_HYPOTHESIS, OWN_WORKERS, inner_conftest, memapp_command
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
 
@@ -295,6 +295,7 @@ def test_verbose_mode_shows_iteration_progress(project):
     result.stdout.fnmatch_lines(["*iosmem: warm-up 1/2:*MB*", "*iosmem: iteration 6/6:*MB*"])
 
 
+@pytest.mark.xdist_group(OWN_WORKERS)
 def test_xdist_runs_gates_on_two_workers_and_updates_baselines(project):
     pytest.importorskip("xdist")
     project.makepyfile(
@@ -336,6 +337,7 @@ def test_modules():
     result.assert_outcomes(passed=1)
 
 
+@pytest.mark.xdist_group(OWN_WORKERS)
 def test_four_concurrent_runs_updating_the_same_baselines_lose_nothing(project):
     """Counted: 4 pytest processes, run at once, each update both baseline files; all 12 entries survive.
 

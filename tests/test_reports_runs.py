@@ -10,7 +10,7 @@ import sys
 import jsonschema
 import pytest
 
-from .helpers import INNER, inner_conftest, memapp_command
+from .helpers import INNER, OWN_WORKERS, inner_conftest, memapp_command
 from .test_reports_html import CHROMIUM, HOSTILE, check_in_chromium
 from .test_reports_schema import SCHEMA
 
@@ -67,7 +67,8 @@ def reports(pytester):
     return doc, (pytester.path / "r.md").read_text(), (pytester.path / "r.html").read_text()
 
 
-@pytest.mark.parametrize("xdist", [False, True], ids=["serial", "xdist"])
+@pytest.mark.parametrize("xdist", [pytest.param(False, id="serial"),
+                                   pytest.param(True, id="xdist", marks=pytest.mark.xdist_group(OWN_WORKERS))])
 def test_failing_run(pytester, xdist, tmp_path):
     if xdist:
         pytest.importorskip("xdist")

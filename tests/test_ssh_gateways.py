@@ -25,14 +25,14 @@ from pathlib import Path
 import pytest
 
 from . import sshd as sshd_mod
-from .helpers import FAST_SETTLE, NO_HYPOTHESIS, inner_conftest, memapp_command
+from .helpers import FAST_SETTLE, NO_HYPOTHESIS, OWN_WORKERS, inner_conftest, memapp_command
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 RUN_TIMEOUT = 300  # generous: a hung run fails here instead of hanging the suite
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not sys.platform.startswith("linux"),
-                                                   reason="finds sshd session processes through /proc (Linux)")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(OWN_WORKERS),
+              pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds sshd session processes through /proc (Linux)")]
 
 
 @pytest.fixture
