@@ -30,8 +30,8 @@ from pytest_iosmem.cli import doctor
 from pytest_iosmem.targets.device_adapter import DeviceFacts
 
 from .cli_helpers import DATA, IOSMEM
+from .helpers import fakes_path
 
-FAKES = Path(__file__).parent / "fakes"
 IPHONE15 = "218E4ECD-F530-413F-9A8F-65951D3C4DBF"  # "iPhone 15", iOS 17.5, in the Xcode 16 recording
 STATUS = (DATA / "wda_status_wda852_ios17_sim_appium_20066.json").read_text()
 
@@ -45,7 +45,7 @@ def app():
 
 @pytest.fixture
 def env(tmp_path, app):
-    return {**os.environ, "PATH": f"{FAKES}{os.pathsep}{os.environ['PATH']}",
+    return {**os.environ, "PATH": fakes_path(),
             "FAKE_XCRUN_LIST": str(DATA / "simctl_list_xcode16.json"),
             "FAKE_XCRUN_LOG": str(tmp_path / "xcrun.log"), "FAKE_TOOLS_LOG": str(tmp_path / "tools.log"),
             "FAKE_XCRUN_PID": str(app.pid),

@@ -20,7 +20,7 @@ import pytest
 from pytest_iosmem.targets.base import AppSpec
 from pytest_iosmem.targets.local import LocalTarget
 
-from .helpers import INNER
+from .helpers import INNER, fakes_path
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to find process groups")
 
@@ -190,7 +190,6 @@ def test_waits_to_be_cancelled(iosmem):
 @linux_only
 def test_sigterm_stops_webdriveragents_xcodebuild_on_the_simulator_target(tmp_path):
     """The simulator target against the stand-in xcrun/xcodebuild (tests/fakes) on PATH."""
-    fakes = Path(__file__).parent / "fakes"
     data = Path(__file__).parent / "data"
     app = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])  # the simulator app's host process
     (tmp_path / "conftest.py").write_text(SIM_CONFTEST)
@@ -198,7 +197,7 @@ def test_sigterm_stops_webdriveragents_xcodebuild_on_the_simulator_target(tmp_pa
     xctestrun = tmp_path / "WDA.xctestrun"
     xctestrun.write_text("<plist/>")
     ready, report = tmp_path / "xcodebuild.pid", tmp_path / "report.json"
-    env = {**os.environ, "PATH": f"{fakes}{os.pathsep}{os.environ['PATH']}", "IOSMEM_TEST_READY": str(ready),
+    env = {**os.environ, "PATH": fakes_path(), "IOSMEM_TEST_READY": str(ready),
            "FAKE_XCRUN_LIST": str(data / "simctl_list_xcode16.json"), "FAKE_XCRUN_PID": str(app.pid),
            "FAKE_XCRUN_LAUNCHCTL": str(data / "simctl_spawn_launchctl_list_1.txt"),
            "FAKE_WDA_URL": "http://127.0.0.1:8100"}
