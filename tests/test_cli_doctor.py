@@ -88,6 +88,7 @@ def wda_server():
 
 
 # -- simulator ---------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_ready_simulator_host_passes_every_check(env, tmp_path, wda_server):
     xctestrun = tmp_path / "WebDriverAgentRunner_iphonesimulator18.5-arm64.xctestrun"
     xctestrun.write_text("<plist/>")
@@ -150,6 +151,7 @@ def test_a_simulator_the_host_does_not_have(env):
     assert out.returncode == 1
 
 
+@pytest.mark.slow
 def test_leaks_that_cannot_inspect_the_app_is_named(env):
     out = run_doctor({**env, "FAKE_LEAKS_OUTPUT": str(DATA / "leaks_not-debuggable_lilly-readme-macos13.txt")},
                      "--simulator-udid", IPHONE15, "--app", "com.example.MyApp")
@@ -161,6 +163,7 @@ def test_leaks_that_cannot_inspect_the_app_is_named(env):
     assert out.returncode == 1
 
 
+@pytest.mark.slow
 def test_heap_that_fails_is_named(env):
     out = run_doctor({**env, "FAKE_HEAP_EXIT": "1", "FAKE_HEAP_STDERR": "heap: task_for_pid(2345) failed"},
                      "--pid", "2345")
@@ -169,6 +172,7 @@ def test_heap_that_fails_is_named(env):
     assert out.returncode == 1
 
 
+@pytest.mark.slow
 def test_an_app_that_cannot_be_launched(env):
     out = run_doctor({**env, "FAKE_XCRUN_REFUSE": "launch"}, "--simulator-udid", IPHONE15, "--app", "com.example.MyApp")
     check = line(out.stdout, "heap/leaks")
@@ -177,6 +181,7 @@ def test_an_app_that_cannot_be_launched(env):
     assert out.returncode == 1
 
 
+@pytest.mark.slow
 def test_wda_that_does_not_start_names_its_log(env, tmp_path):
     xctestrun = tmp_path / "W.xctestrun"
     xctestrun.write_text("<plist/>")
@@ -187,18 +192,21 @@ def test_wda_that_does_not_start_names_its_log(env, tmp_path):
     assert out.returncode == 1
 
 
+@pytest.mark.slow
 def test_wda_xctestrun_that_is_not_there(env, tmp_path):
     out = run_doctor(env, "--simulator-udid", IPHONE15, "--xctestrun", str(tmp_path / "missing.xctestrun"))
     wda = line(out.stdout, "webdriveragent")
     assert wda.startswith("FAIL") and "no such file" in wda and "build-for-testing" in wda
 
 
+@pytest.mark.slow
 def test_wda_url_that_does_not_answer(env, tmp_path):
     out = run_doctor(env, "--simulator-udid", IPHONE15, "--wda-url", "http://127.0.0.1:9")
     wda = line(out.stdout, "webdriveragent")
     assert wda.startswith("FAIL  webdriveragent     WebDriverAgent at http://127.0.0.1:9 is not reachable")
 
 
+@pytest.mark.slow
 def test_without_wda_options_wda_is_a_warning(env):
     out = run_doctor(env, "--simulator-udid", IPHONE15)
     assert line(out.stdout, "webdriveragent").startswith("WARN  webdriveragent     not checked")
@@ -206,6 +214,7 @@ def test_without_wda_options_wda_is_a_warning(env):
     assert out.returncode == 0
 
 
+@pytest.mark.slow
 def test_simulator_jetsam_row_unknown_is_a_warning(env):
     out = run_doctor(env, "--simulator-udid", IPHONE15)
     jetsam = line(out.stdout, "jetsam row")
@@ -303,6 +312,7 @@ def test_doctor_is_listed_in_iosmem_help():
     assert "doctor" in out.stdout and "check this machine for the simulator or device target" in out.stdout
 
 
+@pytest.mark.slow
 def test_docs_cli_md_shows_what_the_doctor_prints(env):
     doc = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
     command = '$ iosmem doctor --target simulator --simulator-name "iPhone 15" --simulator-runtime "iOS 18.5"\n'

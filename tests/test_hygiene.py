@@ -51,6 +51,7 @@ def test_a_launched_apps_output_pipe_is_closed_when_it_stops():
     assert app.handle.proc.stdout.closed
 
 
+@pytest.mark.slow
 @linux_only
 def test_a_memory_warning_waits_for_the_apps_handler_instead_of_killing_it():
     code = ("import signal, time; time.sleep(1.0); "

@@ -13,7 +13,10 @@ import pytest
 
 from .helpers import INNER, inner_conftest, memapp_command
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
+pytestmark = [
+    pytest.mark.slow,  # real pytest runs in subprocesses
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc"),
+]
 
 SUITE = """
 import pytest

@@ -11,7 +11,10 @@ import pytest
 
 from .helpers import INNER, NO_HYPOTHESIS, OWN_WORKERS, inner_conftest, memapp_command
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
+pytestmark = [
+    pytest.mark.slow,  # every test is a real pytest run gating a real process
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc"),
+]
 
 LEAK_TEST = """
 import pytest

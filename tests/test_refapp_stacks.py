@@ -56,6 +56,7 @@ def target():
         t.terminate(app)
 
 
+@pytest.mark.slow
 def test_the_local_target_reads_the_reference_apps_stacks(target, tmp_path, capsys):
     t, apps = target
     assert t.profile().os.endswith("-stacks")  # traced runs do not share the untraced app's baselines

@@ -21,6 +21,7 @@ from .helpers import INNER, inner_conftest, memapp_command
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
 
 
+@pytest.mark.slow
 @linux_only
 def test_ctrl_c_mid_run_terminates_the_app_and_writes_partial_reports(tmp_path):
     (tmp_path / "conftest.py").write_text(inner_conftest())
@@ -128,6 +129,7 @@ def test_wda_gone_is_a_bounded_clear_error():
     assert f"http://127.0.0.1:{port}" in str(info.value) and "not reachable" in str(info.value)
 
 
+@pytest.mark.slow
 def test_wda_hanging_is_a_bounded_clear_error():
     import socket
     import threading

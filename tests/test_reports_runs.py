@@ -14,7 +14,10 @@ from .helpers import INNER, OWN_WORKERS, inner_conftest, memapp_command
 from .test_reports_html import CHROMIUM, HOSTILE, check_in_chromium
 from .test_reports_schema import SCHEMA
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
+pytestmark = [
+    pytest.mark.slow,  # real pytest runs in subprocesses
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc"),
+]
 
 SUITE = f"""
 import pytest

@@ -46,17 +46,20 @@ def settle_seconds(pytester) -> list[float]:
     return [i["settle_seconds"] for i in iterations]
 
 
+@pytest.mark.slow
 def test_the_command_line_sets_interval_and_window(project):
     run(project, "--iosmem-settle-interval=0.2", "--iosmem-settle-window=3").assert_outcomes(passed=1)
     assert min(settle_seconds(project)) >= 0.4  # two waits of 0.2 s between three agreeing reads
 
 
+@pytest.mark.slow
 def test_the_ini_twins_set_them_and_the_command_line_wins(project):
     project.makeini("[pytest]\niosmem_settle_interval = 0.01\niosmem_settle_window = 4\n")
     run(project, "--iosmem-settle-interval=0.15").assert_outcomes(passed=1)
     assert min(settle_seconds(project)) >= 0.45  # the ini's window of 4, the command line's 0.15 s
 
 
+@pytest.mark.slow
 def test_the_defaults_are_five_reads_40_ms_apart(project):
     run(project).assert_outcomes(passed=1)
     assert min(settle_seconds(project)) >= 0.16

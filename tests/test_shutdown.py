@@ -78,6 +78,7 @@ def start_inner_run(tmp_path: Path, app: str) -> tuple[subprocess.Popen, Path, P
     return proc, ready, report
 
 
+@pytest.mark.slow
 @linux_only
 def test_sigterm_to_pytest_stops_the_whole_app_group_and_writes_an_interrupted_report(tmp_path):
     # A wrapper with two grandchildren: the shell is the launched (measured) process.
@@ -102,6 +103,7 @@ def test_sigterm_to_pytest_stops_the_whole_app_group_and_writes_an_interrupted_r
     assert result["nodeid"].endswith("test_waits_to_be_cancelled")
 
 
+@pytest.mark.slow
 @linux_only
 def test_an_app_dies_with_a_runner_killed_outright(tmp_path):
     # SIGKILL cannot be handled: the kernel's parent-death signal stops the app.
@@ -187,6 +189,7 @@ def test_waits_to_be_cancelled(iosmem):
 """
 
 
+@pytest.mark.slow
 @linux_only
 def test_sigterm_stops_webdriveragents_xcodebuild_on_the_simulator_target(tmp_path):
     """The simulator target against the stand-in xcrun/xcodebuild (tests/fakes) on PATH."""

@@ -39,6 +39,7 @@ def test_screen(wda_session, iosmem):
 '''
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the footprint seam reads /proc here")
 def test_wda_first_then_the_app_then_a_session_bound_to_it(pytester, monkeypatch, tmp_path):
     wda = StandInWda()
