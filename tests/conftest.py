@@ -28,6 +28,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_collection_modifyitems(items):
+    """The slow tests first (a stable sort: in their order): under pytest-xdist a long test that
+    starts last keeps the run going while the other workers have nothing left to do."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @dataclass(frozen=True)
 class GatesRun:
     """The "Memory gates" step, run once: its directory (examples/, baselines/, the reports) and its process."""
