@@ -70,6 +70,10 @@ GENERAL: tuple[TargetOption, ...] = (
         "run once). WARMUP defaults to --iosmem-warmup",
     ),
     TargetOption("settle_timeout", "most seconds to wait for the footprint to settle (default 3)", "3"),
+    TargetOption("settle_interval", "seconds between the reads that wait for the footprint to settle (default 0.04)",
+                 "0.04"),
+    TargetOption("settle_window", "consecutive reads that must agree for the footprint to be settled (default 5, "
+                 "at least 2)", "5"),
     TargetOption("baselines", "directory of baseline files, relative to the rootdir (default baselines)", "baselines"),
     TargetOption(
         "baseline_profile",

@@ -249,8 +249,10 @@ def read_settings(option: Option, flag: Callable[[str], bool], rootdir: Path) ->
     s.interval = check(lambda: _positive_float(option, "interval")) or s.interval
     s.wda_timeout = check(lambda: _positive_float(option, "wda_timeout")) or s.wda_timeout
     settle_timeout = check(lambda: _positive_float(option, "settle_timeout"))
-    if settle_timeout is not None:
-        s.settle = SettleConfig(max_wait=settle_timeout)
+    settle_interval = check(lambda: _positive_float(option, "settle_interval"))
+    settle_window = check(lambda: _count(option, "settle_window", 2))
+    if None not in (settle_timeout, settle_interval, settle_window):
+        s.settle = SettleConfig(interval=settle_interval, window=settle_window, max_wait=settle_timeout)
     s.iterations = check(lambda: _count(option, "iterations", 1)) or s.iterations
     warmup = check(lambda: _count(option, "warmup", 0))
     s.warmup = s.warmup if warmup is None else warmup

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .helpers import inner_conftest, memapp_command
+from .helpers import INNER, inner_conftest, memapp_command
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -51,7 +51,7 @@ def make_gated_project(path: Path) -> Path:
 def run_gated(project: Path, *extra: str, report: str = "report.json") -> tuple[subprocess.CompletedProcess, dict[str, Any]]:
     """Run the project's gates with ``--iosmem-json``: a real report, as CI would upload it."""
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--iosmem-app={memapp_command()}",
+        [sys.executable, "-m", "pytest", *INNER, f"--iosmem-app={memapp_command()}",
          "--iosmem-interval=0.01", f"--iosmem-json={report}", *extra],
         cwd=project, capture_output=True, text=True, timeout=300,
     )

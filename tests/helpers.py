@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 MEMAPP = Path(__file__).parent / "apps" / "memapp.py"
+FAKES = Path(__file__).parent / "fakes"
+
+#: Inner runs whose test is not about settling: three agreeing reads 10 ms apart. The defaults (five
+#: reads 40 ms apart) wait at least 0.16 s per settle, and a gated test settles about ten times.
+FAST_SETTLE = ("--iosmem-settle-interval=0.01", "--iosmem-settle-window=3")
+#: No inner run uses hypothesis; its pytest plugin imports it, ~0.7 s per subprocess run (and per
+#: in-process run when the outer run has not imported it).
+NO_HYPOTHESIS = ("-p", "no:hypothesispytest")
+#: The usual start of an inner run's arguments: no cache, no hypothesis, fast settles.
+INNER = ("-p", "no:cacheprovider", *NO_HYPOTHESIS, *FAST_SETTLE)
+#: The xdist group of the tests that start pytest-xdist workers or an sshd of their own: under the
+#: README's ``--dist loadgroup`` they run one after another on one worker, never several at once.
+OWN_WORKERS = "own-workers"
+
+
+_python3_dir: list[str] = []
+
+
+def fakes_path() -> str:
+    """PATH with the stand-in host tools (tests/fakes) first, then a directory whose ``python3`` is this
+    interpreter: the stand-ins start with ``#!/usr/bin/env python3``, and the python3 further on PATH may
+    be a version manager's shim (pyenv's: ~0.3 s a call; the simulator tests make hundreds of calls)."""
+    if not _python3_dir:
+        directory = tempfile.mkdtemp(prefix="iosmem-tests-python3-")
+        os.symlink(sys.executable, os.path.join(directory, "python3"))
+        atexit.register(shutil.rmtree, directory, True)
+        _python3_dir.append(directory)
+    return os.pathsep.join([str(FAKES), _python3_dir[0], os.environ["PATH"]])
 
 
 def inner_conftest() -> str:

@@ -13,6 +13,9 @@ from pytest_iosmem.values import Profile
 
 from .cli_helpers import iosmem, make_gated_project, run_gated
 
+# one worker for the whole module (--dist loadgroup): its module-scoped real gated run is made once
+pytestmark = pytest.mark.xdist_group("test_cli_baseline")
+
 CLEAN, LEAKY = "test_gated.py::test_clean_screen", "test_gated.py::test_leaky_screen"
 
 
@@ -40,6 +43,7 @@ def profile_of(doc):
     return Profile(p["kind"], p["model"], p["os"], p["name"])
 
 
+@pytest.mark.slow
 def test_update_accepts_the_clean_test_and_refuses_the_leak(report, gated, tmp_path):
     _, doc = gated
     out = iosmem("baseline", "update", str(report), "--dir", str(tmp_path / "b"))
@@ -59,6 +63,7 @@ def test_update_accepts_the_clean_test_and_refuses_the_leak(report, gated, tmp_p
     assert "(was end " in again.stdout
 
 
+@pytest.mark.slow
 def test_the_pull_request_flow_growth_fails_the_gate_then_one_command_accepts_it(gated, tmp_path):
     project = shutil.copytree(gated[0], tmp_path / "project")
     assert iosmem("baseline", "update", "report.json", cwd=project).returncode == 0  # default --dir baselines
@@ -84,6 +89,7 @@ def test_the_pull_request_flow_growth_fails_the_gate_then_one_command_accepts_it
     assert iosmem("baseline", "diff", "--report", "ci.json", cwd=project).returncode == 0
 
 
+@pytest.mark.slow
 def test_expected_failures_are_never_accepted_without_force(report, tmp_path):
     doc = json.loads(report.read_text())
     for t in doc["tests"]:
@@ -104,6 +110,7 @@ def test_expected_failures_are_never_accepted_without_force(report, tmp_path):
     assert "grew end (xfailed: expected)" in diff.stdout
 
 
+@pytest.mark.slow
 def test_force_accepts_the_leak_too(report, tmp_path):
     out = iosmem("baseline", "update", str(report), "--force", "--dir", str(tmp_path / "b"))
     assert out.returncode == 0 and "refused" not in out.stdout
@@ -111,6 +118,7 @@ def test_force_accepts_the_leak_too(report, tmp_path):
     assert sorted(json.loads(path.read_text())["tests"]) == ["test_clean_screen", "test_leaky_screen"]
 
 
+@pytest.mark.slow
 def test_show_lists_by_profile_and_test(report, gated, tmp_path):
     iosmem("baseline", "update", str(report), "--force", "--dir", str(tmp_path / "b"))
     out = iosmem("baseline", "show", "--dir", str(tmp_path / "b"))
@@ -124,6 +132,7 @@ def test_show_lists_by_profile_and_test(report, gated, tmp_path):
     assert key in other.stderr  # says which profiles there are
 
 
+@pytest.mark.slow
 def test_diff_of_a_report_against_the_baselines(report, tmp_path):
     d = str(tmp_path / "b")
     iosmem("baseline", "update", str(report), "--dir", d)
@@ -143,6 +152,7 @@ def test_diff_of_a_report_against_the_baselines(report, tmp_path):
     assert tolerant.returncode == 0
 
 
+@pytest.mark.slow
 def test_diff_of_a_report_against_another_profile(report, tmp_path):
     store = BaselineStore(tmp_path / "b")
     other = Profile("local", "arm64", "macos-14-cpython3.12")
@@ -187,6 +197,7 @@ def test_update_refuses_a_file_that_is_not_a_report(tmp_path):
     assert not (tmp_path / "b").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("content, message", [
     ("{oops", "is corrupt"),
     ('{"schema": 99, "tests": {}}', "has schema version 99"),
@@ -205,6 +216,7 @@ def test_a_corrupt_baseline_file_is_exit_2_naming_it_and_never_modified(report, 
     assert [p.name for p in bad.parent.iterdir()] == ["test_gated.py.json"]
 
 
+@pytest.mark.slow
 def test_prune_dry_run_then_apply(gated, tmp_path):
     project = gated[0]
     store = BaselineStore(tmp_path / "b")
@@ -231,6 +243,7 @@ def test_prune_dry_run_then_apply(gated, tmp_path):
     assert "all 1 stored baselines belong to tests that exist" in again.stdout
 
 
+@pytest.mark.slow
 def test_prune_never_prunes_on_an_empty_or_broken_collection(tmp_path):
     store = BaselineStore(tmp_path / "b")
     p = Profile("local", "x86_64", "linux")

@@ -9,8 +9,8 @@ from pathlib import Path
 from pytest_iosmem.cli import main
 
 from .cli_helpers import DATA, IOSMEM
+from .helpers import fakes_path
 
-FAKES = Path(__file__).parent / "fakes"
 
 
 def run_devices(env_changes, tmp_path):
@@ -36,7 +36,7 @@ def test_without_xcrun_the_local_target_is_listed_and_simulators_are_said_plainl
 def test_simulators_come_from_simctl_list(tmp_path):
     log = tmp_path / "xcrun.log"
     out = run_devices({
-        "PATH": f"{FAKES}{os.pathsep}{os.environ['PATH']}",
+        "PATH": fakes_path(),
         "FAKE_XCRUN_LOG": str(log),
         "FAKE_XCRUN_LIST": str(DATA / "simctl_list_xcode16.json"),
     }, tmp_path)

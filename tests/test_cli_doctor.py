@@ -30,8 +30,8 @@ from pytest_iosmem.cli import doctor
 from pytest_iosmem.targets.device_adapter import DeviceFacts
 
 from .cli_helpers import DATA, IOSMEM
+from .helpers import fakes_path
 
-FAKES = Path(__file__).parent / "fakes"
 IPHONE15 = "218E4ECD-F530-413F-9A8F-65951D3C4DBF"  # "iPhone 15", iOS 17.5, in the Xcode 16 recording
 STATUS = (DATA / "wda_status_wda852_ios17_sim_appium_20066.json").read_text()
 
@@ -45,7 +45,7 @@ def app():
 
 @pytest.fixture
 def env(tmp_path, app):
-    return {**os.environ, "PATH": f"{FAKES}{os.pathsep}{os.environ['PATH']}",
+    return {**os.environ, "PATH": fakes_path(),
             "FAKE_XCRUN_LIST": str(DATA / "simctl_list_xcode16.json"),
             "FAKE_XCRUN_LOG": str(tmp_path / "xcrun.log"), "FAKE_TOOLS_LOG": str(tmp_path / "tools.log"),
             "FAKE_XCRUN_PID": str(app.pid),
@@ -109,6 +109,7 @@ def test_the_default_is_the_local_target_and_this_machine_is_ready_for_it(tmp_pa
 
 
 # -- simulator ---------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_ready_simulator_host_passes_every_check(env, tmp_path, wda_server):
     xctestrun = tmp_path / "WebDriverAgentRunner_iphonesimulator18.5-arm64.xctestrun"
     xctestrun.write_text("<plist/>")
@@ -173,6 +174,7 @@ def test_a_simulator_the_host_does_not_have(env):
     assert out.returncode == 1
 
 
+@pytest.mark.slow
 def test_a_restricted_app_is_scanned_and_the_doctor_warns_that_contents_are_hidden(env):
     # "Process N is not debuggable…" then a real scan (0 leaks): the counts stand, contents were not shown
     out = run_doctor({**env, "FAKE_LEAKS_OUTPUT": str(DATA / "leaks_not-debuggable_lilly-readme-macos13.txt")},
@@ -185,6 +187,7 @@ def test_a_restricted_app_is_scanned_and_the_doctor_warns_that_contents_are_hidd
     assert out.returncode == 0  # a warning
 
 
+@pytest.mark.slow
 def test_heap_refused_the_task_port_names_devtoolssecurity(env):
     out = run_doctor({**env, "FAKE_HEAP_EXIT": "1", "FAKE_HEAP_STDERR": "heap: task_for_pid(2345) failed"},
                      "--pid", "2345")
@@ -236,6 +239,7 @@ def test_malloc_history_without_stack_logging_says_so(env):
     assert out.returncode == 1
 
 
+@pytest.mark.slow
 def test_an_app_that_cannot_be_launched(env):
     out = run_doctor({**env, "FAKE_XCRUN_REFUSE": "launch"}, "--simulator-udid", IPHONE15, "--app", "com.example.MyApp")
     check = line(out.stdout, "heap/leaks")
@@ -244,6 +248,7 @@ def test_an_app_that_cannot_be_launched(env):
     assert out.returncode == 1
 
 
+@pytest.mark.slow
 def test_wda_that_does_not_start_names_its_log(env, tmp_path):
     xctestrun = tmp_path / "W.xctestrun"
     xctestrun.write_text("<plist/>")
@@ -254,18 +259,21 @@ def test_wda_that_does_not_start_names_its_log(env, tmp_path):
     assert out.returncode == 1
 
 
+@pytest.mark.slow
 def test_wda_xctestrun_that_is_not_there(env, tmp_path):
     out = run_doctor(env, "--simulator-udid", IPHONE15, "--xctestrun", str(tmp_path / "missing.xctestrun"))
     wda = line(out.stdout, "webdriveragent")
     assert wda.startswith("FAIL") and "no such file" in wda and "build-for-testing" in wda
 
 
+@pytest.mark.slow
 def test_wda_url_that_does_not_answer(env, tmp_path):
     out = run_doctor(env, "--simulator-udid", IPHONE15, "--wda-url", "http://127.0.0.1:9")
     wda = line(out.stdout, "webdriveragent")
     assert wda.startswith("FAIL  webdriveragent     WebDriverAgent at http://127.0.0.1:9 is not reachable")
 
 
+@pytest.mark.slow
 def test_without_wda_options_wda_default_port_is_probed(monkeypatch, wda_server):
     monkeypatch.setattr(doctor, "DEFAULT_WDA_URL", wda_server)  # stands for http://127.0.0.1:8100
     args = argparse.Namespace(xctestrun=None, wda_url=None)
@@ -280,6 +288,7 @@ def test_without_wda_options_wda_is_a_warning(env):
     assert out.returncode == 0
 
 
+@pytest.mark.slow
 def test_simulator_jetsam_row_unknown_is_a_warning(env):
     out = run_doctor(env, "--simulator-udid", IPHONE15)
     jetsam = line(out.stdout, "jetsam row")
@@ -423,6 +432,7 @@ def test_doctor_is_listed_in_iosmem_help():
     assert "doctor" in out.stdout and "check this machine for the local, simulator or device target" in out.stdout
 
 
+@pytest.mark.slow
 def test_docs_cli_md_shows_what_the_doctor_prints(env):
     doc = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
     command = '$ iosmem doctor --target simulator --simulator-name "iPhone 15" --simulator-runtime "iOS 18.5"\n'

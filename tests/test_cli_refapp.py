@@ -29,6 +29,7 @@ def test_in_process_it_runs_as_a_child_and_returns_its_code(capfd):
     assert "--leak-size" in capfd.readouterr().out
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_the_command_is_the_app_so_sample_and_heap_diff_work_on_it(tmp_path):
     app = subprocess.Popen([IOSMEM, "refapp", "--port", "0"], stdout=subprocess.PIPE, text=True)

@@ -33,6 +33,7 @@ def read_csv(path):
     return [(float(t), int(f), int(p)) for t, f, p in rows[1:]]
 
 
+@pytest.mark.slow
 def test_sample_a_running_pid_prints_lines_and_writes_the_csv(app, tmp_path):
     out = iosmem("sample", "--pid", str(app.pid), "--duration", "1", "--interval", "0.2",
                  "--csv", str(tmp_path / "s.csv"))
@@ -72,6 +73,7 @@ def test_a_pid_that_does_not_exist_is_exit_2_naming_it():
     assert "Traceback" not in out.stderr
 
 
+@pytest.mark.slow
 def test_sample_a_command_until_it_ends(tmp_path):
     out = iosmem("sample", "--command", f"{sys.executable} -c 'import time; time.sleep(0.6)'",
                  "--duration", "10", "--interval", "0.1", "--csv", str(tmp_path / "s.csv"))

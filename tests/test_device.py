@@ -542,6 +542,7 @@ def _feed(session, pid, values):
         session.sample(["pid", "physFootprint"], _decoded(pid, v))
 
 
+@pytest.mark.slow
 def test_settle_counts_only_fresh_sysmontap_samples():
     """read() returns sysmontap's last value; re-reading it five times is not "settled"."""
     import threading

@@ -12,8 +12,9 @@ from pytest_iosmem.targets import malloc_history as mh
 from pytest_iosmem.targets.base import AppSpec
 from pytest_iosmem.targets.device import DeviceTarget, MemoryGraph
 
+from .helpers import fakes_path
 from .test_device import RecordedSession
-from .test_simulator import DATA, FAKES
+from .test_simulator import DATA
 
 
 def test_attribution_launches_with_stack_logging_only_when_on():
@@ -26,7 +27,7 @@ def test_attribution_launches_with_stack_logging_only_when_on():
 
 def test_on_a_mac_the_memgraph_is_read_with_malloc_history(tmp_path, monkeypatch):
     monkeypatch.setattr(mh, "available", lambda: True)  # stands for: a Mac with malloc_history
-    monkeypatch.setenv("PATH", f"{FAKES}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("PATH", fakes_path())
     monkeypatch.setenv("FAKE_MALLOC_HISTORY_OUTPUTS", str(DATA / "malloc_history_allBySize_craftware-tip-safari-2018.txt"))
     log = tmp_path / "tools.log"
     monkeypatch.setenv("FAKE_TOOLS_LOG", str(log))
@@ -71,7 +72,8 @@ def test_a_measurement_on_a_device_reads_both_generations_though_it_has_no_class
     from pytest_iosmem.targets.base import Reading
 
     monkeypatch.setattr(mh, "available", lambda: False)
-    target = DeviceTarget(RecordedSession(), stack_logging=True, stacks_dir=str(tmp_path))
+    # sysmontap at 50 ms, not the default 500 ms: settling reads at the target's rate, and this test is not about it
+    target = DeviceTarget(RecordedSession(), interval_ms=50, stack_logging=True, stacks_dir=str(tmp_path))
     app = target.launch(AppSpec(bundle_id="com.example.app"))
     monkeypatch.setattr(target, "read", lambda a: Reading(50_000_000))  # the sysmon stream's seam
     mem = IosMem(target, app, Policy(), interval=0.05, settle=SettleConfig(max_wait=0.2), attribution=True)

@@ -33,6 +33,7 @@ def _run_examples(*args: str, env: dict[str, str] | None = None) -> subprocess.C
                           cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
 
 
+@pytest.mark.slow
 def test_examples_on_a_device_target_that_cannot_start_are_errors_not_xfails():
     try:
         import pymobiledevice3  # noqa: F401
@@ -53,6 +54,7 @@ def test_examples_on_a_device_target_that_cannot_start_are_errors_not_xfails():
         assert "the device target needs pymobiledevice3" in proc.stdout and "pytest-iosmem[device]" in proc.stdout
 
 
+@pytest.mark.slow
 def test_examples_on_a_simulator_target_without_xcode_are_errors_not_xfails(tmp_path):
     bare = tmp_path / "bin"  # a PATH without xcrun: what a Linux host or a Mac without Xcode has
     bare.mkdir()

@@ -14,9 +14,11 @@ import pytest
 
 from pytest_iosmem.options import FLAGS, _all_options, argparse_help
 
+from .helpers import NO_HYPOTHESIS
+
 
 def _help(pytester: pytest.Pytester) -> str:
-    result = pytester.runpytest_subprocess("--help")
+    result = pytester.runpytest_subprocess(*NO_HYPOTHESIS, "--help")
     assert result.ret == 0, result.stderr.str()
     assert "Traceback" not in result.stderr.str()
     return result.stdout.str()
@@ -42,7 +44,7 @@ def test_percent_signs_are_shown_once_on_the_command_line_and_in_ini_help(pytest
 
 
 def test_markers_lists_ours(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_subprocess("--markers")
+    result = pytester.runpytest_subprocess(*NO_HYPOTHESIS, "--markers")
     assert result.ret == 0, result.stderr.str()
     out = result.stdout.str()
     from pytest_iosmem.verdict.policy import POLICY_KEYS
@@ -54,7 +56,7 @@ def test_markers_lists_ours(pytester: pytest.Pytester) -> None:
 
 
 def test_help_still_works_with_the_plugin_disabled(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_subprocess("-p", "no:iosmem", "--help")
+    result = pytester.runpytest_subprocess(*NO_HYPOTHESIS, "-p", "no:iosmem", "--help")
     assert result.ret == 0
     assert "--iosmem-target" not in result.stdout.str()
 

@@ -12,7 +12,7 @@ from pytest_iosmem.errors import NotSupported
 from pytest_iosmem.targets.base import AppSpec
 from pytest_iosmem.targets.local import LocalTarget
 
-from .helpers import inner_conftest, memapp_command
+from .helpers import INNER, inner_conftest, memapp_command
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
@@ -51,6 +51,7 @@ def test_a_launched_apps_output_pipe_is_closed_when_it_stops():
     assert app.handle.proc.stdout.closed
 
 
+@pytest.mark.slow
 @linux_only
 def test_a_memory_warning_waits_for_the_apps_handler_instead_of_killing_it():
     code = ("import signal, time; time.sleep(1.0); "
@@ -125,7 +126,7 @@ def test_app_dies_mid_call(iosmem):
 def test_a_dead_app_mid_call_is_one_useful_message_not_an_exception_chain(pytester):
     pytester.makeconftest(inner_conftest())
     pytester.makepyfile(test_chain=CHAIN_TEST)
-    result = pytester.runpytest("-p", "no:cacheprovider", "--iosmem-interval=0.01",
+    result = pytester.runpytest(*INNER, "--iosmem-interval=0.01",
                                 "--iosmem-app=" + memapp_command())
     out = result.stdout.str()
     result.assert_outcomes(failed=1)

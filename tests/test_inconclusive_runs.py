@@ -11,9 +11,12 @@ import sys
 
 import pytest
 
-from .helpers import inner_conftest, memapp_command
+from .helpers import INNER, inner_conftest, memapp_command
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
+pytestmark = [
+    pytest.mark.slow,  # real pytest runs in subprocesses
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc"),
+]
 
 SUITE = """
 import pytest
@@ -29,7 +32,7 @@ def run(pytester, *args):
     pytester.makeconftest(inner_conftest())
     pytester.makepyfile(test_suite=SUITE)
     return pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--iosmem-interval=0.01", f"--iosmem-app={memapp_command('--leak', '300000')}",
+        *INNER, "--iosmem-interval=0.01", f"--iosmem-app={memapp_command('--leak', '300000')}",
         "--iosmem-json=r.json", "--junitxml=junit.xml", *args, timeout=300,
     )
 

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from .helpers import inner_conftest, memapp_command
+from .helpers import INNER, inner_conftest, memapp_command
 
 pytestmark = [
     pytest.mark.slow,
@@ -56,7 +56,7 @@ def test_two_measured_iterations_are_not_judged(wda_session, iosmem):
     visits(wda_session, iosmem, "Photo Detail", n=2)
 """
     )
-    res = pytester.runpytest("-p", "no:cacheprovider", "--iosmem-json=r.json", "--junitxml=j.xml")
+    res = pytester.runpytest(*INNER, "--iosmem-json=r.json", "--junitxml=j.xml")
     res.assert_outcomes(failed=2, passed=4)
     res.stdout.re_match_lines([
         r"objects: PhotoDetailViewController \+1 per iteration in 6 of 6 iterations \(8 alive, 2 expected\), "
@@ -98,7 +98,7 @@ def test_screen(wda_session, iosmem, screen, run):
     visits(wda_session, iosmem, screen)
 """
     )
-    res = pytester.runpytest("-p", "no:cacheprovider", "--iosmem-json=r.json", "--iosmem-app",
+    res = pytester.runpytest(*INNER, "--iosmem-json=r.json", "--iosmem-app",
                              f"{sys.executable} -m pytest_iosmem.refapp --port 0 --leak-size 64KB --size burst=4MB")
     res.assert_outcomes(passed=12)
     assert all(r["objects"]["judged"] and not r["objects"]["leaks"] for r in results(pytester).values())
@@ -121,17 +121,17 @@ def test_photo_detail(wda_session, iosmem):
     visits(wda_session, iosmem, "Photo Detail")
 """
     )
-    res = pytester.runpytest("-p", "no:cacheprovider", "--iosmem-json=r.json")
+    res = pytester.runpytest(*INNER, "--iosmem-json=r.json")
     res.assert_outcomes(failed=1)
     assert [leak["name"] for leak in results(pytester)["test_photo_detail"]["objects"]["leaks"]] == ["Closure"]
     # the command line beats the ini file
-    res = pytester.runpytest("-p", "no:cacheprovider", "--iosmem-json=r.json", "--iosmem-objects-ignore=Closure",
+    res = pytester.runpytest(*INNER, "--iosmem-json=r.json", "--iosmem-objects-ignore=Closure",
                              "--iosmem-objects-ignore=PhotoDetail*")
     res.assert_outcomes(passed=1)
-    res = pytester.runpytest("-p", "no:cacheprovider", "--iosmem-json=r.json", "--iosmem-objects=off")
+    res = pytester.runpytest(*INNER, "--iosmem-json=r.json", "--iosmem-objects=off")
     res.assert_outcomes(passed=1)
     assert "objects" not in results(pytester)["test_photo_detail"]
-    res = pytester.runpytest("-p", "no:cacheprovider", "--iosmem-objects=maybe")
+    res = pytester.runpytest(*INNER, "--iosmem-objects=maybe")
     assert res.ret == pytest.ExitCode.USAGE_ERROR
     res.stderr.fnmatch_lines(["*--iosmem-objects='maybe': choose auto, on or off*"])
 
@@ -146,7 +146,7 @@ def test_x(iosmem):
     pass
 """
     )
-    res = pytester.runpytest("-p", "no:cacheprovider")
+    res = pytester.runpytest(*INNER)
     assert res.ret == pytest.ExitCode.USAGE_ERROR
     res.stderr.fnmatch_lines(["*test_bad.py::test_x: objects_per_iteration=0: must be at least 1*"])
 
@@ -162,11 +162,11 @@ def test_visits(iosmem, visit):
 """
     )
     app = "--iosmem-app=" + memapp_command()
-    res = pytester.runpytest("-p", "no:cacheprovider", "--iosmem-interval=0.01", app, "--iosmem-json=r.json")
+    res = pytester.runpytest(*INNER, "--iosmem-interval=0.01", app, "--iosmem-json=r.json")
     res.assert_outcomes(passed=1)
     r = results(pytester)["test_visits"]
     assert "objects" not in r and not any(n.startswith("object") for n in r["notes"])  # auto: silent
-    res = pytester.runpytest("-p", "no:cacheprovider", "--iosmem-interval=0.01", app, "--iosmem-json=r.json",
+    res = pytester.runpytest(*INNER, "--iosmem-interval=0.01", app, "--iosmem-json=r.json",
                              "--iosmem-objects=on")
     res.assert_outcomes(passed=1)
     r = results(pytester)["test_visits"]

@@ -9,9 +9,12 @@ import sys
 
 import pytest
 
-from .helpers import inner_conftest, memapp_command
+from .helpers import INNER, NO_HYPOTHESIS, OWN_WORKERS, inner_conftest, memapp_command
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
+pytestmark = [
+    pytest.mark.slow,  # every test is a real pytest run gating a real process
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc"),
+]
 
 LEAK_TEST = """
 import pytest
@@ -37,7 +40,7 @@ def app(*args):
 
 def run(pytester, *args, subprocess=False):
     runner = pytester.runpytest_subprocess if subprocess else pytester.runpytest
-    return runner("-p", "no:cacheprovider", "--iosmem-interval=0.01", *args)
+    return runner(*INNER, "--iosmem-interval=0.01", *args)
 
 
 def report(pytester, name="r.json"):
@@ -295,6 +298,7 @@ def test_verbose_mode_shows_iteration_progress(project):
     result.stdout.fnmatch_lines(["*iosmem: warm-up 1/2:*MB*", "*iosmem: iteration 6/6:*MB*"])
 
 
+@pytest.mark.xdist_group(OWN_WORKERS)
 def test_xdist_runs_gates_on_two_workers_and_updates_baselines(project):
     pytest.importorskip("xdist")
     project.makepyfile(
@@ -332,10 +336,11 @@ def test_modules():
     assert heavy == []
 """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "iosmem")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *NO_HYPOTHESIS, "-p", "iosmem")
     result.assert_outcomes(passed=1)
 
 
+@pytest.mark.xdist_group(OWN_WORKERS)
 def test_four_concurrent_runs_updating_the_same_baselines_lose_nothing(project):
     """Counted: 4 pytest processes, run at once, each update both baseline files; all 12 entries survive.
 
@@ -354,7 +359,7 @@ def test_four_concurrent_runs_updating_the_same_baselines_lose_nothing(project):
         ids = [f"test_a.py::test_x[{i}]" for i in range(6) if i % 4 == k] + \
               [f"test_b.py::test_y[{i}]" for i in range(6) if i % 4 == k]
         procs.append(subprocess.Popen(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--iosmem-interval=0.01", app(),
+            [sys.executable, "-m", "pytest", *INNER, "--iosmem-interval=0.01", app(),
              "--iosmem-update-baselines", *ids],
             cwd=project.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=dict(os.environ)))
     outs = [p.communicate(timeout=600)[0] for p in procs]

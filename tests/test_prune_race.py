@@ -13,6 +13,8 @@ import argparse
 import threading
 from pathlib import Path
 
+import pytest
+
 from pytest_iosmem.values import Baseline
 from pytest_iosmem.baseline import BaselineStore
 from pytest_iosmem.cli import baseline_prune
@@ -21,6 +23,7 @@ from pytest_iosmem.values import Profile
 PROFILE = Profile("local", "x86_64", "linux-cpython3.11")
 
 
+@pytest.mark.slow
 def test_prune_deletes_an_emptied_file_under_the_lock(tmp_path, monkeypatch):
     store = BaselineStore(tmp_path / "b")
     [path] = store.update(PROFILE, [("tests/test_a.py::test_gone", Baseline(end=1, peak=2))])

@@ -53,6 +53,7 @@ def test_a_relaunch_empties_the_zone_and_the_ballast_sets_the_footprint():
         stop(proc)
 
 
+@pytest.mark.slow
 def test_the_feed_screen_is_there_only_with_churn():
     for args, expected in (((), False), (("--churn", "1MB-2MB"), True)):
         proc, url, _ = start_refapp(*args)

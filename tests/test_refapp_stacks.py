@@ -13,7 +13,7 @@ from pytest_iosmem.refapp import allocations
 from pytest_iosmem.targets.base import AppSpec
 from pytest_iosmem.targets.local import REFAPP_COMMAND, STACKS_ENV, LocalTarget
 
-from .helpers import memapp_command
+from .helpers import INNER, memapp_command
 
 pytestmark = pytest.mark.skipif(not (sys.platform.startswith("linux") or sys.platform == "darwin"),
                                 reason="local target")
@@ -56,6 +56,7 @@ def target():
         t.terminate(app)
 
 
+@pytest.mark.slow
 def test_the_local_target_reads_the_reference_apps_stacks(target, tmp_path, capsys):
     t, apps = target
     assert t.profile().os.endswith("-stacks")  # traced runs do not share the untraced app's baselines
@@ -127,7 +128,7 @@ def test_every_leaky_screen_names_its_allocation_site_within_25_percent(pytester
     screens = ["Timer Detail", "Retain Cycle", "Observer", "Map"]
     pytester.makepyfile(test_gates=GATES.format(runs=1, screens=screens))
     res = pytester.runpytest(
-        "-p", "no:cacheprovider", f"--iosmem-app={sys.executable} -m pytest_iosmem.refapp --port 0 --leak-size {LEAK}",
+        *INNER, f"--iosmem-app={sys.executable} -m pytest_iosmem.refapp --port 0 --leak-size {LEAK}",
         "--iosmem-attribution=on", "--iosmem-json=r.json",
     )
     res.assert_outcomes(failed=4)
@@ -151,7 +152,7 @@ def test_every_leaky_screen_names_its_allocation_site_within_25_percent(pytester
 @pytest.mark.slow
 def test_clean_burst_and_cache_screens_show_no_grown_stack_over_repeated_runs(pytester):
     pytester.makepyfile(test_gates=GATES.format(runs=3, screens=["Clean", "Burst", "Purging Cache"]))
-    res = pytester.runpytest("-p", "no:cacheprovider", "--iosmem-attribution=on", "--iosmem-json=r.json")
+    res = pytester.runpytest(*INNER, "--iosmem-attribution=on", "--iosmem-json=r.json")
     res.assert_outcomes(passed=9)
     for r in _results(pytester):
         assert r["stacks"] == [], (r["nodeid"], [s["site"] for s in r["stacks"]])

@@ -23,6 +23,9 @@ wda = pytest.importorskip("wda")
 
 from pytest_iosmem.targets.local import WDA_URL_RE  # noqa: E402
 
+# one worker for the whole module (--dist loadgroup): its module-scoped reference app is started once
+pytestmark = pytest.mark.xdist_group("test_refapp_wda")
+
 BUNDLE = "com.example.refapp"
 LEAK = 1_000_000
 DATA = Path(__file__).parent / "data"
@@ -248,6 +251,7 @@ def test_stale_element_after_the_screen_changed(session):
         el.label
 
 
+@pytest.mark.slow
 def test_not_found_raises_the_clients_own_error(session):
     with pytest.raises(wda.WDAElementNotFoundError):
         session(label="No such button").get(timeout=0.2)
@@ -270,6 +274,7 @@ def test_bad_queries_are_wda_errors(session, refapp):
     assert (status, payload["value"]["error"]) == (404, "no such element")
 
 
+@pytest.mark.slow
 def test_no_keyboard_no_alert(session):
     with pytest.raises(wda.WDAKeyboardNotPresentError):
         session.send_keys("hello")
@@ -404,6 +409,7 @@ def test_a_relaunch_frees_everything_even_cycles(refapp, client):
 
 # -- memory truth ------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/PID/status (Linux)")
 def test_memory_truth_per_visit_and_warnings(refapp, client):
     """Each leaky screen retains its configured size; clean and burst do not; warnings do what they say."""

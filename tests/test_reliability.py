@@ -16,11 +16,12 @@ from pytest_iosmem.errors import BaselineError
 from pytest_iosmem.values import Profile
 from pytest_iosmem.units import UnitError, parse_percent, parse_size, parse_tolerance
 
-from .helpers import inner_conftest, memapp_command
+from .helpers import INNER, inner_conftest, memapp_command
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
 
 
+@pytest.mark.slow
 @linux_only
 def test_ctrl_c_mid_run_terminates_the_app_and_writes_partial_reports(tmp_path):
     (tmp_path / "conftest.py").write_text(inner_conftest())
@@ -32,7 +33,7 @@ def test_ctrl_c_mid_run_terminates_the_app_and_writes_partial_reports(tmp_path):
         "        visit()\n"
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--iosmem-json=r.json",
+        [sys.executable, "-m", "pytest", *INNER, "--iosmem-json=r.json",
          "--iosmem-app=" + memapp_command("--leak", "100000"), "test_long.py"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
@@ -128,6 +129,7 @@ def test_wda_gone_is_a_bounded_clear_error():
     assert f"http://127.0.0.1:{port}" in str(info.value) and "not reachable" in str(info.value)
 
 
+@pytest.mark.slow
 def test_wda_hanging_is_a_bounded_clear_error():
     import socket
     import threading

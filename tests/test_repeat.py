@@ -11,7 +11,7 @@ import pytest
 from pytest_iosmem.errors import UsageError
 from pytest_iosmem.repeat import Repeat, calls_iterations, parse_repeat
 
-from .helpers import inner_conftest, memapp_command
+from .helpers import INNER, inner_conftest, memapp_command
 
 # -- parsing ------------------------------------------------------------------------------------------
 
@@ -118,7 +118,7 @@ def project(pytester):
 
 
 def run(pytester, *args):
-    return pytester.runpytest("-p", "no:cacheprovider", "--iosmem-interval=0.01", "--iosmem-json=r.json", *args)
+    return pytester.runpytest(*INNER, "--iosmem-interval=0.01", "--iosmem-json=r.json", *args)
 
 
 def report(pytester):

@@ -146,6 +146,7 @@ def html_escape(s):
     return _h.escape(s, quote=False)
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_html_report_renders_in_headless_chromium(tmp_path):
     doc = load("examples_failures.json")

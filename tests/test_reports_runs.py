@@ -10,11 +10,14 @@ import sys
 import jsonschema
 import pytest
 
-from .helpers import inner_conftest, memapp_command
+from .helpers import INNER, OWN_WORKERS, inner_conftest, memapp_command
 from .test_reports_html import CHROMIUM, HOSTILE, check_in_chromium
 from .test_reports_schema import SCHEMA
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
+pytestmark = [
+    pytest.mark.slow,  # real pytest runs in subprocesses
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc"),
+]
 
 SUITE = f"""
 import pytest
@@ -57,7 +60,7 @@ def run(pytester, source, *args, leak="300000"):
     pytester.makeconftest(inner_conftest())
     pytester.makepyfile(test_suite=source)
     return pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", f"--iosmem-app={memapp_command('--leak', leak)}", *REPORTS, *args, timeout=300
+        *INNER, f"--iosmem-app={memapp_command('--leak', leak)}", *REPORTS, *args, timeout=300
     )
 
 
@@ -67,7 +70,8 @@ def reports(pytester):
     return doc, (pytester.path / "r.md").read_text(), (pytester.path / "r.html").read_text()
 
 
-@pytest.mark.parametrize("xdist", [False, True], ids=["serial", "xdist"])
+@pytest.mark.parametrize("xdist", [pytest.param(False, id="serial"),
+                                   pytest.param(True, id="xdist", marks=pytest.mark.xdist_group(OWN_WORKERS))])
 def test_failing_run(pytester, xdist, tmp_path):
     if xdist:
         pytest.importorskip("xdist")
@@ -123,7 +127,7 @@ def test_markdown_goes_to_the_github_step_summary_by_default(pytester, monkeypat
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     pytester.makeconftest(inner_conftest())
     pytester.makepyfile(test_one="def test_x(iosmem):\n    pass\n")
-    pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--iosmem-app={memapp_command()}",
+    pytester.runpytest_subprocess(*INNER, f"--iosmem-app={memapp_command()}",
                                   timeout=300).assert_outcomes(passed=1)
     text = summary.read_text()
     assert text.startswith("earlier step\n\n## iOS memory gates\n")  # appended after a blank line, not replaced

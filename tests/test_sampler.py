@@ -7,6 +7,8 @@ pytest_iosmem/targets/base.py); each says what real failure it stands for.
 import threading
 import time
 
+import pytest
+
 from pytest_iosmem.errors import ReadFailed
 from pytest_iosmem.sampler import Sampler
 from pytest_iosmem.targets.base import App, Reading, Termination
@@ -102,6 +104,7 @@ def _in_thread(fn, bound: float = 120.0):
     return (not t.is_alive()), (out[0] if out else None)
 
 
+@pytest.mark.slow
 def test_finish_returns_behind_a_hung_read():
     from pytest_iosmem.measure import IosMem
     from pytest_iosmem.verdict.policy import Policy
@@ -119,6 +122,7 @@ def test_finish_returns_behind_a_hung_read():
         target.release.set()
 
 
+@pytest.mark.slow
 def test_footprint_and_settle_do_not_block_when_the_test_threads_own_read_hangs():
     from pytest_iosmem.measure import IosMem
     from pytest_iosmem.verdict.policy import Policy

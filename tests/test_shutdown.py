@@ -20,6 +20,8 @@ import pytest
 from pytest_iosmem.targets.base import AppSpec
 from pytest_iosmem.targets.local import LocalTarget
 
+from .helpers import INNER, fakes_path
+
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to find process groups")
 
 INNER_TEST = """
@@ -64,7 +66,7 @@ def start_inner_run(tmp_path: Path, app: str) -> tuple[subprocess.Popen, Path, P
     report = tmp_path / "report.json"
     env = {**os.environ, "IOSMEM_TEST_READY": str(ready)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(tmp_path / "test_cancel.py"),
+        [sys.executable, "-m", "pytest", *INNER, "-q", str(tmp_path / "test_cancel.py"),
          f"--iosmem-app={app}", f"--iosmem-json={report}", f"--iosmem-baselines={tmp_path / 'baselines'}",
          "--iosmem-settle-timeout=0.5"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -76,6 +78,7 @@ def start_inner_run(tmp_path: Path, app: str) -> tuple[subprocess.Popen, Path, P
     return proc, ready, report
 
 
+@pytest.mark.slow
 @linux_only
 def test_sigterm_to_pytest_stops_the_whole_app_group_and_writes_an_interrupted_report(tmp_path):
     # A wrapper with two grandchildren: the shell is the launched (measured) process.
@@ -100,6 +103,7 @@ def test_sigterm_to_pytest_stops_the_whole_app_group_and_writes_an_interrupted_r
     assert result["nodeid"].endswith("test_waits_to_be_cancelled")
 
 
+@pytest.mark.slow
 @linux_only
 def test_an_app_dies_with_a_runner_killed_outright(tmp_path):
     # SIGKILL cannot be handled: the kernel's parent-death signal stops the app.
@@ -185,10 +189,10 @@ def test_waits_to_be_cancelled(iosmem):
 """
 
 
+@pytest.mark.slow
 @linux_only
 def test_sigterm_stops_webdriveragents_xcodebuild_on_the_simulator_target(tmp_path):
     """The simulator target against the stand-in xcrun/xcodebuild (tests/fakes) on PATH."""
-    fakes = Path(__file__).parent / "fakes"
     data = Path(__file__).parent / "data"
     app = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])  # the simulator app's host process
     (tmp_path / "conftest.py").write_text(SIM_CONFTEST)
@@ -196,12 +200,12 @@ def test_sigterm_stops_webdriveragents_xcodebuild_on_the_simulator_target(tmp_pa
     xctestrun = tmp_path / "WDA.xctestrun"
     xctestrun.write_text("<plist/>")
     ready, report = tmp_path / "xcodebuild.pid", tmp_path / "report.json"
-    env = {**os.environ, "PATH": f"{fakes}{os.pathsep}{os.environ['PATH']}", "IOSMEM_TEST_READY": str(ready),
+    env = {**os.environ, "PATH": fakes_path(), "IOSMEM_TEST_READY": str(ready),
            "FAKE_XCRUN_LIST": str(data / "simctl_list_xcode16.json"), "FAKE_XCRUN_PID": str(app.pid),
            "FAKE_XCRUN_LAUNCHCTL": str(data / "simctl_spawn_launchctl_list_1.txt"),
            "FAKE_WDA_URL": "http://127.0.0.1:8100"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "test_cancel.py",
+        [sys.executable, "-m", "pytest", *INNER, "-q", "test_cancel.py",
          "--iosmem-target=simulator", "--iosmem-app=com.example.app",
          "--iosmem-simulator-udid=218E4ECD-F530-413F-9A8F-65951D3C4DBF",
          f"--iosmem-simulator-xctestrun={xctestrun}", f"--iosmem-json={report}",

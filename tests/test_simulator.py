@@ -26,6 +26,8 @@ from pytest_iosmem.targets import TargetContext, libproc
 from pytest_iosmem.targets import simulator as sim
 from pytest_iosmem.targets.base import AppSpec, Reading, Target
 
+from .helpers import fakes_path
+
 DATA = Path(__file__).parent / "data"
 FAKES = Path(__file__).parent / "fakes"
 LISTING = parse_list((DATA / "simctl_list_xcode16.json").read_text())
@@ -75,7 +77,7 @@ def _proc_status_footprint(pid: int) -> Reading:
 def fakes(tmp_path, monkeypatch):
     app = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
     f = Fakes(tmp_path, app)
-    monkeypatch.setenv("PATH", f"{FAKES}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("PATH", fakes_path())
     monkeypatch.setenv("FAKE_XCRUN_LOG", str(f.xcrun_log))
     monkeypatch.setenv("FAKE_TOOLS_LOG", str(f.tools_log))
     monkeypatch.setenv("FAKE_XCRUN_LIST", str(DATA / "simctl_list_xcode16.json"))
@@ -334,7 +336,7 @@ def test_wda_that_never_serves_names_its_log(fakes, tmp_path, monkeypatch):
 # -- footprint source ------------------------------------------------------------------------------------
 @pytest.mark.skipif(sys.platform == "darwin", reason="on a Mac libproc answers")
 def test_without_libproc_the_footprint_source_is_said_plainly(tmp_path, monkeypatch):
-    monkeypatch.setenv("PATH", f"{FAKES}{os.pathsep}{os.environ['PATH']}")  # a footprint tool on PATH changes nothing
+    monkeypatch.setenv("PATH", fakes_path())  # a footprint tool on PATH changes nothing
     with pytest.raises(TargetUnavailable, match="libproc is not usable .* the simulator target needs macOS"):
         sim.read_host_footprint(1)
 

@@ -74,6 +74,7 @@ def grown(tmp_path):
     return path
 
 
+@pytest.mark.slow
 def test_attribution_on_gives_stacks_at_the_histogram_moments(fakes, monkeypatch, tmp_path, grown):  # noqa: F811
     monkeypatch.setenv("FAKE_HEAP_OUTPUT", str(DATA / "heap_ios_sim_17_2.txt"))
     monkeypatch.setenv("FAKE_MALLOC_HISTORY_OUTPUTS", os.pathsep.join([str(ALL_BY_SIZE), str(grown)]))

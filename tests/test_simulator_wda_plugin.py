@@ -24,11 +24,11 @@ pytest.importorskip("wda")
 
 from pytest_iosmem.targets import libproc  # noqa: E402
 
+from .helpers import fakes_path  # noqa: E402
 from .test_simulator import _proc_status_footprint  # noqa: E402
 from .test_wda_binding import SID, StandInWda  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
-FAKES = Path(__file__).parent / "fakes"
 IPHONE15 = "218E4ECD-F530-413F-9A8F-65951D3C4DBF"
 
 TEST = f'''
@@ -39,6 +39,7 @@ def test_screen(wda_session, iosmem):
 '''
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the footprint seam reads /proc here")
 def test_wda_first_then_the_app_then_a_session_bound_to_it(pytester, monkeypatch, tmp_path):
     wda = StandInWda()
@@ -48,7 +49,7 @@ def test_wda_first_then_the_app_then_a_session_bound_to_it(pytester, monkeypatch
         xctestrun = tmp_path / "WebDriverAgentRunner_iphonesimulator18.5-arm64.xctestrun"
         xctestrun.write_text("<plist/>")
         for key, value in {
-            "PATH": f"{FAKES}{os.pathsep}{os.environ['PATH']}",
+            "PATH": fakes_path(),
             "FAKE_XCRUN_LIST": str(DATA / "simctl_list_xcode16.json"),
             "FAKE_XCRUN_PID": str(app.pid),
             "FAKE_WDA_URL": wda.url, "FAKE_WDA_DELAY": "1", "FAKE_EVENTS_LOG": str(events),

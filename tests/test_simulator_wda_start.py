@@ -39,6 +39,7 @@ def _events(path):
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
+@pytest.mark.slow
 def test_wda_serves_before_the_app_is_launched_and_its_url_is_the_loopback_one(fakes, wda_env):  # noqa: F811
     xctestrun, events = wda_env
     target = sim.create(ctx(fakes, simulator_udid=IPHONE15, simulator_xctestrun=str(xctestrun)))
@@ -57,6 +58,7 @@ def test_wda_serves_before_the_app_is_launched_and_its_url_is_the_loopback_one(f
         target.close()
 
 
+@pytest.mark.slow
 def test_without_use_ip_wda_would_print_the_wifi_address(fakes, wda_env):  # noqa: F811
     """The stand-in's side of the contract: what WDA prints when nobody sets USE_IP (why the target sets it)."""
     xctestrun, _ = wda_env
@@ -68,6 +70,7 @@ def test_without_use_ip_wda_would_print_the_wifi_address(fakes, wda_env):  # noq
         runner.stop()
 
 
+@pytest.mark.slow
 def test_each_xdist_worker_starts_wda_on_its_own_port(fakes, wda_env):  # noqa: F811
     xctestrun, _ = wda_env
     target = sim.create(ctx(fakes, worker_id="gw3", simulator_udid=IPHONE15, simulator_xctestrun=str(xctestrun)))

@@ -25,14 +25,14 @@ from pathlib import Path
 import pytest
 
 from . import sshd as sshd_mod
-from .helpers import inner_conftest, memapp_command
+from .helpers import FAST_SETTLE, NO_HYPOTHESIS, OWN_WORKERS, inner_conftest, memapp_command
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 RUN_TIMEOUT = 300  # generous: a hung run fails here instead of hanging the suite
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not sys.platform.startswith("linux"),
-                                                   reason="finds sshd session processes through /proc (Linux)")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(OWN_WORKERS),
+              pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds sshd session processes through /proc (Linux)")]
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def controller(sshd, tmp_path: Path, tests: list[str], *extra: str) -> list[str]
     """The controller's command line: two workers, one per "host", test paths in an @file."""
     args_file = tmp_path / "tests.args"
     args_file.write_text("\n".join(tests) + "\n")
-    cmd = [PY, "-m", "pytest", "-p", "no:cacheprovider", "-d"]
+    cmd = [PY, "-m", "pytest", "-p", "no:cacheprovider", *NO_HYPOTHESIS, "-d"]
     for host in sshd.hosts:
         scratch = tmp_path / f"{host}-xdist"  # where xdist copies pytest itself; not the checkout
         cmd += ["--tx", sshd.tx(host, PY, scratch)]
@@ -225,7 +225,7 @@ def test_a_worker_whose_gateway_dies_is_reported_and_the_run_ends_with_what_the_
     (project / "pytest.ini").write_text("[pytest]\n")
     report = tmp_path / "report.json"
     cmd = controller(sshd, tmp_path, [str(project / "test_remote.py")], "--max-worker-restart=0",
-                     "--iosmem-interval=0.01", "--iosmem-app=" + memapp_command(), f"--iosmem-json={report}",
+                     "--iosmem-interval=0.01", *FAST_SETTLE, "--iosmem-app=" + memapp_command(), f"--iosmem-json={report}",
                      f"--iosmem-baselines={tmp_path / 'baselines'}")
     out_path = tmp_path / "controller.out"
     worker = None
