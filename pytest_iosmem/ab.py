@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
     from .results import GateResult
     from .run import IosMemRun
+    from .verdict.policy import Policy
 
 __all__ = ["run_ab"]
 
@@ -116,8 +117,9 @@ def _app_name(run: "IosMemRun", build: str) -> str:
     return run.settings.app or ("refapp" if run.target.kind == "local" else "?")
 
 
-def _policy(result: "GateResult | None") -> dict[str, Any]:
-    return {} if result is None else result.policy.to_dict()
+def _policy(result: "GateResult | None", run: "IosMemRun") -> "Policy":
+    """The test's own limits (marker over ini over options), as its head trial was judged by."""
+    return run.default_policy if result is None else result.policy
 
 
 def run_ab(item: "pytest.Item", nextitem: "pytest.Item | None", run: "IosMemRun") -> bool:
@@ -146,11 +148,11 @@ def run_ab(item: "pytest.Item", nextitem: "pytest.Item | None", run: "IosMemRun"
         pairs.append((got[BASE].metrics(), got[HEAD].metrics()))
         pair += 1
         if pair >= plan.planned:
-            decisions = decide(pairs, _policy(got[HEAD].result), plan.planned, confidence)
+            decisions = decide(pairs, _policy(got[HEAD].result, run), plan.planned, confidence)
             if not any(d.outcome == UNDECIDED for d in decisions):
                 break
     else:
-        decisions = decide(pairs, _policy(trials[-1].result), plan.planned, confidence, at_bound=True)
+        decisions = decide(pairs, _policy(trials[-1].result, run), plan.planned, confidence, at_bound=True)
     # the real next item's teardown (higher-scoped fixtures), once
     final = CallInfo.from_call(lambda: item.session._setupstate.teardown_exact(nextitem), when="teardown")
     reports = _final_reports(item, run, trials, pairs, decisions, stop)
@@ -192,7 +194,8 @@ def _final_reports(item, run, trials, pairs, decisions, stop) -> list[Any]:
         trials=[{"build": t.build, "pair": t.pair, **t.metrics()} for t in trials],
         failed_build=None if stop is None else stop.build,
     )
-    inconclusive_fails = str(run.option("inconclusive") or "warn").strip().lower() == "fail"
+    # the test's policy (its marker's inconclusive= wins over the option), as for the leak check
+    inconclusive_fails = _policy(result, run).inconclusive == "fail"
     found, notes, message = ab_findings(ab, decisions, ab_stop, inconclusive_fails)
     if result is not None:
         head = result.verdict

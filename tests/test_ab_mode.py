@@ -82,6 +82,24 @@ def test_too_few_pairs_is_inconclusive_and_shown_as_such(pytester):
     assert "A/B inconclusive" in res.stdout.str()
 
 
+def test_the_markers_inconclusive_fail_fails_an_undecided_ab_run(pytester):
+    """Issue 21 item 6: the marker's inconclusive="fail" (the test's policy) is read, not only the option."""
+    pytester.makepyfile(test_ab="""
+import pytest
+
+@pytest.mark.iosmem(max_growth="5%", leak_per_iteration=None, inconclusive="fail")
+def test_open_screen(wda_session, iosmem):
+    wda_session(label="Clean").click()
+    wda_session(label="Back").click()
+""")
+    res = pytester.runpytest("-p", "no:cacheprovider", f"--iosmem-base-app={REFAPP}", f"--iosmem-app={REFAPP}",
+                             "--iosmem-ab-pairs=3:3", "--iosmem-json=r.json")
+    res.assert_outcomes(failed=1)
+    (r,) = json.loads((pytester.path / "r.json").read_text())["tests"]
+    assert "inconclusive" in {f["kind"] for f in r["findings"]}
+    assert "inconclusive after 3 pairs" in res.stdout.str()
+
+
 def test_the_base_app_dying_is_the_bases_failure(pytester):
     # the base build's Burst screen allocates 400 MB under a 300 MB limit: jetsam kills the base, not the head
     res, r = run_ab(pytester, f"{REFAPP} --size burst=400MB", REFAPP, "--iosmem-jetsam-limit=300MB", screen="Burst")

@@ -53,8 +53,10 @@ class Change:
 
 
 def grew(old: int, new: int, tolerance: Any, floor: int) -> bool:
-    """The gate's rule (analysis._check_growth): beyond the tolerance and the noise floor."""
-    return new - old > max(tolerance.allowance(old), floor)
+    """The gate's rule (:func:`..verdict.policy.allowance`): beyond the tolerance and the noise floor."""
+    from ..verdict.policy import allowance
+
+    return new - old > allowance(tolerance, floor, old)
 
 
 def _delta(old: int | None, new: int | None) -> str:

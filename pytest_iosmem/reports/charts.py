@@ -78,12 +78,12 @@ def reference_lines(result: dict[str, Any]) -> list[RefLine]:
         lines.append(RefLine("baseline end", int(base["end"])))
         growth = policy.get("max_growth")
         if growth:
-            allowance = max(
-                int((growth.get("fraction") or 0) * base["end"]),
-                int(growth.get("bytes") or 0),
-                int(policy.get("noise_floor") or 0),
-            )
-            lines.append(RefLine("allowed end (baseline + growth)", int(base["end"]) + allowance))
+            from ..units import Tolerance
+            from ..verdict.policy import allowance
+
+            allowed = allowance(Tolerance(growth.get("fraction"), growth.get("bytes")),
+                                int(policy.get("noise_floor") or 0), base["end"])
+            lines.append(RefLine("allowed end (baseline + growth)", int(base["end"]) + allowed))
     if base.get("peak") is not None:
         lines.append(RefLine("baseline peak", int(base["peak"])))
     if policy.get("max_peak") is not None:

@@ -19,6 +19,7 @@ from .decision import CLEAR, FINDING, INCONCLUSIVE, Decision
 from .findings import Finding
 from .metrics import Metrics
 from .paired import combine, hl_interval, hodges_lehmann, judge_shift
+from .policy import Policy
 
 __all__ = [
     "BASE", "HEAD", "ABPlan", "ABStop", "ABSummary", "METRICS", "trial_order", "trial_metrics", "decide", "summary",
@@ -54,25 +55,17 @@ def trial_metrics(m: Metrics | None) -> dict[str, float | None]:
     }
 
 
-def _limit(metric: str, policy: dict[str, Any], base_values: list[float]) -> float | None:
-    """How much head may exceed base: max_growth of the base's median (end, peak), the leak limit (leak)."""
+def _limit(metric: str, policy: Policy, base_values: list[float]) -> float | None:
+    """How much head may exceed base: the growth check's allowance of the base's median, noise floor
+    included (end, peak); the leak limit (leak)."""
     if metric in ("end", "peak"):
-        growth = policy.get("max_growth")
-        if not growth or not base_values:
-            return None
-        ref = statistics.median(base_values)
-        parts = [0.0]
-        if growth.get("fraction") is not None:
-            parts.append(growth["fraction"] * ref)
-        if growth.get("bytes") is not None:
-            parts.append(float(growth["bytes"]))
-        return max(parts)
+        return policy.growth_allowance(statistics.median(base_values)) if base_values else None
     if metric == "leak":
-        return policy.get("leak_per_iteration")
+        return policy.leak_per_iteration
     return None  # reclaim: reported, not judged (the head's own reclaim check still runs)
 
 
-def decide(pairs: list[tuple[dict, dict]], policy: dict[str, Any], planned: int, confidence: float,
+def decide(pairs: list[tuple[dict, dict]], policy: Policy, planned: int, confidence: float,
            at_bound: bool = False) -> list[Decision]:
     """One decision per judged metric from ``(base metrics, head metrics)`` pairs."""
     decisions = []
@@ -184,6 +177,9 @@ def ab_findings(
     inconclusive_fails: bool,
 ) -> tuple[list[Finding], list[str], str | None]:
     """The A/B findings and notes, and the message of a base that failed (else None).
+
+    ``inconclusive_fails``: the test's policy says ``inconclusive="fail"`` (marker,
+    ini or option, as for the leak check).
 
     A base trial that failed is the base's failure (the head is not judged); a
     head trial that failed stops the pairs and keeps its own findings.
