@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .verdict.ab import (
-    BASE, HEAD, ABStop, ABSummary, ab_findings, ab_outcome, decide, summary, trial_metrics, trial_order,
+    BASE, HEAD, ABStop, ABSummary, ab_findings, ab_line, ab_outcome, decide, summary, trial_metrics, trial_order,
 )
 from .stash_keys import BUILD_KEY, RESULT_KEY
 from .verdict.decision import UNDECIDED, Decision
@@ -232,8 +232,10 @@ def _final_reports(item, run, trials, pairs, decisions, stop) -> list[Any]:
         # JUnit properties (junitxml reads them from the reports): the head's numbers, the A/B verdict
         props = [p for p in call.user_properties if p[0] != "iosmem_verdict"]
         props += [("iosmem_verdict", verdict_label(payload)), ("iosmem_ab", ab.outcome), ("iosmem_ab_pairs", len(pairs))]
-        for metric, row in ab.metrics.items():
+        for metric, row in ab.metrics.items():  # the numbers, and the line every report shows (failure's words)
             props.append((f"iosmem_ab_{metric}_diff", round(row["diff"])))
+            props.append((f"iosmem_ab_{metric}_limit", "none" if row["limit"] is None else round(row["limit"])))
+            props.append((f"iosmem_ab_{metric}", ab_line(metric, row, ab.confidence)))
         item.user_properties[:] = props
         for rep in reports:
             rep.user_properties = list(props)

@@ -31,7 +31,7 @@ def run_ab(pytester, base, head, *extra, screen="Clean"):
     pytester.makepyfile(test_ab=GATE.format(screen=screen))
     res = pytester.runpytest(
         "-p", "no:cacheprovider", f"--iosmem-base-app={base}", f"--iosmem-app={head}",
-        "--iosmem-json=r.json", "--iosmem-markdown=r.md", *extra,
+        "--iosmem-json=r.json", "--iosmem-markdown=r.md", "--iosmem-html=r.html", "--junitxml=j.xml", *extra,
     )
     doc = json.loads((pytester.path / "r.json").read_text())
     (result,) = doc["tests"]
@@ -39,7 +39,7 @@ def run_ab(pytester, base, head, *extra, screen="Clean"):
 
 
 def test_a_real_regression_fails_naming_base_head_difference_and_interval(pytester):
-    res, r = run_ab(pytester, REFAPP, f"{REFAPP} --regress 3MB", "--junitxml=j.xml")
+    res, r = run_ab(pytester, REFAPP, f"{REFAPP} --regress 3MB")
     res.assert_outcomes(failed=1)
     junit = (pytester.path / "j.xml").read_text()
     assert '<property name="iosmem_verdict" value="A/B FAIL growth" />' in junit
@@ -61,6 +61,7 @@ def test_a_real_regression_fails_naming_base_head_difference_and_interval(pytest
     assert "A/B FAIL growth" in out and "A/B run (ABBA order" in out
     md = (pytester.path / "r.md").read_text()
     assert "A/B run: each test ran as paired trials" in md and "| `test_ab.py::test_open_screen` | end |" in md
+    assert_every_report_says(pytester, res, "regressed beyond the limit", "+1.0 MB")
 
 
 def test_equal_builds_pass(pytester):
@@ -70,6 +71,23 @@ def test_equal_builds_pass(pytester):
     assert r["ab"]["outcome"] == "clear" and end["outcome"] == "clear"
     assert end["high"] <= end["limit"] and r["findings"] == []
     assert "A/B pass" in res.stdout.str()
+    assert_every_report_says(pytester, res, "within the limit", "+1.0 MB")
+
+
+def assert_every_report_says(pytester, res, words, limit):
+    """Issue 21: the limit and the failure message's decision words on the A/B rows of every report."""
+    terminal = [ln for ln in res.stdout.lines if ln.startswith("  test_open_screen: A/B end footprint: head ")]
+    assert len(terminal) == 1 and f"; limit {limit} (signed-rank p=" in terminal[0] and terminal[0].endswith(f": {words}")
+    md = (pytester.path / "r.md").read_text()
+    assert f"| {limit} | 6 | " in md and f"{words} |" in md
+    html = (pytester.path / "r.html").read_text()
+    assert f"<td class=n>{limit}</td>" in html and f">{words}</span>" in html
+    assert "base end footprint" in html and "head end footprint" in html and "limit: base + " in html
+    assert " vs base</td>" in html  # the summary's "vs baseline" columns hold head − base, not "-"
+    junit = (pytester.path / "j.xml").read_text()
+    assert '<property name="iosmem_ab_end_limit" value="' in junit
+    prop = next(ln for ln in junit.splitlines() if 'name="iosmem_ab_end" ' in ln)
+    assert "A/B end footprint: head " in prop and f"; limit {limit} (signed-rank p=" in prop and f": {words}\"" in prop
 
 
 def test_too_few_pairs_is_inconclusive_and_shown_as_such(pytester):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..units import format_size
-from .decision import CLEAR, FINDING, INCONCLUSIVE, Decision
+from .decision import CLEAR, FINDING, INCONCLUSIVE, UNDECIDED, Decision
 from .findings import Finding
 from .metrics import Metrics
 from .paired import combine, hl_interval, hodges_lehmann, judge_shift
@@ -23,7 +23,7 @@ from .policy import Policy
 
 __all__ = [
     "BASE", "HEAD", "ABPlan", "ABStop", "ABSummary", "METRICS", "trial_order", "trial_metrics", "decide", "summary",
-    "interval_text", "diff_text", "ab_message", "ab_findings", "ab_outcome",
+    "interval_text", "diff_text", "limit_text", "decision_words", "ab_message", "ab_line", "ab_findings", "ab_outcome",
 ]
 
 BASE, HEAD = "base", "head"
@@ -127,12 +127,37 @@ def diff_text(metric: str, row: dict[str, Any]) -> str:
     return f"{format_size(row['diff'], signed=True)}{pct}"
 
 
+#: the words a decision is said in, the same in a failure message and on every report's A/B row
+DECISION_WORDS = {
+    FINDING: "regressed beyond the limit",
+    CLEAR: "within the limit",
+    INCONCLUSIVE: "inconclusive",
+    UNDECIDED: "undecided",
+    "reported": "reported, not judged (no limit)",
+}
+
+
+def decision_words(row: dict[str, Any]) -> str:
+    """``regressed beyond the limit`` / ``within the limit`` / ``inconclusive`` / ``reported, not judged``."""
+    return DECISION_WORDS.get(str(row.get("outcome")), str(row.get("outcome")))
+
+
+def limit_text(row: dict[str, Any]) -> str:
+    """``+1.0 MB``: how much head may exceed base on this metric, or ``none`` when it is not judged."""
+    return "none" if row.get("limit") is None else format_size(row["limit"], signed=True)
+
+
 def ab_message(metric: str, row: dict[str, Any], confidence: float) -> str:
     """``A/B end footprint: head 18.0 MB vs base 15.0 MB: +3.0 MB (+20.1%), 95% interval [...] over 6 pairs; ...``."""
     limit = "" if row.get("limit") is None else f"; limit {format_size(row['limit'], signed=True)}"
     p = "" if row.get("p") is None else f" (signed-rank p={row['p']:.3g})"
     return (f"A/B {_NAMES.get(metric, metric)}: head {format_size(row['head'])} vs base {format_size(row['base'])}: "
             f"{diff_text(metric, row)}, {interval_text(row, confidence)} over {row['pairs']} pairs{limit}{p}")
+
+
+def ab_line(metric: str, row: dict[str, Any], confidence: float) -> str:
+    """:func:`ab_message` and the decision in words: what a failure says, and what a passing row says."""
+    return f"{ab_message(metric, row, confidence)}: {decision_words(row)}"
 
 
 @dataclass(frozen=True)
@@ -201,11 +226,11 @@ def ab_findings(
         row = rows.get(metric)
         if row is None:
             continue
-        line = ab_message(metric, row, summary_.confidence)
+        line = ab_line(metric, row, summary_.confidence)
         if d.outcome == FINDING:
-            findings.append(Finding("growth", line + ": regressed beyond the limit", row["diff"], row["limit"]))
+            findings.append(Finding("growth", line, row["diff"], row["limit"]))
         elif d.outcome == INCONCLUSIVE:
-            text = f"{line}: inconclusive after {summary_.pairs} pairs (the bound): {d.reason}"
+            text = f"{line} after {summary_.pairs} pairs (the bound): {d.reason}"
             if inconclusive_fails:
                 findings.append(Finding("inconclusive", text, row["diff"], row["limit"]))
             else:
