@@ -29,7 +29,8 @@ def test_open_screen(wda_session, iosmem):
 
 def run_ab(pytester, base, head, *extra, screen="Clean"):
     pytester.makepyfile(test_ab=GATE.format(screen=screen))
-    res = pytester.runpytest(
+    # a subprocess: the HTML report imports pygal, which an in-process run would leave half-unloaded
+    res = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", f"--iosmem-base-app={base}", f"--iosmem-app={head}",
         "--iosmem-json=r.json", "--iosmem-markdown=r.md", "--iosmem-html=r.html", "--junitxml=j.xml", *extra,
     )
