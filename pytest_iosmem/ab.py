@@ -117,6 +117,15 @@ def _app_name(run: "IosMemRun", build: str) -> str:
     return run.settings.app or ("refapp" if run.target.kind == "local" else "?")
 
 
+def _launches(run: "IosMemRun") -> dict[str, Any]:
+    """What each build launched (the local target's full description; the bundle ids elsewhere)."""
+    if run.ab_launches:
+        return {**{b: launch.to_dict() for b, launch in run.ab_launches.items()}, "differences": list(run.ab_differences)}
+    where = f" on the {run.settings.target} target"
+    return {BASE: {"describe": f"bundle id {_app_name(run, BASE)}{where}"},
+            HEAD: {"describe": f"bundle id {_app_name(run, HEAD)}{where}"}, "differences": []}
+
+
 def _policy(result: "GateResult | None", run: "IosMemRun") -> "Policy":
     """The test's own limits (marker over ini over options), as its head trial was judged by."""
     return run.default_policy if result is None else result.policy
@@ -193,6 +202,7 @@ def _final_reports(item, run, trials, pairs, decisions, stop) -> list[Any]:
         metrics=summary(pairs, decisions),
         trials=[{"build": t.build, "pair": t.pair, **t.metrics()} for t in trials],
         failed_build=None if stop is None else stop.build,
+        launches=_launches(run),
     )
     # the test's policy (its marker's inconclusive= wins over the option), as for the leak check
     inconclusive_fails = _policy(result, run).inconclusive == "fail"
@@ -210,7 +220,8 @@ def _final_reports(item, run, trials, pairs, decisions, stop) -> list[Any]:
         result.ab = ab
         result.baseline = None
         if stop is None and any(f.kind in ("growth", "inconclusive") for f in findings):
-            message = "\n".join(f.message for f in findings) + f"\n  base: {ab.base_app}\n  head: {ab.head_app}"
+            message = ("\n".join(f.message for f in findings)
+                       + f"\n  base: {ab.launched(BASE)}\n  head: {ab.launched(HEAD)}")
     if call is not None:
         if message is not None and (call.passed or (stop is not None and stop.build == BASE)):
             call.outcome = "failed"
@@ -231,7 +242,8 @@ def _final_reports(item, run, trials, pairs, decisions, stop) -> list[Any]:
         call.iosmem = payload
         # JUnit properties (junitxml reads them from the reports): the head's numbers, the A/B verdict
         props = [p for p in call.user_properties if p[0] != "iosmem_verdict"]
-        props += [("iosmem_verdict", verdict_label(payload)), ("iosmem_ab", ab.outcome), ("iosmem_ab_pairs", len(pairs))]
+        props += [("iosmem_verdict", verdict_label(payload)), ("iosmem_ab", ab.outcome), ("iosmem_ab_pairs", len(pairs)),
+                  ("iosmem_ab_base_launch", ab.launched(BASE)), ("iosmem_ab_head_launch", ab.launched(HEAD))]
         for metric, row in ab.metrics.items():  # the numbers, and the line every report shows (failure's words)
             props.append((f"iosmem_ab_{metric}_diff", round(row["diff"])))
             props.append((f"iosmem_ab_{metric}_limit", "none" if row["limit"] is None else round(row["limit"])))

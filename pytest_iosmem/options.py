@@ -50,6 +50,12 @@ GENERAL: tuple[TargetOption, ...] = (
         "6:20",
     ),
     TargetOption("ab_confidence", "A/B mode: confidence of the interval of head - base (default 95%)", "95%"),
+    TargetOption(
+        "ab_launch",
+        "A/B mode on the local target: when base and head would be launched differently in anything but the "
+        "build (interpreter, environment, working directory): 'refuse' the run (default) or 'warn' on every test",
+        "refuse",
+    ),
     TargetOption("app_env", "environment for the app, KEY=VALUE (repeatable; ini: one per line)", None, "linelist"),
     TargetOption("pid", "attach to this running process instead of launching the app (never terminated)"),
     TargetOption("wda_url", "WebDriverAgent URL that drives the app (default: what the target learns)"),

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # imported lazily below: a run that gates nothing must not pa
     from .measure import IosMem
     from .repeat import Repeat
     from .targets.base import App, AppSpec, Target
+    from .targets.launch import Launch
     from .values import Baseline, Profile
 
 __all__ = ["IosMemRun"]
@@ -46,6 +47,12 @@ class IosMemRun:
         #: every option, checked at once (a UsageError names each bad value)
         self.settings = read_settings(reader, reader.flag, rootdir)
         self._store: BaselineStore | None = None
+        self._app_cwd: str | None = None
+        #: A/B on the local target: what each build launches, checked to differ only in the build
+        self.ab_launches: dict[str, Launch] = {}
+        self.ab_differences: list[str] = []
+        if self.settings.base_app and self.settings.target == "local":
+            self._plan_ab_launches()
 
     # the settings a hook or fixture reads often, by their plain names
     @property
@@ -105,11 +112,61 @@ class IosMemRun:
             self._target = create_target(self.settings.target, ctx)
         return self._target
 
+    def _plan_ab_launches(self) -> None:
+        """Both builds' launches from one neutral directory; refuse (or warn) when they differ beyond the build.
+
+        ``--iosmem-base-app DIR`` (the base build's source): the head's command for both,
+        each with its own ``PYTHONPATH``; a command: as given (:mod:`.targets.launch`).
+        """
+        import tempfile
+
+        from .targets.launch import differences, plan_launch
+        from .targets.local import REFAPP_COMMAND
+
+        s = self.settings
+        assert s.base_app is not None
+        self._app_cwd = tempfile.mkdtemp(prefix="iosmem-app-")  # not the checkout: -m would import from it
+        where = os.getcwd()
+        head_argv = shlex.split(s.app) if s.app else list(REFAPP_COMMAND)
+        base_words = shlex.split(s.base_app)
+        try:
+            if len(base_words) == 1 and os.path.isdir(os.path.join(where, os.path.expanduser(base_words[0]))):
+                base_dir = os.path.abspath(os.path.join(where, os.path.expanduser(base_words[0])))
+                # the head's code: the checkout of the running plugin (reference app), else the rootdir
+                head_dir = str(Path(__file__).resolve().parents[1]) if not s.app else str(self.rootdir)
+                base = plan_launch(BASE, head_argv, self._app_cwd, where, {"PYTHONPATH": base_dir}, own="PYTHONPATH")
+                head = plan_launch(HEAD, head_argv, self._app_cwd, where, {"PYTHONPATH": head_dir}, own="PYTHONPATH")
+            else:
+                base = plan_launch(BASE, base_words, self._app_cwd, where, own="command arguments")
+                head = plan_launch(HEAD, head_argv, self._app_cwd, where, own="command arguments")
+        except ValueError as exc:
+            raise UsageError(f"--iosmem-base-app={s.base_app!r}: {exc}") from None
+        self.ab_launches = {BASE: base, HEAD: head}
+        self.ab_differences = differences(base, head)
+        if not self.ab_differences:
+            return
+        said = "\n".join(f"  - {d}" for d in self.ab_differences)
+        launched = f"  base: {base.describe()}\n  head: {head.describe()}"
+        if s.ab_launch == "refuse":
+            raise UsageError(
+                f"--iosmem-base-app: base and head would be launched differently in more than the build, so "
+                f"head - base would measure that too:\n{said}\n{launched}\n"
+                "Give the base build's source directory (--iosmem-base-app=../base: both builds then run the "
+                "head's command with the same interpreter, each with its own PYTHONPATH), or accept the "
+                "difference with --iosmem-ab-launch=warn."
+            )
+        self.messages.append(f"A/B WARNING: base and head were launched differently (--iosmem-ab-launch=warn):\n"
+                             f"{said}\n{launched}")
+
     def app_spec(self, build: str = HEAD) -> "AppSpec":
         """What to launch for ``build`` (A/B mode: ``base`` is ``--iosmem-base-app``, else the head)."""
         from .targets.base import AppSpec
 
         settings = self.settings
+        launch = self.ab_launches.get(build)
+        if launch is not None:  # A/B on the local target: both builds launched alike, from one neutral directory
+            return AppSpec(command=list(launch.command), env={**settings.app_env, **launch.env}, cwd=launch.cwd,
+                           name="refapp" if build == HEAD and not settings.app else "")
         app = settings.base_app if build == BASE else settings.app
         env = dict(settings.app_env)
         if self.target.kind == "local":
@@ -179,6 +236,10 @@ class IosMemRun:
         self.target.terminate(app)
 
     def close(self) -> None:
+        if self._app_cwd is not None:
+            import shutil
+
+            shutil.rmtree(self._app_cwd, ignore_errors=True)
         if self._target is None:
             return
         try:

@@ -6,6 +6,7 @@ app.  Nothing is mocked: both builds are launched, driven and measured.
 """
 
 import json
+import platform
 import sys
 
 import pytest
@@ -87,6 +88,13 @@ def assert_every_report_says(pytester, res, words, limit):
     assert " vs base</td>" in html  # the summary's "vs baseline" columns hold head − base, not "-"
     junit = (pytester.path / "j.xml").read_text()
     assert '<property name="iosmem_ab_end_limit" value="' in junit
+    # what was launched for each build, in every report: command, interpreter and version, working directory
+    for build in ("base", "head"):
+        prop = next(ln for ln in junit.splitlines() if f'name="iosmem_ab_{build}_launch" ' in ln)
+        assert sys.executable in prop and f"{platform.python_implementation()} {platform.python_version()}" in prop
+        assert "; cwd /" in prop and str(pytester.path) not in prop  # a neutral directory, not the checkout
+        assert f"<li class=muted><code>{build}: {sys.executable}" in html and f"- {build}: " in md
+        assert any(ln.startswith(f"  {build}: {sys.executable}") for ln in res.stdout.lines)
     prop = next(ln for ln in junit.splitlines() if 'name="iosmem_ab_end" ' in ln)
     assert "A/B end footprint: head " in prop and f"; limit {limit} (signed-rank p=" in prop and f": {words}\"" in prop
 
@@ -117,6 +125,22 @@ def test_open_screen(wda_session, iosmem):
     (r,) = json.loads((pytester.path / "r.json").read_text())["tests"]
     assert "inconclusive" in {f["kind"] for f in r["findings"]}
     assert "inconclusive after 3 pairs" in res.stdout.str()
+
+
+def test_a_base_launched_differently_is_refused_or_with_the_option_warned_about(pytester):
+    """Issue 21: PYTHONPATH set for the base only (the old docs/ci.md recipe) moved the footprint by 2%."""
+    base = f"env PYTHONPATH={pytester.path} {REFAPP}"
+    pytester.makepyfile(test_ab=GATE.format(screen="Clean"))
+    res = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--iosmem-base-app={base}")
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    err = res.stderr.str()
+    assert f"environment PYTHONPATH: base '{pytester.path}', head not set" in err
+    assert "--iosmem-ab-launch=warn" in err and "--iosmem-base-app=../base" in err
+    res, r = run_ab(pytester, base, REFAPP, "--iosmem-ab-launch=warn", "--iosmem-ab-pairs=1:1")
+    assert r["ab"]["launches"]["differences"] == [f"environment PYTHONPATH: base '{pytester.path}', head not set"]
+    assert any(n.startswith("A/B WARNING: base and head were launched differently") for n in r["notes"])
+    assert "A/B WARNING: base and head were launched differently" in res.stdout.str()
+    assert "WARNING, launched differently beyond the build: environment PYTHONPATH" in (pytester.path / "r.md").read_text()
 
 
 def test_the_base_app_dying_is_the_bases_failure(pytester):

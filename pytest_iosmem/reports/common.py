@@ -13,7 +13,7 @@ from ..units import format_size
 
 __all__ = [
     "rank", "ordered", "headline_counts", "delta", "leak_text", "leak_decision", "hosts",
-    "origin_text", "borrowed_baselines", "ab_heading", "ab_rows", "versus",
+    "origin_text", "borrowed_baselines", "ab_heading", "ab_launched", "ab_rows", "versus",
 ]
 
 
@@ -125,6 +125,15 @@ def ab_heading(tests: Iterable[dict[str, Any]]) -> str | None:
     return (f"A/B run: each test ran as paired trials of the base build ({first['base_app']}) and the head build "
             f"({first['head_app']}), {first['order']} order, {first.get('planned', '?')} to {first['max_pairs']} pairs, "
             f"judged on head − base at {first['confidence'] * 100:g}% confidence; no stored baseline was used")
+
+
+def ab_launched(tests: Iterable[dict[str, Any]]) -> list[str]:
+    """``base: <command; interpreter; cwd; env>``, ``head: …`` and any difference beyond the build, as lines."""
+    first = next((r["ab"] for r in tests if r.get("ab")), None)
+    launches = (first or {}).get("launches") or {}
+    lines = [f"{b}: {(launches.get(b) or {}).get('describe') or first[b + '_app']}" for b in ("base", "head")] if first else []
+    lines += [f"WARNING, launched differently beyond the build: {d}" for d in launches.get("differences") or []]
+    return lines
 
 
 def ab_rows(tests: Iterable[dict[str, Any]]) -> list[tuple[list[str], str]]:

@@ -18,7 +18,7 @@ from ..atomic import write_atomic
 from ..results import is_failure, verdict_label
 from ..units import format_size
 from .charts import MAX_POINTS, ab_chart, downsample, footprint_chart
-from .common import AB_HEADERS, ab_heading, ab_rows, headline_counts, versus, hosts, leak_decision, leak_text, ordered, origin_text, rank
+from .common import AB_HEADERS, ab_heading, ab_launched, ab_rows, headline_counts, versus, hosts, leak_decision, leak_text, ordered, origin_text, rank
 
 __all__ = ["render", "write", "downsample", "MAX_POINTS"]
 
@@ -260,7 +260,9 @@ def render(document: dict[str, Any]) -> str:
             states = {"finding": "fail", "clear": "pass", "inconclusive": "other"}
             rows = [[f"<code>{_e(r[0])}</code>", *(_e(c) for c in r[1:-1]),
                      f"<span class={states.get(outcome, 'muted')}>{_e(r[-1])}</span>"] for r, outcome in ab_rows(tests)]
-            head.append(f"<h2>A/B: head − base</h2><p>{_e(heading)}</p>"
+            launched = "".join(f"<li class={'fail' if line.startswith('WARNING') else 'muted'}><code>{_e(line)}</code></li>"
+                               for line in ab_launched(tests))
+            head.append(f"<h2>A/B: head − base</h2><p>{_e(heading)}</p><ul>{launched}</ul>"
                         + _table(list(AB_HEADERS), rows, numeric={2, 3, 4, 6, 7}, cls="summary"))
     else:
         head.append("<p class=muted>No gated test ran.</p>")

@@ -28,7 +28,7 @@ from ..atomic import write_atomic
 from ..results import inconclusive_checks, is_failure, verdict_label
 from ..units import format_size
 from .common import (
-    AB_HEADERS, ab_heading, ab_rows, borrowed_baselines, versus, headline_counts, hosts, leak_text, ordered,
+    AB_HEADERS, ab_heading, ab_launched, ab_rows, borrowed_baselines, versus, headline_counts, hosts, leak_text, ordered,
 )
 
 __all__ = ["render", "write", "code_span", "code_block", "text", "TOP_CLASSES"]
@@ -151,7 +151,8 @@ def render(document: dict[str, Any]) -> str:
         lines.append("No gated test ran.")
     heading = ab_heading(tests)
     if heading:
-        lines += ["", text(heading), "", "| " + " | ".join(AB_HEADERS) + " |", "|---|---|---:|---:|---:|---|---:|---:|---|"]
+        lines += ["", text(heading), ""] + [f"- {text(line)}" for line in ab_launched(tests)]
+        lines += ["", "| " + " | ".join(AB_HEADERS) + " |", "|---|---|---:|---:|---:|---|---:|---:|---|"]
         marks = {"finding": "❌ ", "inconclusive": "⚠️ "}
         for row, outcome in ab_rows(tests):
             cells = [code_span(row[0])] + [text(c) for c in row[1:-1]] + [marks.get(outcome, "") + text(row[-1])]

@@ -77,9 +77,11 @@ def _ab_lines(results: Sequence[dict[str, Any]]) -> str:
     abs_ = [r for r in results if r.get("ab")]
     if not abs_:
         return ""
+    from .common import ab_launched
+
     first = abs_[0]["ab"]
-    lines = [f"A/B run ({first['order']} order, up to {first['max_pairs']} pairs per test): "
-             f"base = {first['base_app']}; head = {first['head_app']}"]
+    lines = [f"A/B run ({first['order']} order, up to {first['max_pairs']} pairs per test), launched:"]
+    lines += [f"  {line}" for line in ab_launched(abs_)]
     for r in abs_:
         ab = r["ab"]
         name = r["nodeid"].split("::", 1)[-1]

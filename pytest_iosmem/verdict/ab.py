@@ -185,13 +185,20 @@ class ABSummary:
     failed_build: str | None = None
     mode: str = "A/B"
     order: str = "ABBA"
+    #: what was launched for each build (``base``/``head``: command, interpreter, cwd, env, ``describe``) and
+    #: ``differences`` beyond the build (non-empty only when the run was told to accept them)
+    launches: dict[str, Any] = field(default_factory=dict)
+
+    def launched(self, build: str) -> str:
+        """Exactly what ran for ``build``, as one line (its name when the target says no more)."""
+        return str((self.launches.get(build) or {}).get("describe") or (self.base_app if build == BASE else self.head_app))
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "mode": self.mode, "base_app": self.base_app, "head_app": self.head_app, "pairs": self.pairs,
             "planned": self.planned, "max_pairs": self.max_pairs, "order": self.order,
             "confidence": self.confidence, "outcome": self.outcome, "metrics": self.metrics,
-            "trials": self.trials, "failed_build": self.failed_build,
+            "trials": self.trials, "failed_build": self.failed_build, "launches": self.launches,
         }
 
 
@@ -212,6 +219,10 @@ def ab_findings(
     base_name, head_name, rows = summary_.base_app, summary_.head_app, summary_.metrics
     findings: list[Finding] = []
     notes: list[str] = []
+    differ = summary_.launches.get("differences") or []
+    if differ:
+        notes.append("A/B WARNING: base and head were launched differently, so head - base measures that too: "
+                     + "; ".join(differ) + " (--iosmem-ab-launch=warn)")
     if stop is None and not decisions:
         notes.append("A/B: no metric was judged (max_growth and leak_per_iteration are off); base and head are reported")
     if stop is not None and stop.build == BASE:
