@@ -122,7 +122,9 @@ def _launches(run: "IosMemRun") -> dict[str, Any]:
     if run.ab_launches:
         return {**{b: launch.to_dict() for b, launch in run.ab_launches.items()}, "differences": list(run.ab_differences)}
     where = f" on the {run.settings.target} target"
-    return {BASE: {"describe": f"bundle id {_app_name(run, BASE)}{where}"},
+    base = run.app_spec(BASE).bundle_id
+    copied = "" if base == run.base_app else f", a copy of {run.base_app} re-signed ad hoc (uninstalled after the run)"
+    return {BASE: {"describe": f"bundle id {base}{where}{copied}"},
             HEAD: {"describe": f"bundle id {_app_name(run, HEAD)}{where}"}, "differences": []}
 
 

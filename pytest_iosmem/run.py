@@ -48,6 +48,7 @@ class IosMemRun:
         self.settings = read_settings(reader, reader.flag, rootdir)
         self._store: BaselineStore | None = None
         self._app_cwd: str | None = None
+        self._base_bundles: dict[str, str] = {}  # simulator: the base .app given -> its installed copy's bundle id
         #: A/B on the local target: what each build launches, checked to differ only in the build
         self.ab_launches: dict[str, Launch] = {}
         self.ab_differences: list[str] = []
@@ -174,7 +175,27 @@ class IosMemRun:
             return AppSpec(command=command, env=env, name="refapp" if not app else "")
         if not app:
             raise UsageError(f"--iosmem-app: give the bundle id of the app to test on the {self.target.kind} target")
+        if build == BASE:
+            app = self._base_bundle_id(app)
         return AppSpec(bundle_id=app, env=env, name=app)
+
+    def _base_bundle_id(self, base: str) -> str:
+        """The base build's bundle id: as given, or that of its ``.app``/zip's copy installed beside the head."""
+        from .targets.app_copy import is_app_source
+
+        if base == self.settings.app:
+            raise UsageError(f"--iosmem-base-app={base}: the same bundle id as --iosmem-app, so both trials would "
+                             "launch one build; install the base under its own bundle id, or give its .app")
+        if not is_app_source(base):
+            return base
+        if self.target.kind != "simulator":
+            raise UsageError(
+                f"--iosmem-base-app={base}: on a {self.target.kind} an app must be signed with a provisioning "
+                "profile that covers its bundle id, so a re-signed copy cannot be made here: build, sign and install "
+                "the base under its own bundle id (e.g. with a .base suffix) beside the head, and give that id")
+        if base not in self._base_bundles:
+            self._base_bundles[base] = self.target.install_base(base)  # type: ignore[attr-defined]
+        return self._base_bundles[base]
 
     def acquire_app(self, args: list[str] | None = None, env: dict[str, str] | None = None, build: str = HEAD) -> App:
         """The app for the next test: a fresh one, or the session's one if still alive.
