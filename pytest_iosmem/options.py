@@ -40,8 +40,9 @@ GENERAL: tuple[TargetOption, ...] = (
     TargetOption(
         "base_app",
         "A/B mode: the base build, run in alternation with the app under test (the head) and compared with it "
-        "instead of a stored baseline: a command line on the local target, the base build's bundle id on "
-        "simulator/device",
+        "instead of a stored baseline: on the local target its source directory (the head's command runs for both "
+        "builds) or its command line; on a simulator its .app or a zip of it (installed beside the head under a "
+        "derived bundle id) or a bundle id; on a device the bundle id of the installed base build",
     ),
     TargetOption(
         "ab_pairs",
