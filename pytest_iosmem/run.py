@@ -135,8 +135,15 @@ class IosMemRun:
                 base_dir = os.path.abspath(os.path.join(where, os.path.expanduser(base_words[0])))
                 # the head's code: the checkout of the running plugin (reference app), else the rootdir
                 head_dir = str(Path(__file__).resolve().parents[1]) if not s.app else str(self.rootdir)
-                base = plan_launch(BASE, head_argv, self._app_cwd, where, {"PYTHONPATH": base_dir}, own="PYTHONPATH")
-                head = plan_launch(HEAD, head_argv, self._app_cwd, where, {"PYTHONPATH": head_dir}, own="PYTHONPATH")
+                # each build's code through a link of the same length: the path is in every code object
+                links = os.path.join(self._app_cwd, ".builds")
+                os.mkdir(links)
+                os.symlink(base_dir, os.path.join(links, BASE))
+                os.symlink(head_dir, os.path.join(links, HEAD))
+                base = plan_launch(BASE, head_argv, self._app_cwd, where, {"PYTHONPATH": os.path.join(links, BASE)},
+                                   own="PYTHONPATH", source=base_dir)
+                head = plan_launch(HEAD, head_argv, self._app_cwd, where, {"PYTHONPATH": os.path.join(links, HEAD)},
+                                   own="PYTHONPATH", source=head_dir)
             else:
                 base = plan_launch(BASE, base_words, self._app_cwd, where, own="command arguments")
                 head = plan_launch(HEAD, head_argv, self._app_cwd, where, own="command arguments")
