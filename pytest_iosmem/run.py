@@ -119,6 +119,8 @@ class IosMemRun:
         ``--iosmem-base-app DIR`` (the base build's source): the head's command for both,
         each with its own ``PYTHONPATH``; a command: as given (:mod:`.targets.launch`).
         """
+        import atexit
+        import shutil
         import tempfile
 
         from .targets.launch import differences, plan_launch
@@ -127,6 +129,8 @@ class IosMemRun:
         s = self.settings
         assert s.base_app is not None
         self._app_cwd = tempfile.mkdtemp(prefix="iosmem-app-")  # not the checkout: -m would import from it
+        # removed by close(); also at exit, for a process that never launches (the xdist controller)
+        atexit.register(shutil.rmtree, self._app_cwd, True)
         where = os.getcwd()
         head_argv = shlex.split(s.app) if s.app else list(REFAPP_COMMAND)
         base_words = shlex.split(s.base_app)
