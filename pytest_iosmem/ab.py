@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .verdict.ab import (
-    BASE, HEAD, ABStop, ABSummary, ab_findings, ab_outcome, decide, summary, trial_metrics, trial_order,
+    BASE, HEAD, ABStop, ABSummary, ab_findings, ab_line, ab_outcome, decide, summary, trial_metrics, trial_order,
 )
 from .stash_keys import BUILD_KEY, RESULT_KEY
 from .verdict.decision import UNDECIDED, Decision
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
     from .results import GateResult
     from .run import IosMemRun
+    from .verdict.policy import Policy
 
 __all__ = ["run_ab"]
 
@@ -116,8 +117,20 @@ def _app_name(run: "IosMemRun", build: str) -> str:
     return run.settings.app or ("refapp" if run.target.kind == "local" else "?")
 
 
-def _policy(result: "GateResult | None") -> dict[str, Any]:
-    return {} if result is None else result.policy.to_dict()
+def _launches(run: "IosMemRun") -> dict[str, Any]:
+    """What each build launched (the local target's full description; the bundle ids elsewhere)."""
+    if run.ab_launches:
+        return {**{b: launch.to_dict() for b, launch in run.ab_launches.items()}, "differences": list(run.ab_differences)}
+    where = f" on the {run.settings.target} target"
+    base = run.app_spec(BASE).bundle_id
+    copied = "" if base == run.base_app else f", a copy of {run.base_app} re-signed ad hoc (uninstalled after the run)"
+    return {BASE: {"describe": f"bundle id {base}{where}{copied}"},
+            HEAD: {"describe": f"bundle id {_app_name(run, HEAD)}{where}"}, "differences": []}
+
+
+def _policy(result: "GateResult | None", run: "IosMemRun") -> "Policy":
+    """The test's own limits (marker over ini over options), as its head trial was judged by."""
+    return run.default_policy if result is None else result.policy
 
 
 def run_ab(item: "pytest.Item", nextitem: "pytest.Item | None", run: "IosMemRun") -> bool:
@@ -146,12 +159,13 @@ def run_ab(item: "pytest.Item", nextitem: "pytest.Item | None", run: "IosMemRun"
         pairs.append((got[BASE].metrics(), got[HEAD].metrics()))
         pair += 1
         if pair >= plan.planned:
-            decisions = decide(pairs, _policy(got[HEAD].result), plan.planned, confidence, max_pairs=plan.max_pairs)
+            decisions = decide(pairs, _policy(got[HEAD].result, run), plan.planned, confidence,
+                               max_pairs=plan.max_pairs)
             if not any(d.outcome == UNDECIDED for d in decisions):
                 break
     else:
-        decisions = decide(pairs, _policy(trials[-1].result), plan.planned, confidence, at_bound=True,
-                             max_pairs=plan.max_pairs)
+        decisions = decide(pairs, _policy(trials[-1].result, run), plan.planned, confidence, at_bound=True,
+                           max_pairs=plan.max_pairs)
     # the real next item's teardown (higher-scoped fixtures), once
     final = CallInfo.from_call(lambda: item.session._setupstate.teardown_exact(nextitem), when="teardown")
     reports = _final_reports(item, run, trials, pairs, decisions, stop)
@@ -192,8 +206,10 @@ def _final_reports(item, run, trials, pairs, decisions, stop) -> list[Any]:
         metrics=summary(pairs, decisions),
         trials=[{"build": t.build, "pair": t.pair, **t.metrics()} for t in trials],
         failed_build=None if stop is None else stop.build,
+        launches=_launches(run),
     )
-    inconclusive_fails = str(run.option("inconclusive") or "warn").strip().lower() == "fail"
+    # the test's policy (its marker's inconclusive= wins over the option), as for the leak check
+    inconclusive_fails = _policy(result, run).inconclusive == "fail"
     found, notes, message = ab_findings(ab, decisions, ab_stop, inconclusive_fails)
     if result is not None:
         head = result.verdict
@@ -208,7 +224,8 @@ def _final_reports(item, run, trials, pairs, decisions, stop) -> list[Any]:
         result.ab = ab
         result.baseline = None
         if stop is None and any(f.kind in ("growth", "inconclusive") for f in findings):
-            message = "\n".join(f.message for f in findings) + f"\n  base: {ab.base_app}\n  head: {ab.head_app}"
+            message = ("\n".join(f.message for f in findings)
+                       + f"\n  base: {ab.launched(BASE)}\n  head: {ab.launched(HEAD)}")
     if call is not None:
         if message is not None and (call.passed or (stop is not None and stop.build == BASE)):
             call.outcome = "failed"
@@ -229,9 +246,12 @@ def _final_reports(item, run, trials, pairs, decisions, stop) -> list[Any]:
         call.iosmem = payload
         # JUnit properties (junitxml reads them from the reports): the head's numbers, the A/B verdict
         props = [p for p in call.user_properties if p[0] != "iosmem_verdict"]
-        props += [("iosmem_verdict", verdict_label(payload)), ("iosmem_ab", ab.outcome), ("iosmem_ab_pairs", len(pairs))]
-        for metric, row in ab.metrics.items():
+        props += [("iosmem_verdict", verdict_label(payload)), ("iosmem_ab", ab.outcome), ("iosmem_ab_pairs", len(pairs)),
+                  ("iosmem_ab_base_launch", ab.launched(BASE)), ("iosmem_ab_head_launch", ab.launched(HEAD))]
+        for metric, row in ab.metrics.items():  # the numbers, and the line every report shows (failure's words)
             props.append((f"iosmem_ab_{metric}_diff", round(row["diff"])))
+            props.append((f"iosmem_ab_{metric}_limit", "none" if row["limit"] is None else round(row["limit"])))
+            props.append((f"iosmem_ab_{metric}", ab_line(metric, row, ab.confidence)))
         item.user_properties[:] = props
         for rep in reports:
             rep.user_properties = list(props)

@@ -40,8 +40,9 @@ GENERAL: tuple[TargetOption, ...] = (
     TargetOption(
         "base_app",
         "A/B mode: the base build, run in alternation with the app under test (the head) and compared with it "
-        "instead of a stored baseline: a command line on the local target, the base build's bundle id on "
-        "simulator/device",
+        "instead of a stored baseline: on the local target its source directory (the head's command runs for both "
+        "builds) or its command line; on a simulator its .app or a zip of it (installed beside the head under a "
+        "derived bundle id) or a bundle id; on a device the bundle id of the installed base build",
     ),
     TargetOption(
         "ab_pairs",
@@ -50,6 +51,12 @@ GENERAL: tuple[TargetOption, ...] = (
         "6:20",
     ),
     TargetOption("ab_confidence", "A/B mode: confidence of the interval of head - base (default 95%)", "95%"),
+    TargetOption(
+        "ab_launch",
+        "A/B mode on the local target: when base and head would be launched differently in anything but the "
+        "build (interpreter, environment, working directory): 'refuse' the run (default) or 'warn' on every test",
+        "refuse",
+    ),
     TargetOption("app_env", "environment for the app, KEY=VALUE (repeatable; ini: one per line)", None, "linelist"),
     TargetOption("pid", "attach to this running process instead of launching the app (never terminated)"),
     TargetOption("wda_url", "WebDriverAgent URL that drives the app (default: what the target learns)"),

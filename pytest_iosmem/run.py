@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # imported lazily below: a run that gates nothing must not pa
     from .measure import IosMem
     from .repeat import Repeat
     from .targets.base import App, AppSpec, Target
+    from .targets.launch import Launch
     from .values import Baseline, Profile
 
 __all__ = ["IosMemRun"]
@@ -46,6 +47,13 @@ class IosMemRun:
         #: every option, checked at once (a UsageError names each bad value)
         self.settings = read_settings(reader, reader.flag, rootdir)
         self._store: BaselineStore | None = None
+        self._app_cwd: str | None = None
+        self._base_bundles: dict[str, str] = {}  # simulator: the base .app given -> its installed copy's bundle id
+        #: A/B on the local target: what each build launches, checked to differ only in the build
+        self.ab_launches: dict[str, Launch] = {}
+        self.ab_differences: list[str] = []
+        if self.settings.base_app and self.settings.target == "local":
+            self._plan_ab_launches()
 
     # the settings a hook or fixture reads often, by their plain names
     @property
@@ -105,11 +113,72 @@ class IosMemRun:
             self._target = create_target(self.settings.target, ctx)
         return self._target
 
+    def _plan_ab_launches(self) -> None:
+        """Both builds' launches from one neutral directory; refuse (or warn) when they differ beyond the build.
+
+        ``--iosmem-base-app DIR`` (the base build's source): the head's command for both,
+        each with its own ``PYTHONPATH``; a command: as given (:mod:`.targets.launch`).
+        """
+        import atexit
+        import shutil
+        import tempfile
+
+        from .targets.launch import differences, plan_launch
+        from .targets.local import REFAPP_COMMAND
+
+        s = self.settings
+        assert s.base_app is not None
+        self._app_cwd = tempfile.mkdtemp(prefix="iosmem-app-")  # not the checkout: -m would import from it
+        # removed by close(); also at exit, for a process that never launches (the xdist controller)
+        atexit.register(shutil.rmtree, self._app_cwd, True)
+        where = os.getcwd()
+        head_argv = shlex.split(s.app) if s.app else list(REFAPP_COMMAND)
+        base_words = shlex.split(s.base_app)
+        try:
+            if len(base_words) == 1 and os.path.isdir(os.path.join(where, os.path.expanduser(base_words[0]))):
+                base_dir = os.path.abspath(os.path.join(where, os.path.expanduser(base_words[0])))
+                # the head's code: the checkout of the running plugin (reference app), else the rootdir
+                head_dir = str(Path(__file__).resolve().parents[1]) if not s.app else str(self.rootdir)
+                # each build's code through a link of the same length: the path is in every code object
+                links = os.path.join(self._app_cwd, ".builds")
+                os.mkdir(links)
+                os.symlink(base_dir, os.path.join(links, BASE))
+                os.symlink(head_dir, os.path.join(links, HEAD))
+                base = plan_launch(BASE, head_argv, self._app_cwd, where, {"PYTHONPATH": os.path.join(links, BASE)},
+                                   own="PYTHONPATH", source=base_dir)
+                head = plan_launch(HEAD, head_argv, self._app_cwd, where, {"PYTHONPATH": os.path.join(links, HEAD)},
+                                   own="PYTHONPATH", source=head_dir)
+            else:
+                base = plan_launch(BASE, base_words, self._app_cwd, where, own="command arguments")
+                head = plan_launch(HEAD, head_argv, self._app_cwd, where, own="command arguments")
+        except ValueError as exc:
+            raise UsageError(f"--iosmem-base-app={s.base_app!r}: {exc}") from None
+        self.ab_launches = {BASE: base, HEAD: head}
+        self.ab_differences = differences(base, head)
+        if not self.ab_differences:
+            return
+        said = "\n".join(f"  - {d}" for d in self.ab_differences)
+        launched = f"  base: {base.describe()}\n  head: {head.describe()}"
+        if s.ab_launch == "refuse":
+            raise UsageError(
+                f"--iosmem-base-app: base and head would be launched differently in more than the build, so "
+                f"head - base would measure that too:\n{said}\n{launched}\n"
+                "Give the base build's source directory (--iosmem-base-app=../base: both builds then run the "
+                "head's command with the same interpreter, each with its own PYTHONPATH), or accept the "
+                "difference with --iosmem-ab-launch=warn."
+            )
+        self.messages.append(f"A/B WARNING: base and head were launched differently (--iosmem-ab-launch=warn):\n"
+                             f"{said}\n{launched}")
+
     def app_spec(self, build: str = HEAD) -> "AppSpec":
         """What to launch for ``build`` (A/B mode: ``base`` is ``--iosmem-base-app``, else the head)."""
         from .targets.base import AppSpec
 
         settings = self.settings
+        launch = self.ab_launches.get(build)
+        if launch is not None:  # A/B on the local target: both builds launched alike, from one neutral directory
+            return AppSpec(command=list(launch.command), env={**settings.app_env, **launch.env}, cwd=launch.cwd,
+                           name="refapp" if build == HEAD and not settings.app else "")
         app = settings.base_app if build == BASE else settings.app
         env = dict(settings.app_env)
         if self.target.kind == "local":
@@ -117,7 +186,27 @@ class IosMemRun:
             return AppSpec(command=command, env=env, name="refapp" if not app else "")
         if not app:
             raise UsageError(f"--iosmem-app: give the bundle id of the app to test on the {self.target.kind} target")
+        if build == BASE:
+            app = self._base_bundle_id(app)
         return AppSpec(bundle_id=app, env=env, name=app)
+
+    def _base_bundle_id(self, base: str) -> str:
+        """The base build's bundle id: as given, or that of its ``.app``/zip's copy installed beside the head."""
+        from .targets.app_copy import is_app_source
+
+        if base == self.settings.app:
+            raise UsageError(f"--iosmem-base-app={base}: the same bundle id as --iosmem-app, so both trials would "
+                             "launch one build; install the base under its own bundle id, or give its .app")
+        if not is_app_source(base):
+            return base
+        if self.target.kind != "simulator":
+            raise UsageError(
+                f"--iosmem-base-app={base}: on a {self.target.kind} an app must be signed with a provisioning "
+                "profile that covers its bundle id, so a re-signed copy cannot be made here: build, sign and install "
+                "the base under its own bundle id (e.g. with a .base suffix) beside the head, and give that id")
+        if base not in self._base_bundles:
+            self._base_bundles[base] = self.target.install_base(base)  # type: ignore[attr-defined]
+        return self._base_bundles[base]
 
     def acquire_app(self, args: list[str] | None = None, env: dict[str, str] | None = None, build: str = HEAD) -> App:
         """The app for the next test: a fresh one, or the session's one if still alive.
@@ -179,6 +268,10 @@ class IosMemRun:
         self.target.terminate(app)
 
     def close(self) -> None:
+        if self._app_cwd is not None:
+            import shutil
+
+            shutil.rmtree(self._app_cwd, ignore_errors=True)
         if self._target is None:
             return
         try:

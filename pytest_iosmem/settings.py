@@ -208,6 +208,8 @@ class Settings:
     base_app: str | None = None
     ab_plan: "ABPlan | None" = None
     ab_confidence: float = 0.95
+    #: A/B: base and head launched differently in anything but the build: "refuse" the run, or "warn" on every test
+    ab_launch: str = "refuse"
     #: the option/ini limits as given (strings), and the policy they make
     limit_defaults: dict[str, Any] = field(default_factory=dict)
     default_policy: "Policy | None" = None
@@ -282,6 +284,7 @@ def read_settings(option: Option, flag: Callable[[str], bool], rootdir: Path) ->
         plan = check(lambda: _ab_plan(option))
         if plan is not None:
             s.ab_plan, s.ab_confidence = plan
+        s.ab_launch = check(lambda: _choice(option, "ab_launch", "refuse", ("refuse", "warn"))) or s.ab_launch
     s.limit_defaults = {opt.name: option(opt.name) for opt in LIMITS}
     s.default_policy = check(lambda: build_policy(s.limit_defaults, {}, "iosmem options"))
     s.baselines_dir = path(option("baselines") or "baselines")

@@ -6,6 +6,7 @@ app.  Nothing is mocked: both builds are launched, driven and measured.
 """
 
 import json
+import platform
 import sys
 
 import pytest
@@ -29,9 +30,10 @@ def test_open_screen(wda_session, iosmem):
 
 def run_ab(pytester, base, head, *extra, screen="Clean"):
     pytester.makepyfile(test_ab=GATE.format(screen=screen))
-    res = pytester.runpytest(
+    # a subprocess: the HTML report imports pygal, which an in-process run would leave half-unloaded
+    res = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", f"--iosmem-base-app={base}", f"--iosmem-app={head}",
-        "--iosmem-json=r.json", "--iosmem-markdown=r.md", *extra,
+        "--iosmem-json=r.json", "--iosmem-markdown=r.md", "--iosmem-html=r.html", "--junitxml=j.xml", *extra,
     )
     doc = json.loads((pytester.path / "r.json").read_text())
     (result,) = doc["tests"]
@@ -39,7 +41,7 @@ def run_ab(pytester, base, head, *extra, screen="Clean"):
 
 
 def test_a_real_regression_fails_naming_base_head_difference_and_interval(pytester):
-    res, r = run_ab(pytester, REFAPP, f"{REFAPP} --regress 3MB", "--junitxml=j.xml")
+    res, r = run_ab(pytester, REFAPP, f"{REFAPP} --regress 3MB")
     res.assert_outcomes(failed=1)
     junit = (pytester.path / "j.xml").read_text()
     assert '<property name="iosmem_verdict" value="A/B FAIL growth" />' in junit
@@ -61,6 +63,7 @@ def test_a_real_regression_fails_naming_base_head_difference_and_interval(pytest
     assert "A/B FAIL growth" in out and "A/B run (ABBA order" in out
     md = (pytester.path / "r.md").read_text()
     assert "A/B run: each test ran as paired trials" in md and "| `test_ab.py::test_open_screen` | end |" in md
+    assert_every_report_says(pytester, res, "regressed beyond the limit", "+1.0 MB")
 
 
 def test_equal_builds_pass(pytester):
@@ -70,6 +73,30 @@ def test_equal_builds_pass(pytester):
     assert r["ab"]["outcome"] == "clear" and end["outcome"] == "clear"
     assert end["high"] <= end["limit"] and r["findings"] == []
     assert "A/B pass" in res.stdout.str()
+    assert_every_report_says(pytester, res, "within the limit", "+1.0 MB")
+
+
+def assert_every_report_says(pytester, res, words, limit):
+    """Issue 21: the limit and the failure message's decision words on the A/B rows of every report."""
+    terminal = [ln for ln in res.stdout.lines if ln.startswith("  test_open_screen: A/B end footprint: head ")]
+    assert len(terminal) == 1 and f"; limit {limit} (signed-rank p=" in terminal[0] and terminal[0].endswith(f": {words}")
+    md = (pytester.path / "r.md").read_text()
+    assert f"| {limit} | 6 | " in md and f"{words} |" in md
+    html = (pytester.path / "r.html").read_text()
+    assert f"<td class=n>{limit}</td>" in html and f">{words}</span>" in html
+    assert "base end footprint" in html and "head end footprint" in html and "limit: base + " in html
+    assert " vs base</td>" in html  # the summary's "vs baseline" columns hold head − base, not "-"
+    junit = (pytester.path / "j.xml").read_text()
+    assert '<property name="iosmem_ab_end_limit" value="' in junit
+    # what was launched for each build, in every report: command, interpreter and version, working directory
+    for build in ("base", "head"):
+        prop = next(ln for ln in junit.splitlines() if f'name="iosmem_ab_{build}_launch" ' in ln)
+        assert sys.executable in prop and f"{platform.python_implementation()} {platform.python_version()}" in prop
+        assert "; cwd /" in prop and str(pytester.path) not in prop  # a neutral directory, not the checkout
+        assert f"<li class=muted><code>{build}: {sys.executable}" in html and f"- {build}: " in md
+        assert any(ln.startswith(f"  {build}: {sys.executable}") for ln in res.stdout.lines)
+    prop = next(ln for ln in junit.splitlines() if 'name="iosmem_ab_end" ' in ln)
+    assert "A/B end footprint: head " in prop and f"; limit {limit} (signed-rank p=" in prop and f": {words}\"" in prop
 
 
 def test_too_few_pairs_is_inconclusive_and_shown_as_such(pytester):
@@ -80,6 +107,40 @@ def test_too_few_pairs_is_inconclusive_and_shown_as_such(pytester):
     assert {d["outcome"] for d in r["decisions"]} == {"inconclusive"}
     assert any("inconclusive after 3 pairs" in n and "at least 6 are needed" in n for n in r["notes"])
     assert "A/B inconclusive" in res.stdout.str()
+
+
+def test_the_markers_inconclusive_fail_fails_an_undecided_ab_run(pytester):
+    """Issue 21 item 6: the marker's inconclusive="fail" (the test's policy) is read, not only the option."""
+    pytester.makepyfile(test_ab="""
+import pytest
+
+@pytest.mark.iosmem(max_growth="5%", leak_per_iteration=None, inconclusive="fail")
+def test_open_screen(wda_session, iosmem):
+    wda_session(label="Clean").click()
+    wda_session(label="Back").click()
+""")
+    res = pytester.runpytest("-p", "no:cacheprovider", f"--iosmem-base-app={REFAPP}", f"--iosmem-app={REFAPP}",
+                             "--iosmem-ab-pairs=3:3", "--iosmem-json=r.json")
+    res.assert_outcomes(failed=1)
+    (r,) = json.loads((pytester.path / "r.json").read_text())["tests"]
+    assert "inconclusive" in {f["kind"] for f in r["findings"]}
+    assert "inconclusive after 3 pairs" in res.stdout.str()
+
+
+def test_a_base_launched_differently_is_refused_or_with_the_option_warned_about(pytester):
+    """Issue 21: PYTHONPATH set for the base only (the old docs/ci.md recipe) moved the footprint by 2%."""
+    base = f"env PYTHONPATH={pytester.path} {REFAPP}"
+    pytester.makepyfile(test_ab=GATE.format(screen="Clean"))
+    res = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--iosmem-base-app={base}")
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    err = res.stderr.str()
+    assert f"environment PYTHONPATH: base '{pytester.path}', head not set" in err
+    assert "--iosmem-ab-launch=warn" in err and "--iosmem-base-app=../base" in err
+    res, r = run_ab(pytester, base, REFAPP, "--iosmem-ab-launch=warn", "--iosmem-ab-pairs=1:1")
+    assert r["ab"]["launches"]["differences"] == [f"environment PYTHONPATH: base '{pytester.path}', head not set"]
+    assert any(n.startswith("A/B WARNING: base and head were launched differently") for n in r["notes"])
+    assert "A/B WARNING: base and head were launched differently" in res.stdout.str()
+    assert "WARNING, launched differently beyond the build: environment PYTHONPATH" in (pytester.path / "r.md").read_text()
 
 
 def test_the_base_app_dying_is_the_bases_failure(pytester):

@@ -263,3 +263,29 @@ def test_prune_never_prunes_on_an_empty_or_broken_collection(tmp_path):
     out = iosmem("baseline", "prune", "--rootdir", str(tmp_path / "nowhere"), "--dir", str(tmp_path / "b"))
     assert out.returncode == 2 and "--rootdir" in out.stderr and "no such directory" in out.stderr
     assert list(json.loads(next((tmp_path / "b").rglob("*.json")).read_text())["tests"]) == ["test_a"]
+
+
+def _report_on(profile: Profile, metrics: dict, path) -> str:
+    """A JSON report of one test run on ``profile`` (the fields ``baseline diff`` reads)."""
+    doc = {"schema": "pytest-iosmem-report", "schema_version": 1, "tests": [
+        {"nodeid": "t.py::test_growth", "outcome": "failed", "profile": profile.to_dict(), "metrics": metrics}]}
+    path.write_text(json.dumps(doc))
+    return str(path)
+
+
+def test_diff_of_a_report_uses_the_gates_nearest_profile_and_names_it(tmp_path, capsys):
+    """Issue 21 item 5: a run on Python 3.13 is compared with the 3.11 baselines the gate used, not called new."""
+    store = BaselineStore(tmp_path / "b")
+    old = Profile("local", "x86_64", "linux-cpython3.11")
+    store.update(old, [("t.py::test_growth", Baseline(end=10_000_000, peak=12_000_000))])
+    report = _report_on(Profile("local", "x86_64", "linux-cpython3.13"), {"end": 17_200_000, "peak": 12_000_000},
+                        tmp_path / "r.json")
+    assert main(["baseline", "diff", "--report", report, "--dir", str(tmp_path / "b")]) == 1
+    out = capsys.readouterr().out
+    assert "GREW end" in out and "+72.0%" in out and f"vs {old.key}, nearest" in out
+    assert "new (no baseline)" not in out and "nearest stored one (as the gate)" in out
+    # pinned to the exact profile, as --iosmem-baseline-profile=exact: nothing stored for 3.13
+    assert main(["baseline", "diff", "--report", report, "--dir", str(tmp_path / "b"), "--profile", "exact"]) == 0
+    assert "new (no baseline)" in capsys.readouterr().out
+    assert main(["baseline", "diff", "--report", report, "--dir", str(tmp_path / "b"), "--profile", "local-nope"]) == 2
+    assert "--profile local-nope: no baselines for it" in capsys.readouterr().err

@@ -4,7 +4,10 @@ It applies the gate's own growth rule to the end and peak footprints: growth
 beyond ``--max-growth`` (default 10%) and beyond ``--noise-floor`` (default 1MB,
 the gate's default) is a regression, and the exit code is 1.  So
 ``iosmem baseline diff --report iosmem-report.json`` answers "would the gate
-have failed on growth", before anyone accepts the numbers.
+have failed on growth", before anyone accepts the numbers.  It finds each test's
+baseline as the gate does (:meth:`BaselineStore.lookup`): the test's own profile,
+else the nearest stored one (``--profile exact`` or a key pins it), and names the
+profile it used on the row, so a run on a new machine is compared, not called new.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any, Mapping
 
 from tabulate import tabulate
 
+from ..values import Profile
 from .baseline_store import entries, open_store, profiles
 from .common import EXIT_OK, EXIT_REGRESSION, CliError, add_parser
 
@@ -28,8 +32,9 @@ def register(actions: Any) -> None:
                    "  iosmem baseline diff --report iosmem-report.json --profile local-linux-cpython3.12-x86_64")
     p.add_argument("profiles", nargs="*", metavar="PROFILE", help="two profile keys (see iosmem baseline show)")
     p.add_argument("--report", help="a JSON report (--iosmem-json) to compare with the stored baselines")
-    p.add_argument("--profile", metavar="KEY",
-                   help="with --report: compare with this profile's baselines instead of each test's own profile")
+    p.add_argument("--profile", metavar="RULE", default="nearest",
+                   help="with --report: which baselines, as the gate's --iosmem-baseline-profile: nearest (default: "
+                        "each test's own profile, else the nearest stored one), exact, or a profile key")
     p.add_argument("--max-growth", default="10%", help="growth that counts as a regression: 10%%, 5MB or 10%%,5MB "
                    "(default 10%%)")
     p.add_argument("--noise-floor", default="1MB", help="growth never flagged below this (default 1MB, as the gate)")
@@ -44,11 +49,14 @@ class Change:
     old: Mapping[str, Any] | None
     new: Mapping[str, Any] | None
     expected: str = ""  # "xfailed" when the run expected this test to fail
+    source: str = ""  # the stored profile the old numbers came from, when it is not the test's own
 
 
 def grew(old: int, new: int, tolerance: Any, floor: int) -> bool:
-    """The gate's rule (analysis._check_growth): beyond the tolerance and the noise floor."""
-    return new - old > max(tolerance.allowance(old), floor)
+    """The gate's rule (:func:`..verdict.policy.allowance`): beyond the tolerance and the noise floor."""
+    from ..verdict.policy import allowance
+
+    return new - old > allowance(tolerance, floor, old)
 
 
 def _delta(old: int | None, new: int | None) -> str:
@@ -80,14 +88,14 @@ def _row(c: Change, tolerance: Any, floor: int) -> tuple[list[str], bool]:
     row = [c.nodeid]
     for m in METRICS:
         row += [format_size(c.old[m]), format_size(c.new.get(m)), _delta(c.old[m], c.new.get(m))]
-    row.append(state)
+    row.append(f"{state} (vs {c.source})" if c.source else state)
     return row, bool(grown)
 
 
 def _from_profiles(args: argparse.Namespace, store: Any) -> tuple[list[Change], tuple[str, str]]:
     if len(args.profiles) != 2:
         raise CliError("give two profile keys (see iosmem baseline show), or --report REPORT.json")
-    if args.profile:
+    if args.profile != "nearest":
         raise CliError("--profile goes with --report; to compare two profiles give both keys")
     known = profiles(store)
     for key in args.profiles:
@@ -106,13 +114,22 @@ def _from_report(args: argparse.Namespace, store: Any) -> tuple[list[Change], tu
     if args.profiles:
         raise CliError("give two profiles or --report, not both")
     doc = load(args.report)
-    stored = {(e.profile, e.nodeid): e.metrics for e in entries(store)}
+    if args.profile not in ("nearest", "exact") and args.profile not in profiles(store):
+        raise CliError(f"--profile {args.profile}: no baselines for it in {store.root} "
+                       f"(profiles: {', '.join(profiles(store)) or 'none'}; or nearest, exact)")
     changes = []
     for t in doc.get("tests", []):
-        key = args.profile or t["profile"]["key"]
+        p = t["profile"]
+        profile = Profile(p["kind"], p["model"], p["os"], p.get("name", ""))
+        found = store.lookup(profile, t["nodeid"], args.profile)  # the gate's own rule
         expected = t.get("outcome") if t.get("outcome") in ("xfailed", "xpassed") else ""
-        changes.append(Change(t["nodeid"], stored.get((key, t["nodeid"])), t.get("metrics") or {}, expected))
-    print(f"baselines: {args.profile or 'the profile of each test'}; run: {args.report}")
+        origin = None if found is None else found.origin
+        source = "" if origin is None or origin.profile == profile.key else f"{origin.profile}, {origin.rule}"
+        changes.append(Change(t["nodeid"], None if found is None else found.to_dict(), t.get("metrics") or {},
+                              expected, source))
+    rule = {"nearest": "each test's own profile, else the nearest stored one (as the gate)",
+            "exact": "each test's own profile only"}.get(args.profile, args.profile)
+    print(f"baselines: {rule}; run: {args.report}")
     return changes, ("base", "run")
 
 

@@ -29,7 +29,7 @@ from typing import Any, Sequence
 
 from ..units import format_size
 
-__all__ = ["MAX_POINTS", "downsample", "RefLine", "reference_lines", "footprint_chart"]
+__all__ = ["MAX_POINTS", "downsample", "RefLine", "reference_lines", "footprint_chart", "ab_chart"]
 
 MAX_POINTS = 2000
 #: a reference line is drawn only up to this multiple of the highest footprint
@@ -78,12 +78,12 @@ def reference_lines(result: dict[str, Any]) -> list[RefLine]:
         lines.append(RefLine("baseline end", int(base["end"])))
         growth = policy.get("max_growth")
         if growth:
-            allowance = max(
-                int((growth.get("fraction") or 0) * base["end"]),
-                int(growth.get("bytes") or 0),
-                int(policy.get("noise_floor") or 0),
-            )
-            lines.append(RefLine("allowed end (baseline + growth)", int(base["end"]) + allowance))
+            from ..units import Tolerance
+            from ..verdict.policy import allowance
+
+            allowed = allowance(Tolerance(growth.get("fraction"), growth.get("bytes")),
+                                int(policy.get("noise_floor") or 0), base["end"])
+            lines.append(RefLine("allowed end (baseline + growth)", int(base["end"]) + allowed))
     if base.get("peak") is not None:
         lines.append(RefLine("baseline peak", int(base["peak"])))
     if policy.get("max_peak") is not None:
@@ -131,9 +131,6 @@ def footprint_chart(result: dict[str, Any]) -> tuple[str, list[str]]:
 
     Returns ``("", [reason])`` when the test has no samples to draw.
     """
-    import pygal
-    from pygal.style import Style
-
     tl = result.get("timeline") or {}
     samples = downsample(tl.get("samples") or [])
     if not samples:
@@ -196,6 +193,16 @@ def footprint_chart(result: dict[str, Any]) -> tuple[str, list[str]]:
     if len(tl.get("samples") or []) > len(samples):
         caption.append(f"{len(tl['samples'])} samples drawn as {len(samples)} points (min and max of each bucket kept)")
 
+    svg = _render(series, x_title="seconds since the test started", range_=(y_floor, y_top), xrange=(0, round(t_end, 3)))
+    return svg, caption
+
+
+def _render(series: list[tuple[str, str, list[Any], dict[str, Any]]], x_title: str, range_: tuple[float, float],
+            xrange: tuple[float, float]) -> str:
+    """An XY chart of ``(title, colour, values, options)`` series as script-free inline SVG."""
+    import pygal
+    from pygal.style import Style
+
     style = Style(background="white", plot_background="white", font_family="Helvetica, Arial, sans-serif",
                   colors=tuple(c for _, c, _, _ in series), label_font_size=12, major_label_font_size=12,
                   value_font_size=11, legend_font_size=13, title_font_size=14, guide_stroke_color="#d8d8dc",
@@ -205,15 +212,57 @@ def footprint_chart(result: dict[str, Any]) -> tuple[str, list[str]]:
         width=_WIDTH, height=440 + 26 * rows, style=style,
         # pygal reserves len(series) // columns legend rows (floor, not ceil): make up the difference.
         margin_bottom=20 + 24 * (rows - len(series) // 3), js=[], show_dots=False,
-        x_title="seconds since the test started", y_title="footprint (MB)", legend_at_bottom=True,
+        x_title=x_title, y_title="footprint (MB)", legend_at_bottom=True,
         legend_at_bottom_columns=3, truncate_legend=-1, print_labels=True, explicit_size=False,
-        disable_xml_declaration=True, range=(y_floor, y_top), xrange=(0, round(t_end, 3)),
+        disable_xml_declaration=True, range=range_, xrange=xrange,
         allow_interruptions=True, truncate_label=-1,
     )
     for title, _, values, options in series:
         chart.add(title, values, **options)
     svg = _SCRIPT.sub("", chart.render(is_unicode=True))
-    return _LABEL.sub(_keep_label_inside, svg), caption
+    return _LABEL.sub(_keep_label_inside, svg)
+
+
+def ab_chart(result: dict[str, Any], metric: str = "end") -> tuple[str, list[str]]:
+    """An A/B test's two builds side by side: ``metric`` of every base and head trial by pair, the
+    interval of head − base and the limit drawn on the base's median (``("", [why])`` when none)."""
+    ab = result.get("ab") or {}
+    row = (ab.get("metrics") or {}).get(metric)
+    trials = [t for t in ab.get("trials") or [] if t.get(metric) is not None]
+    if not trials or not row:
+        return "", [f"no A/B {metric} footprints to draw"]
+    pairs = max(int(t["pair"]) for t in trials) + 1
+    base_median = float(row["base"])
+    series: list[tuple[str, str, list[Any], dict[str, Any]]] = []
+    for build, color in (("base", "#8e8e93"), ("head", "#0a60ff")):
+        values = [(int(t["pair"]) + 1, _mb(t[metric])) for t in trials if t["build"] == build]
+        series.append((f"{build} {metric} footprint", color, values, {"show_dots": True, "dots_size": 4,
+                                                                     "stroke_style": {"width": 2}}))
+    x0, x1 = 0.5, pairs + 0.5
+    levels = [float(t[metric]) for t in trials]
+    caption = [f"each pair is one base and one head trial ({ab.get('order', 'ABBA')} order); the lines are drawn on "
+               f"the base's median {format_size(base_median)}"]
+    if row.get("low") is not None and row.get("high") is not None:
+        lo, hi = base_median + row["low"], base_median + row["high"]
+        conf = f"{float(ab.get('confidence', 0.95)) * 100:g}%"
+        series.append((f"{conf} interval of head − base [{format_size(row['low'], signed=True)}, "
+                       f"{format_size(row['high'], signed=True)}]", "#1b9e4b",
+                       [(x0, _mb(lo)), (x1, _mb(lo)), (None, None), (x0, _mb(hi)), (x1, _mb(hi))],
+                       {"show_dots": False, "stroke_style": {"width": 1.5, "dasharray": "3, 3"}}))
+        levels += [lo, hi]
+    if row.get("limit") is not None:
+        allowed = base_median + row["limit"]
+        if allowed <= OFF_CHART_FACTOR * max(levels):
+            series.append((f"limit: base + {format_size(row['limit'])}", "#ff2d55", [(x0, _mb(allowed)), (x1, _mb(allowed))],
+                           {"show_dots": False, "stroke_style": {"width": 1.5, "dasharray": "8, 5"}}))
+            levels.append(allowed)
+        else:
+            caption.append(f"not drawn, far above the footprints: the limit, base + {format_size(row['limit'])}")
+    top, bottom = max(levels), min(levels)
+    span = max(top - bottom, 1)
+    svg = _render(series, x_title="pair", range_=(_mb(max(0, bottom - 0.1 * span)), _mb(top + 0.1 * span)),
+                  xrange=(x0, x1))
+    return svg, caption
 
 
 def _keep_label_inside(m: re.Match[str]) -> str:

@@ -13,7 +13,7 @@ from ..units import format_size
 
 __all__ = [
     "rank", "ordered", "headline_counts", "delta", "leak_text", "leak_decision", "hosts",
-    "origin_text", "borrowed_baselines", "ab_heading", "ab_rows",
+    "origin_text", "borrowed_baselines", "ab_heading", "ab_launched", "ab_rows", "versus",
 ]
 
 
@@ -53,6 +53,16 @@ def delta(value: int | None, base: int | None) -> str:
     d = value - base
     pct = f" ({d / base * 100:+.1f}%)" if base else ""
     return format_size(d, signed=True) + pct
+
+
+def versus(result: dict[str, Any], metric: str) -> str:
+    """The ``vs baseline`` cell of ``end``/``peak``: against the stored baseline, or head − base in an A/B run."""
+    row = ((result.get("ab") or {}).get("metrics") or {}).get(metric)
+    if row:
+        from ..verdict.ab import diff_text
+
+        return f"{diff_text(metric, row)} vs base"
+    return delta((result.get("metrics") or {}).get(metric), (result.get("baseline") or {}).get(metric))
 
 
 def leak_decision(result: dict[str, Any]) -> dict[str, Any] | None:
@@ -104,7 +114,7 @@ def borrowed_baselines(tests: Iterable[dict[str, Any]]) -> list[tuple[str, str]]
     return [(r.get("nodeid", "?"), t) for r in tests if (t := origin_text(r))]
 
 
-AB_HEADERS = ("test", "metric", "base", "head", "head − base", "interval", "pairs", "outcome")
+AB_HEADERS = ("test", "metric", "base", "head", "head − base", "interval", "limit", "pairs", "decision")
 
 
 def ab_heading(tests: Iterable[dict[str, Any]]) -> str | None:
@@ -117,22 +127,36 @@ def ab_heading(tests: Iterable[dict[str, Any]]) -> str | None:
             f"judged on head − base at {first['confidence'] * 100:g}% confidence; no stored baseline was used")
 
 
-def ab_rows(tests: Iterable[dict[str, Any]]) -> list[list[str]]:
-    """One row per A/B test and metric: base, head, the difference, its interval, pairs, outcome (plain text)."""
-    from ..verdict.ab import diff_text
+def ab_launched(tests: Iterable[dict[str, Any]]) -> list[str]:
+    """``base: <command; interpreter; cwd; env>``, ``head: …`` and any difference beyond the build, as lines."""
+    first = next((r["ab"] for r in tests if r.get("ab")), None)
+    launches = (first or {}).get("launches") or {}
+    lines = [f"{b}: {(launches.get(b) or {}).get('describe') or first[b + '_app']}" for b in ("base", "head")] if first else []
+    lines += [f"WARNING, launched differently beyond the build: {d}" for d in launches.get("differences") or []]
+    return lines
 
-    rows = []
+
+def ab_rows(tests: Iterable[dict[str, Any]]) -> list[tuple[list[str], str]]:
+    """One row per A/B test and metric (plain text cells, :data:`AB_HEADERS`) and its outcome word.
+
+    The decision is said in the failure message's words (:func:`..verdict.ab.decision_words`)
+    and the limit is on every row, so a passing row shows how close it came.
+    """
+    from ..verdict.ab import decision_words, diff_text, limit_text
+
+    rows: list[tuple[list[str], str]] = []
     for r in tests:
         ab = r.get("ab")
         if not ab:
             continue
         if ab.get("failed_build"):
-            rows.append([r.get("nodeid", "?"), "-", "-", "-", "-", "-", str(ab.get("pairs", 0)),
-                         f"{ab['failed_build']} build failed"])
+            rows.append(([r.get("nodeid", "?"), "-", "-", "-", "-", "-", "-", str(ab.get("pairs", 0)),
+                          f"{ab['failed_build']} build failed"], "finding"))
             continue
         for metric, row in (ab.get("metrics") or {}).items():
             interval = "-" if row.get("low") is None else \
                 f"[{format_size(row['low'], signed=True)}, {format_size(row['high'], signed=True)}]"
-            rows.append([r.get("nodeid", "?"), metric, format_size(row["base"]), format_size(row["head"]),
-                         diff_text(metric, row), interval, str(row["pairs"]), str(row["outcome"])])
+            rows.append(([r.get("nodeid", "?"), metric, format_size(row["base"]), format_size(row["head"]),
+                          diff_text(metric, row), interval, limit_text(row), str(row["pairs"]), decision_words(row)],
+                         str(row["outcome"])))
     return rows

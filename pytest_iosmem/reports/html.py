@@ -17,8 +17,8 @@ from typing import Any, Iterable
 from ..atomic import write_atomic
 from ..results import is_failure, verdict_label
 from ..units import format_size
-from .charts import MAX_POINTS, downsample, footprint_chart
-from .common import AB_HEADERS, ab_heading, ab_rows, delta, headline_counts, hosts, leak_decision, leak_text, ordered, origin_text, rank
+from .charts import MAX_POINTS, ab_chart, downsample, footprint_chart
+from .common import AB_HEADERS, ab_heading, ab_launched, ab_rows, headline_counts, versus, hosts, leak_decision, leak_text, ordered, origin_text, rank
 
 __all__ = ["render", "write", "downsample", "MAX_POINTS"]
 
@@ -79,13 +79,12 @@ def _summary(tests: list[dict[str, Any]]) -> str:
     rows = []
     for i, r in enumerate(tests):
         m = r.get("metrics") or {}
-        base = r.get("baseline") or {}
         rows.append([
             f"<a href='#t{i}'><code>{_e(r.get('nodeid', '?'))}</code></a>",
             _e(format_size(m.get("peak"))),
-            _e(delta(m.get("peak"), base.get("peak"))),
+            _e(versus(r, "peak")),
             _e(format_size(m.get("end"))),
-            _e(delta(m.get("end"), base.get("end"))),
+            _e(versus(r, "end")),
             _e(_leak(m, r)),
             _e(format_size(m.get("reclaimed"))),
             f"<span class={_state(r)}>{_e(verdict_label(r))}</span>",
@@ -212,6 +211,13 @@ def _test_section(r: dict[str, Any], index: int) -> str:
         parts.append(f"<pre class={'fail' if is_failure(r) else 'other'}>" + _e("\n".join(f.get("message", "") for f in r["findings"])) + "</pre>")
     if m.get("terminated"):
         parts.append(f"<p class=fail>The app died: {_e(m['terminated'])}</p>")
+    if r.get("ab"):
+        for metric in ("end", "peak"):
+            ab_svg, ab_caption = ab_chart(r, metric)
+            if ab_svg:
+                parts.append(f"<h3>A/B: {metric} footprint of each base and head trial</h3><div class=chart>{ab_svg}</div>"
+                             "<p class=caption>" + "<br>".join(_e(c) for c in ab_caption) + "</p>")
+        parts.append("<h3>The last head trial's footprint</h3>")
     svg, caption = footprint_chart(r)
     if svg:
         parts.append(f"<div class=chart>{svg}</div>")
@@ -265,9 +271,13 @@ def render(document: dict[str, Any]) -> str:
         head.append(_summary(tests))
         heading = ab_heading(tests)
         if heading:
-            rows = [[f"<code>{_e(r[0])}</code>", *(_e(c) for c in r[1:])] for r in ab_rows(tests)]
-            head.append(f"<h2>A/B: head − base</h2><p>{_e(heading)}</p>"
-                        + _table(list(AB_HEADERS), rows, numeric={2, 3, 4, 6}, cls="summary"))
+            states = {"finding": "fail", "clear": "pass", "inconclusive": "other"}
+            rows = [[f"<code>{_e(r[0])}</code>", *(_e(c) for c in r[1:-1]),
+                     f"<span class={states.get(outcome, 'muted')}>{_e(r[-1])}</span>"] for r, outcome in ab_rows(tests)]
+            launched = "".join(f"<li class={'fail' if line.startswith('WARNING') else 'muted'}><code>{_e(line)}</code></li>"
+                               for line in ab_launched(tests))
+            head.append(f"<h2>A/B: head − base</h2><p>{_e(heading)}</p><ul>{launched}</ul>"
+                        + _table(list(AB_HEADERS), rows, numeric={2, 3, 4, 6, 7}, cls="summary"))
     else:
         head.append("<p class=muted>No gated test ran.</p>")
     body = "\n".join(_test_section(r, i) for i, r in enumerate(tests))

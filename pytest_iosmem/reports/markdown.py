@@ -28,7 +28,7 @@ from ..atomic import write_atomic
 from ..results import inconclusive_checks, is_failure, verdict_label
 from ..units import format_size
 from .common import (
-    AB_HEADERS, ab_heading, ab_rows, borrowed_baselines, delta, headline_counts, hosts, leak_text, ordered,
+    AB_HEADERS, ab_heading, ab_launched, ab_rows, borrowed_baselines, versus, headline_counts, hosts, leak_text, ordered,
 )
 
 __all__ = ["render", "write", "code_span", "code_block", "text", "TOP_CLASSES"]
@@ -117,11 +117,10 @@ def _table(tests: list[dict[str, Any]]) -> list[str]:
     for r in tests:
         host = f" {code_span(r.get('host') or '?')} |" if by_host else ""
         m = r.get("metrics") or {}
-        base = r.get("baseline") or {}
         lines.append(
             f"| {code_span(r.get('nodeid', '?'))} | {format_size(m.get('peak'))} "
-            f"| {delta(m.get('peak'), base.get('peak'))} | {format_size(m.get('end'))} "
-            f"| {delta(m.get('end'), base.get('end'))} | {leak_text(m, r)} | {format_size(m.get('reclaimed'))} "
+            f"| {versus(r, 'peak')} | {format_size(m.get('end'))} "
+            f"| {versus(r, 'end')} | {leak_text(m, r)} | {format_size(m.get('reclaimed'))} "
             f"| {('❌ ' if is_failure(r) else '⚠️ ' if inconclusive_checks(r) else '') + text(verdict_label(r))} |{host}"
         )
     return lines
@@ -152,9 +151,12 @@ def render(document: dict[str, Any]) -> str:
         lines.append("No gated test ran.")
     heading = ab_heading(tests)
     if heading:
-        lines += ["", text(heading), "", "| " + " | ".join(AB_HEADERS) + " |", "|---|---|---:|---:|---:|---|---:|---|"]
-        for row in ab_rows(tests):
-            lines.append("| " + " | ".join([code_span(row[0])] + [text(c) for c in row[1:]]) + " |")
+        lines += ["", text(heading), ""] + [f"- {text(line)}" for line in ab_launched(tests)]
+        lines += ["", "| " + " | ".join(AB_HEADERS) + " |", "|---|---|---:|---:|---:|---|---:|---:|---|"]
+        marks = {"finding": "❌ ", "inconclusive": "⚠️ "}
+        for row, outcome in ab_rows(tests):
+            cells = [code_span(row[0])] + [text(c) for c in row[1:-1]] + [marks.get(outcome, "") + text(row[-1])]
+            lines.append("| " + " | ".join(cells) + " |")
     borrowed = borrowed_baselines(tests)
     if borrowed:
         lines += ["", "Baselines from another profile (no exact match for this machine):", ""]

@@ -72,14 +72,16 @@ def _origin_lines(results: Sequence[dict[str, Any]]) -> str:
 
 def _ab_lines(results: Sequence[dict[str, Any]]) -> str:
     """An A/B run says so, names both builds, and gives each test's base, head, difference and interval."""
-    from ..verdict.ab import diff_text, interval_text
+    from ..verdict.ab import ab_line
 
     abs_ = [r for r in results if r.get("ab")]
     if not abs_:
         return ""
+    from .common import ab_launched
+
     first = abs_[0]["ab"]
-    lines = [f"A/B run ({first['order']} order, up to {first['max_pairs']} pairs per test): "
-             f"base = {first['base_app']}; head = {first['head_app']}"]
+    lines = [f"A/B run ({first['order']} order, up to {first['max_pairs']} pairs per test), launched:"]
+    lines += [f"  {line}" for line in ab_launched(abs_)]
     for r in abs_:
         ab = r["ab"]
         name = r["nodeid"].split("::", 1)[-1]
@@ -87,10 +89,7 @@ def _ab_lines(results: Sequence[dict[str, Any]]) -> str:
             lines.append(f"  {name}: the {ab['failed_build']} build failed; no comparison")
             continue
         for metric, row in (ab.get("metrics") or {}).items():
-            lines.append(
-                f"  {name} {metric}: base {format_size(row['base'])}, head {format_size(row['head'])}, "
-                f"{diff_text(metric, row)}, {interval_text(row, ab['confidence'])}, {row['pairs']} pairs: {row['outcome']}"
-            )
+            lines.append(f"  {name}: {ab_line(metric, row, ab['confidence'])}")  # the failure's own words
     return "\n" + "\n".join(lines)
 
 

@@ -46,6 +46,8 @@ class AppSpec:
     args: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     name: str = ""
+    #: working directory of a local app (None: pytest's); A/B launches both builds from one neutral directory
+    cwd: str | None = None
 
 
 @dataclass

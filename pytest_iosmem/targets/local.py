@@ -280,6 +280,7 @@ class LocalTarget:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 env=env,
+                cwd=spec.cwd,
                 # Its own session and process group: Ctrl-C in pytest must not reach the app
                 # first, and terminate() stops the whole group (a wrapper's children too).
                 start_new_session=True,

@@ -205,6 +205,10 @@ class Simctl:
                               "(build it for the simulator: xcodebuild -sdk iphonesimulator ...)")
         self.run(["simctl", "install", udid, app_path], timeout=300)
 
+    def uninstall(self, udid: str, bundle_id: str) -> None:
+        """``simctl uninstall <device> <app bundle identifier>``."""
+        self.run(["simctl", "uninstall", udid, bundle_id])
+
     def launch(self, udid: str, bundle_id: str, args: Sequence[str] = (),
                env: Mapping[str, str] | None = None) -> int:
         """Launch (terminating a running instance first); returns the app's host pid.

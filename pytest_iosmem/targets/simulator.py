@@ -268,6 +268,7 @@ class SimulatorTarget:
         #: seconds a posted memory warning has to show up in the app's log (see memory_warning)
         self.warning_confirm_timeout = WARNING_CONFIRM_TIMEOUT
         self._installed = False
+        self._base_copy: tuple[str, str] | None = None  # (bundle id, temporary directory) of an A/B base copy
         self._booted = False
         self._limit_noted = False
 
@@ -300,6 +301,26 @@ class SimulatorTarget:
             # WebDriverAgent serves before the app starts: the runner's own launch takes the
             # foreground while it starts, and would otherwise hide the app under test.
             self.default_wda_url = self.wda.url(self.wda_start_timeout)
+
+    def install_base(self, source: str) -> str:
+        """A/B: the base build's ``.app`` (or zip) installed beside the head under a derived bundle id
+        (:mod:`.app_copy`), uninstalled by :meth:`close`, which a cancelled run reaches too."""
+        import tempfile
+
+        from .app_copy import prepare_copy
+
+        if self._base_copy is not None:
+            return self._base_copy[0]
+        self._prepare()
+        workdir = tempfile.mkdtemp(prefix="iosmem-base-app-")
+        try:
+            copy = prepare_copy(source, Path(workdir))
+            self.simctl.install(self.udid, str(copy.path))
+        except BaseException:
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
+        self._base_copy = (copy.bundle_id, workdir)
+        return copy.bundle_id
 
     def launch(self, spec: AppSpec) -> App:
         if not spec.bundle_id:
@@ -524,6 +545,14 @@ class SimulatorTarget:
 
     def close(self) -> None:
         try:
+            if self._base_copy is not None:  # first: nothing after it may leave the copy installed
+                bundle_id, workdir = self._base_copy
+                self._base_copy = None
+                shutil.rmtree(workdir, ignore_errors=True)
+                try:
+                    self.simctl.uninstall(self.udid, bundle_id)
+                except TargetError:
+                    pass  # the simulator is gone or shut down: so is the copy's install
             if self.wda is not None:
                 self.wda.stop()
             if self.clone_of:

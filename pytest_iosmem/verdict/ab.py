@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..units import format_size
-from .decision import CLEAR, FINDING, INCONCLUSIVE, Decision
+from .decision import CLEAR, FINDING, INCONCLUSIVE, UNDECIDED, Decision
 from .findings import Finding
 from .metrics import Metrics
 from .paired import combine, hl_interval, hodges_lehmann, judge_shift
+from .policy import Policy
 
 __all__ = [
     "BASE", "HEAD", "ABPlan", "ABStop", "ABSummary", "METRICS", "trial_order", "trial_metrics", "decide", "summary",
-    "interval_text", "diff_text", "ab_message", "ab_findings", "ab_outcome",
+    "interval_text", "diff_text", "limit_text", "decision_words", "ab_message", "ab_line", "ab_findings", "ab_outcome",
 ]
 
 BASE, HEAD = "base", "head"
@@ -54,25 +55,17 @@ def trial_metrics(m: Metrics | None) -> dict[str, float | None]:
     }
 
 
-def _limit(metric: str, policy: dict[str, Any], base_values: list[float]) -> float | None:
-    """How much head may exceed base: max_growth of the base's median (end, peak), the leak limit (leak)."""
+def _limit(metric: str, policy: Policy, base_values: list[float]) -> float | None:
+    """How much head may exceed base: the growth check's allowance of the base's median, noise floor
+    included (end, peak); the leak limit (leak)."""
     if metric in ("end", "peak"):
-        growth = policy.get("max_growth")
-        if not growth or not base_values:
-            return None
-        ref = statistics.median(base_values)
-        parts = [0.0]
-        if growth.get("fraction") is not None:
-            parts.append(growth["fraction"] * ref)
-        if growth.get("bytes") is not None:
-            parts.append(float(growth["bytes"]))
-        return max(parts)
+        return policy.growth_allowance(statistics.median(base_values)) if base_values else None
     if metric == "leak":
-        return policy.get("leak_per_iteration")
+        return policy.leak_per_iteration
     return None  # reclaim: reported, not judged (the head's own reclaim check still runs)
 
 
-def decide(pairs: list[tuple[dict, dict]], policy: dict[str, Any], planned: int, confidence: float,
+def decide(pairs: list[tuple[dict, dict]], policy: Policy, planned: int, confidence: float,
            at_bound: bool = False, max_pairs: int | None = None) -> list[Decision]:
     """One decision per judged metric from ``(base metrics, head metrics)`` pairs.
 
@@ -137,12 +130,37 @@ def diff_text(metric: str, row: dict[str, Any]) -> str:
     return f"{format_size(row['diff'], signed=True)}{pct}"
 
 
+#: the words a decision is said in, the same in a failure message and on every report's A/B row
+DECISION_WORDS = {
+    FINDING: "regressed beyond the limit",
+    CLEAR: "within the limit",
+    INCONCLUSIVE: "inconclusive",
+    UNDECIDED: "undecided",
+    "reported": "reported, not judged (no limit)",
+}
+
+
+def decision_words(row: dict[str, Any]) -> str:
+    """``regressed beyond the limit`` / ``within the limit`` / ``inconclusive`` / ``reported, not judged``."""
+    return DECISION_WORDS.get(str(row.get("outcome")), str(row.get("outcome")))
+
+
+def limit_text(row: dict[str, Any]) -> str:
+    """``+1.0 MB``: how much head may exceed base on this metric, or ``none`` when it is not judged."""
+    return "none" if row.get("limit") is None else format_size(row["limit"], signed=True)
+
+
 def ab_message(metric: str, row: dict[str, Any], confidence: float) -> str:
     """``A/B end footprint: head 18.0 MB vs base 15.0 MB: +3.0 MB (+20.1%), 95% interval [...] over 6 pairs; ...``."""
     limit = "" if row.get("limit") is None else f"; limit {format_size(row['limit'], signed=True)}"
     p = "" if row.get("p") is None else f" (signed-rank p={row['p']:.3g})"
     return (f"A/B {_NAMES.get(metric, metric)}: head {format_size(row['head'])} vs base {format_size(row['base'])}: "
             f"{diff_text(metric, row)}, {interval_text(row, confidence)} over {row['pairs']} pairs{limit}{p}")
+
+
+def ab_line(metric: str, row: dict[str, Any], confidence: float) -> str:
+    """:func:`ab_message` and the decision in words: what a failure says, and what a passing row says."""
+    return f"{ab_message(metric, row, confidence)}: {decision_words(row)}"
 
 
 @dataclass(frozen=True)
@@ -170,13 +188,20 @@ class ABSummary:
     failed_build: str | None = None
     mode: str = "A/B"
     order: str = "ABBA"
+    #: what was launched for each build (``base``/``head``: command, interpreter, cwd, env, ``describe``) and
+    #: ``differences`` beyond the build (non-empty only when the run was told to accept them)
+    launches: dict[str, Any] = field(default_factory=dict)
+
+    def launched(self, build: str) -> str:
+        """Exactly what ran for ``build``, as one line (its name when the target says no more)."""
+        return str((self.launches.get(build) or {}).get("describe") or (self.base_app if build == BASE else self.head_app))
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "mode": self.mode, "base_app": self.base_app, "head_app": self.head_app, "pairs": self.pairs,
             "planned": self.planned, "max_pairs": self.max_pairs, "order": self.order,
             "confidence": self.confidence, "outcome": self.outcome, "metrics": self.metrics,
-            "trials": self.trials, "failed_build": self.failed_build,
+            "trials": self.trials, "failed_build": self.failed_build, "launches": self.launches,
         }
 
 
@@ -188,12 +213,19 @@ def ab_findings(
 ) -> tuple[list[Finding], list[str], str | None]:
     """The A/B findings and notes, and the message of a base that failed (else None).
 
+    ``inconclusive_fails``: the test's policy says ``inconclusive="fail"`` (marker,
+    ini or option, as for the leak check).
+
     A base trial that failed is the base's failure (the head is not judged); a
     head trial that failed stops the pairs and keeps its own findings.
     """
     base_name, head_name, rows = summary_.base_app, summary_.head_app, summary_.metrics
     findings: list[Finding] = []
     notes: list[str] = []
+    differ = summary_.launches.get("differences") or []
+    if differ:
+        notes.append("A/B WARNING: base and head were launched differently, so head - base measures that too: "
+                     + "; ".join(differ) + " (--iosmem-ab-launch=warn)")
     if stop is None and not decisions:
         notes.append("A/B: no metric was judged (max_growth and leak_per_iteration are off); base and head are reported")
     if stop is not None and stop.build == BASE:
@@ -208,11 +240,11 @@ def ab_findings(
         row = rows.get(metric)
         if row is None:
             continue
-        line = ab_message(metric, row, summary_.confidence)
+        line = ab_line(metric, row, summary_.confidence)
         if d.outcome == FINDING:
-            findings.append(Finding("growth", line + ": regressed beyond the limit", row["diff"], row["limit"]))
+            findings.append(Finding("growth", line, row["diff"], row["limit"]))
         elif d.outcome == INCONCLUSIVE:
-            text = f"{line}: inconclusive after {summary_.pairs} pairs (the bound): {d.reason}"
+            text = f"{line} after {summary_.pairs} pairs (the bound): {d.reason}"
             if inconclusive_fails:
                 findings.append(Finding("inconclusive", text, row["diff"], row["limit"]))
             else:

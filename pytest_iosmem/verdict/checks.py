@@ -116,7 +116,8 @@ def _check_growth(m: Metrics, policy: Policy, baseline: Baseline | None, v: Verd
     for name, value, base in (("end", m.end, baseline.end), ("peak", m.peak, baseline.peak)):
         if value is None:
             continue
-        allowed = max(policy.max_growth.allowance(base), policy.noise_floor)
+        allowed = policy.growth_allowance(base)
+        assert allowed is not None  # max_growth is set
         delta = value - base
         if delta > allowed:
             v.findings.append(

@@ -15,7 +15,17 @@ from ..errors import UsageError
 from .objects import DEFAULT_WATCH, ObjectRules
 from ..units import Tolerance, UnitError, format_size, parse_percent, parse_size, parse_tolerance
 
-__all__ = ["Policy", "POLICY_KEYS", "INCONCLUSIVE_CHOICES", "build_policy"]
+__all__ = ["Policy", "POLICY_KEYS", "INCONCLUSIVE_CHOICES", "build_policy", "allowance"]
+
+
+def allowance(tolerance: Tolerance, noise_floor: int, reference: float) -> int:
+    """How many bytes a footprint may exceed ``reference`` by: the tolerance, never below the noise floor.
+
+    The one growth rule: the growth check against a baseline, A/B's head − base
+    (reference: the base's median) and ``iosmem baseline diff`` all ask it, so a
+    change is judged alike wherever it is measured.
+    """
+    return max(tolerance.allowance(int(reference)), noise_floor)
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,10 @@ class Policy:
     objects_watch: tuple[str, ...] = DEFAULT_WATCH
     #: object check: shell patterns of classes never judged (wins over objects_watch)
     objects_ignore: tuple[str, ...] = ()
+
+    def growth_allowance(self, reference: float) -> int | None:
+        """:func:`allowance` with this test's ``max_growth`` and noise floor (None: growth is not checked)."""
+        return None if self.max_growth is None else allowance(self.max_growth, self.noise_floor, reference)
 
     @property
     def object_rules(self) -> ObjectRules | None:
