@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
 __all__ = ["write_reports", "report_paths"]
 
@@ -25,8 +26,13 @@ def report_paths(run) -> dict[str, Path]:
     return paths
 
 
-def write_reports(run, interrupted: bool = False) -> list[str]:
-    """Returns lines for the terminal summary (what was written, or why not)."""
+def write_reports(run, interrupted: bool = False, done: Callable[[str], None] | None = None) -> list[str]:
+    """Returns lines for the terminal summary (what was written, or why not).
+
+    A report that cannot be written sets ``run.failed_writes`` (the run's exit
+    status then says so, as for a baseline that cannot be written); ``done``
+    hears the path of each report once it is written or has failed.
+    """
     messages: list[str] = []
     paths = report_paths(run)
     if not paths:
@@ -47,10 +53,13 @@ def write_reports(run, interrupted: bool = False) -> list[str]:
 
                 html.write(document, path)
         except OSError as exc:
-            messages.append(f"iosmem {kind} report not written to {path}: {exc.strerror or exc}")
-            continue
+            run.failed_writes = True
+            messages.append(f"iosmem {kind} report NOT written to {path}: {exc.strerror or exc}")
         except Exception as exc:  # noqa: BLE001 - one report failing must not cost the others
-            messages.append(f"iosmem {kind} report not written: {type(exc).__name__}: {exc}")
-            continue
-        messages.append(f"iosmem {kind} report: {path}")
+            run.failed_writes = True
+            messages.append(f"iosmem {kind} report NOT written: {type(exc).__name__}: {exc}")
+        else:
+            messages.append(f"iosmem {kind} report: {path}")
+        if done is not None:
+            done(str(path))
     return messages

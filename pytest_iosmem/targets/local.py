@@ -182,6 +182,7 @@ def stop_process_group(proc: subprocess.Popen, timeout: float) -> None:
     pgid = proc.pid
     if proc.poll() is None or _group_alive(pgid):
         _signal_group(pgid, signal.SIGTERM)
+        _signal_group(pgid, signal.SIGCONT)  # a stopped app (SIGSTOP) acts on SIGTERM only once it runs
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None and not _group_alive(pgid):
