@@ -221,3 +221,28 @@ def test_an_xdist_controller_handles_signals_before_any_result(tmp_path, sig):
     assert json.loads(report.read_text())["interrupted"] is True
     time.sleep(0.5)
     assert_nothing_left(tmp_path, out)
+
+
+FROZEN = """
+import os, signal
+
+def test_frozen(wda_session, iosmem):
+    with open(os.environ["IOSMEM_TEST_PIDS"], "a") as fh:
+        fh.write(f"{iosmem.app.pid}\\n")
+    wda_session.tap(10, 10)
+    os.kill(iosmem.app.pid, signal.SIGSTOP)  # a frozen app: a debugger, a hung main thread
+    wda_session.tap(10, 10)
+"""
+
+
+@linux_only
+def test_a_frozen_app_fails_within_the_wda_timeout_naming_the_stopped_state(tmp_path):
+    # facebook-wda waited 180 s in the body and 180 s more for session.close() at teardown
+    started = time.monotonic()
+    proc, report = inner_run(tmp_path, FROZEN, "--iosmem-wda-timeout=3", timeout=300)
+    took = time.monotonic() - started
+    out = proc.stdout
+    assert proc.returncode == pytest.ExitCode.TESTS_FAILED, out[-3000:]
+    assert "is stopped (state T" in out, out[-3000:]
+    assert took < 3 + 15, f"{took:.0f}s for a frozen app with --iosmem-wda-timeout=3"
+    assert_nothing_left(tmp_path, out)
