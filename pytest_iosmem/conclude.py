@@ -52,6 +52,7 @@ def conclude(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: Bas
         warnings_supported=mem.warnings_supported,
     )
     verdict.notes.extend(mem.notes)
+    _warn_not_measured(verdict)
     objects = _object_check(mem, verdict)
     attribution = _grown_classes(mem, verdict)
     if attribution:
@@ -68,6 +69,17 @@ def conclude(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: Bas
         attribution=attribution, stacks=stacks, objects=objects, artifacts=artifacts,
         host=run.host, worker=run.worker_id,
     )
+
+
+def _warn_not_measured(verdict: "Verdict") -> None:
+    """A check with no reading is inconclusive: a warning of the test, as for an undecided leak."""
+    import warnings
+
+    from .measure import InconclusiveWarning
+
+    unmeasured = [f"{d.check} ({d.reason})" for d in verdict.inconclusive if d.reason.startswith("not measured")]
+    if unmeasured:
+        warnings.warn(InconclusiveWarning("iosmem: inconclusive: " + "; ".join(unmeasured)), stacklevel=2)
 
 
 def _object_check(mem: "IosMem", verdict: "Verdict") -> "ObjectCheck | None":
