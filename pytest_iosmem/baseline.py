@@ -27,7 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .atomic import file_lock, write_atomic
+from .atomic import file_lock, remove_stale_temps, write_atomic
 from .errors import BaselineError
 from .values import Baseline, Origin, Profile
 
@@ -170,6 +170,17 @@ class BaselineStore:
             for path in sorted(profile_dir.rglob("*.json")):
                 yield profile_dir.name, path
 
+    def sweep_temps(self) -> list[Path]:
+        """Remove every stale temporary file a killed writer left under the root (``iosmem baseline prune``)."""
+        removed: list[Path] = []
+        if not self.root.is_dir():
+            return removed
+        for tmp in sorted(self.root.rglob(".*.json.*.tmp")):
+            target = tmp.parent / tmp.name[1:].split(".json.", 1)[0]
+            with file_lock(tmp):  # the lock its writer held: a live write is never touched
+                removed += remove_stale_temps(target.with_name(target.name + ".json"))
+        return removed
+
     def read_file(self, path: Path) -> dict[str, Any]:
         return self._load_file(path)
 
@@ -187,6 +198,7 @@ class BaselineStore:
         written = []
         for path, tests in sorted(by_file.items()):
             with file_lock(path):
+                remove_stale_temps(path)
                 doc = self._load_file(path)
                 doc["schema"] = SCHEMA_VERSION
                 doc["profile"] = profile.to_dict()
@@ -206,6 +218,7 @@ class BaselineStore:
         """
         names = set(names)
         with file_lock(path):
+            remove_stale_temps(path)
             doc = self._load_file(path)
             before = len(doc["tests"])
             doc["tests"] = {k: v for k, v in doc["tests"].items() if k not in names}
@@ -222,7 +235,7 @@ class BaselineStore:
 
     @staticmethod
     def _write(path: Path, doc: dict[str, Any]) -> None:
-        text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
+        text = json.dumps(doc, indent=2, sort_keys=True, allow_nan=False) + "\n"
         try:
             write_atomic(path, text)
         except OSError as exc:

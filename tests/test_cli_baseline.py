@@ -250,3 +250,16 @@ def test_prune_never_prunes_on_an_empty_or_broken_collection(tmp_path):
     out = iosmem("baseline", "prune", "--rootdir", str(tmp_path / "nowhere"), "--dir", str(tmp_path / "b"))
     assert out.returncode == 2 and "--rootdir" in out.stderr and "no such directory" in out.stderr
     assert list(json.loads(next((tmp_path / "b").rglob("*.json")).read_text())["tests"]) == ["test_a"]
+
+
+@pytest.mark.parametrize("metric, value", [("end", -100), ("end", "12MB"), ("peak", float("nan"))])
+def test_update_refuses_a_report_value_no_baseline_may_hold_in_one_line(report, tmp_path, metric, value):
+    doc = json.loads(report.read_text())
+    clean = next(t for t in doc["tests"] if t["nodeid"] == CLEAN)
+    clean["metrics"][metric] = value
+    report.write_text(json.dumps(doc))  # Python writes NaN bare, as a hand-edited or foreign report may hold it
+    out = iosmem("baseline", "update", str(report), "--dir", str(tmp_path / "b"))
+    assert out.returncode == 2, out.stdout
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert CLEAN in out.stderr and metric in out.stderr
+    assert not (tmp_path / "b").exists()  # nothing written

@@ -1,0 +1,88 @@
+"""Files that stay right and values that are checked: one validator for baselines on read and write,
+no NaN/Infinity in any JSON written, stale temporary files cleaned, report write failures in the exit status."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+import pytest
+
+from pytest_iosmem.baseline import BaselineStore
+from pytest_iosmem.errors import BaselineError
+from pytest_iosmem.reports import json_report
+from pytest_iosmem.results import baseline_candidate
+from pytest_iosmem.values import Baseline, Profile
+
+from .helpers import inner_conftest, memapp_command
+
+PROFILE = Profile("local", "x86_64", "linux")
+
+
+@pytest.mark.parametrize("metrics, named", [
+    ({"end": 1, "peak": 2, "leak_per_iteration": math.nan}, "leak_per_iteration"),
+    ({"end": 1, "peak": 2, "reclaimed": math.inf}, "reclaimed"),
+    ({"end": 10**30, "peak": 2}, "end"),  # read as "-100%, pass": the growth check silently off
+    ({"end": -100, "peak": 2}, "end"),
+    ({"end": "12MB", "peak": 2}, "end"),
+    ({"end": 1, "peak": 2, "iterations": -1}, "iterations"),
+])
+def test_one_validator_refuses_bad_values_on_read_and_write(tmp_path, metrics, named):
+    with pytest.raises(BaselineError, match=named):
+        Baseline.from_dict(metrics, "here")
+    with pytest.raises(BaselineError, match=named):  # the write side: no Baseline holds such a value
+        Baseline(**metrics)
+    # a file holding it (Python's json reads NaN and Infinity) is a clear error naming the file
+    path = tmp_path / PROFILE.key / "m.py.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"schema": 1, "tests": {"test_a": metrics}}))
+    with pytest.raises(BaselineError, match=f"{path}.*{named}"):
+        BaselineStore(tmp_path).load(PROFILE, "m.py::test_a")
+
+
+def test_a_report_value_no_baseline_may_hold_is_refused_naming_the_test():
+    result = {"nodeid": "t.py::test_x", "outcome": "passed", "findings": [],
+              "metrics": {"end": 1000, "peak": 2000, "reclaimed": None, "leak": {"per_iteration": math.nan, "n": 6}}}
+    with pytest.raises(BaselineError, match="t.py::test_x.*leak_per_iteration"):
+        baseline_candidate(result)
+
+
+def test_json_is_never_written_with_nan_or_infinity(tmp_path):
+    with pytest.raises(ValueError):
+        json_report.write({"x": math.inf}, tmp_path / "r.json")
+    assert not (tmp_path / "r.json").exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_killed_writers_temporary_file_is_removed_by_the_next_update(tmp_path):
+    store = BaselineStore(tmp_path)
+    store.update(PROFILE, [("m.py::test_a", Baseline(1, 2))])
+    left = tmp_path / PROFILE.key / ".m.py.json.k2j3h4.tmp"  # what SIGKILL during write_atomic leaves
+    left.write_text('{"schema": 1, "tes')
+    other = tmp_path / PROFILE.key / ".n.py.json.zz.tmp"
+    other.write_text("{")
+    store.update(PROFILE, [("m.py::test_b", Baseline(3, 4))])
+    assert not left.exists()
+    assert other.exists()  # another file's: its own update or prune removes it
+    assert store.sweep_temps() == [other] and not other.exists()
+    assert sorted(p.name for p in (tmp_path / PROFILE.key).iterdir()) == ["m.py.json"]
+
+
+SUITE = """
+def test_gated(iosmem):
+    pass
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
+def test_a_report_that_cannot_be_written_fails_the_run(pytester):
+    pytester.makeconftest(inner_conftest())
+    pytester.makepyfile(test_suite=SUITE)
+    (pytester.path / "not-a-dir").write_text("a file where the report's directory should be")
+    res = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", f"--iosmem-app={memapp_command()}", "--iosmem-settle-timeout=0.3",
+        "--iosmem-json=not-a-dir/r.json", timeout=120,
+    )
+    res.assert_outcomes(passed=1)
+    res.stdout.fnmatch_lines(["*iosmem json report NOT written to*not-a-dir/r.json*"])
+    assert res.ret == pytest.ExitCode.TESTS_FAILED
