@@ -5,7 +5,9 @@ WebDriverAgent-speaking process) driven by facebook-wda: two gated tests that ta
 (``Session.tap``, whose bare ``except:`` swallowed Ctrl-C) inside ``iosmem.iterations()``,
 with ``--iosmem-update-baselines`` and the JSON, Markdown and HTML reports, so signals
 also land in the end-of-run writes.  It sends one signal (SIGINT, SIGTERM or SIGHUP) at a
-moment drawn uniformly (seeded) over the length of an unsignalled run, then checks:
+moment drawn uniformly (seeded) between the end of ``pytest_configure`` (where the plugin
+installs its handlers: before it, pytest is still starting and nothing is launched) and
+the end of an unsignalled run, then checks:
 
 - the run stopped (within 60 s of the signal);
 - its exit status is non-zero;
@@ -62,6 +64,18 @@ def test_screens(wda_session, iosmem):
 '''
 
 
+CONFTEST = '''
+import time
+import pytest
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    with open("configured", "w") as fh:  # after the plugin's own pytest_configure: handlers installed
+        fh.write(repr(time.time()))
+'''
+
+
 def command(work: Path) -> list[str]:
     return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "test_taps.py",
             "--iosmem-update-baselines", f"--iosmem-baselines={work / 'baselines'}",
@@ -71,7 +85,9 @@ def command(work: Path) -> list[str]:
 
 def trial(work: Path, sig: signal.Signals | None, at: float) -> dict:
     (work / "test_taps.py").write_text(SUITE)
+    (work / "conftest.py").write_text(CONFTEST)
     env = {**os.environ, "IOSMEM_TEST_PIDS": str(work / "pids")}
+    wall = time.time()
     started = time.monotonic()
     proc = subprocess.Popen(command(work), cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     sent = None
@@ -106,14 +122,19 @@ def trial(work: Path, sig: signal.Signals | None, at: float) -> dict:
         except ValueError:
             baselines_ok = False
     tmps = [str(p) for p in work.rglob("*.tmp")]
-    return {"sent": sent, "rc": proc.returncode, "took": took, "stopped": stopped, "left": left, "report": interrupted,
-            "baselines_ok": baselines_ok, "tmps": tmps, "traceback": "Traceback" in out, "tail": out[-600:]}
+    configured = float((work / "configured").read_text()) - wall if (work / "configured").exists() else None
+    early = sent is not None and (configured is None or sent < configured)
+    return {"sent": sent, "configured": configured, "early": early, "rc": proc.returncode, "took": took, "stopped": stopped, "left": left, "report": interrupted,
+            "baselines_ok": baselines_ok, "tmps": tmps, "traceback": "Traceback" in out and "PytestUnraisableExceptionWarning" not in out,
+            "unraisable": "PytestUnraisableExceptionWarning" in out, "tail": out[-600:]}
 
 
 def ok(r: dict) -> bool:
     """Every promise of the issue for one signalled trial."""
     if r["sent"] is None:
         return True  # the run ended before the moment drawn: not a trial of a signal
+    if r["early"]:  # pytest still starting: nothing launched, nothing to write; it must still stop non-zero
+        return r["stopped"] and r["rc"] != 0 and not r["left"] and not r["tmps"]
     written = r["report"] is True or (r["report"] is False and r["rc"] not in (0, 1))  # after the writes
     return (r["stopped"] and r["rc"] != 0 and written and not r["left"] and not r["tmps"] and r["baselines_ok"]
             and not r["traceback"])
@@ -129,7 +150,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         ref = trial(Path(tmp), None, 0)
     length = ref["took"] * 0.95
-    print(f"unsignalled run: {length:.1f}s, exit {ref['rc']}")
+    start = ref["configured"] or 0.3
+    print(f"unsignalled run: {ref['took']:.1f}s (pytest_configure done at {start:.2f}s), exit {ref['rc']}")
     failures = 0
     for name in args.signals.split(","):
         sig = getattr(signal, name)
@@ -138,7 +160,7 @@ def main() -> int:
         i = 0
         while len(stops) < args.trials and i < 3 * args.trials:
             i += 1
-            at = rng.uniform(0.3, length)
+            at = rng.uniform(start, length)
             with tempfile.TemporaryDirectory() as tmp:
                 r = trial(Path(tmp), sig, at)
             if r["sent"] is None:
@@ -146,6 +168,10 @@ def main() -> int:
                 continue
             good = ok(r)
             counts["ok" if good else "FAILED"] += 1
+            if r["early"]:
+                counts["before pytest_configure"] += 1
+            if r["unraisable"]:  # the first KeyboardInterrupt met a __del__: swallowed, the checkpoints stopped it
+                counts["swallowed in a __del__"] += 1
             counts[f"exit {r['rc']}"] += 1
             counts["report interrupted" if r["report"] is True else "report before the signal" if r["report"] is False
                    else "no report"] += 1

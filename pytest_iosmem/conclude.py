@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .verdict.findings import Verdict
     from .verdict.objects import ObjectCheck
 
-__all__ = ["conclude", "junit_properties", "failure_artifacts", "report_outcome"]
+__all__ = ["conclude", "junit_properties", "failure_artifacts", "report_outcome", "artifact_label"]
 
 
 def conclude(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: BaseException | None = None) -> GateResult:
@@ -59,9 +59,10 @@ def conclude(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: Bas
         from .attribution.classes import grown_classes_text
 
         verdict.amend(grown_classes_text(attribution), ("leak", "growth"))
-    stacks = grown_stack_rows(mem.generations, verdict, rules_from_options(run.option), run.artifacts_dir, name)
+    label = artifact_label(nodeid)
+    stacks = grown_stack_rows(mem.generations, verdict, rules_from_options(run.option), run.artifacts_dir, label)
     artifacts = failure_artifacts(
-        target, mem.app, name, verdict, _remote_note(run), interrupted=isinstance(error, KeyboardInterrupt)
+        target, mem.app, label, verdict, _remote_note(run), interrupted=isinstance(error, KeyboardInterrupt)
     )
     return GateResult(
         nodeid, target.profile(), mem.policy, verdict, mem.timeline, baseline, jetsam,
@@ -69,6 +70,21 @@ def conclude(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: Bas
         attribution=attribution, stacks=stacks, objects=objects, artifacts=artifacts,
         host=run.host, worker=run.worker_id,
     )
+
+
+def artifact_label(nodeid: str, keep: int = 80) -> str:
+    """The file-name stem of a test's saved evidence: its node id made file-safe, plus a short hash.
+
+    From the node id, not the test's name: two modules' ``test_leak`` (and two long
+    parametrized ids cut to the same prefix) must not write, and point at, the same files.
+    ``keep`` bounds the readable part, so stem plus suffixes stay far below 255 bytes.
+    """
+    import hashlib
+    import re
+
+    digest = hashlib.sha1(nodeid.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    readable = re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.replace("::", "-")).strip("_.-")[:keep].rstrip("_.-")
+    return f"{readable or 'test'}-{digest}"
 
 
 def _warn_not_measured(verdict: "Verdict") -> None:

@@ -86,3 +86,18 @@ def test_a_report_that_cannot_be_written_fails_the_run(pytester):
     res.assert_outcomes(passed=1)
     res.stdout.fnmatch_lines(["*iosmem json report NOT written to*not-a-dir/r.json*"])
     assert res.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_artifact_names_come_from_the_node_id_plus_a_short_hash():
+    from pytest_iosmem.conclude import artifact_label
+
+    # two modules' test_leak wrote (and pointed at) the same files when named by item.name
+    a, b = artifact_label("tests/test_a.py::test_leak"), artifact_label("tests/test_b.py::test_leak")
+    assert a != b and a.startswith("tests_test_a.py-test_leak-") and b.startswith("tests_test_b.py-test_leak-")
+    # two long parametrized ids with one 200-character prefix: one pair of files before
+    prefix = "t.py::test_screen[" + "x" * 200
+    long1, long2 = artifact_label(prefix + "1]"), artifact_label(prefix + "2]")
+    assert long1 != long2 and len(long1) <= 90 and len(long2) <= 90
+    for label in (a, b, long1, artifact_label("t.py::test_x[a/b c:\u00e9]")):
+        assert all(ch.isalnum() or ch in "_.-" for ch in label), label
+    assert artifact_label("t.py::test_x") == artifact_label("t.py::test_x")  # stable across runs
