@@ -103,7 +103,9 @@ def pytest_testnodedown(node, error) -> None:
 _OUR_FIXTURES = frozenset({"iosmem", "iosmem_app", "iosmem_target", "wda_client", "wda_session"})
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    # trylast: after -k/-m deselection, so a bad marker value on a test that will not run stops nothing
     for item in items:
         if not _OUR_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())):
             _run(config)  # validates the options now, before any test runs
@@ -413,7 +415,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     tr = terminalreporter
     tr.write_sep("-", "iosmem memory gates")
     if run.results:
-        for line in format_summary(run.results, width=100).splitlines():
+        for line in format_summary(run.results, width=max(100, config.get_terminal_writer().fullwidth - 1)).splitlines():
             tr.write_line(line)
     for msg in run.messages:
         tr.write_line(msg)

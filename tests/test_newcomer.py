@@ -1,0 +1,50 @@
+"""What a newcomer trips on (issue 20, point 9): each fixed, each with its test."""
+
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+
+import pytest
+
+from pytest_iosmem.reports.terminal import format_summary
+
+
+def _result(nodeid: str) -> dict:
+    return {"nodeid": nodeid, "outcome": "passed", "findings": [], "decisions": [], "notes": [],
+            "metrics": {"peak": 20_000_000, "end": 19_000_000, "start": 18_000_000, "leak": None, "reclaims": []},
+            "baseline": None, "profile": {"key": "local-linux-x86_64"}}
+
+
+def test_terminal_names_use_the_width_there_is():
+    # cut to 30 characters even at 200 columns before: "test_l…mer Detail]"
+    name = "test_leaky_screen_keeps_its_view_controller[Timer Detail]"
+    wide = format_summary([_result(f"t.py::{name}")], width=200)
+    assert name in wide
+    narrow = format_summary([_result(f"t.py::{name}")], width=100)
+    assert name not in narrow and "…" in narrow  # still cut to fit a narrow terminal
+    assert max(len(line) for line in narrow.splitlines()) <= 100
+
+
+DESELECTED = """
+import pytest
+
+@pytest.mark.iosmem(max_peak="lots")
+def test_bad_marker():
+    pass
+
+def test_fine():
+    pass
+"""
+
+
+def test_a_bad_marker_on_a_deselected_test_stops_nothing(pytester):
+    pytester.makepyfile(test_x=DESELECTED)
+    res = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "fine")
+    res.assert_outcomes(passed=1)
+    assert res.ret == 0
+    # selected, it is still a usage error naming the test and the value
+    res = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    res.stderr.fnmatch_lines(["*test_bad_marker*max_peak*lots*"])
