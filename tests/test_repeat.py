@@ -171,6 +171,9 @@ def test_own_loop(iosmem, visit):
     res = run(project, app(), "--iosmem-repeat", "6:2")
     res.assert_outcomes(passed=1)
     res.stdout.fnmatch_lines(["*PytestWarning: --iosmem-repeat 6:2: test_loop.py::test_own_loop calls iosmem.iterations() itself, so it ran once, as written*"])
+    # the warning points at the test (its def, line 5 of test_loop.py), not at the plugin's repeat.py
+    res.stdout.fnmatch_lines(["*test_loop.py:5: PytestWarning: --iosmem-repeat*"])
+    assert "repeat.py:" not in res.stdout.str()
     r = report(project)["test_own_loop"]
     assert len(r["timeline"]["iterations"]) == 5  # its own 4 + 1, not 8
     assert any("ran once, as written" in n for n in r["notes"])
