@@ -51,7 +51,7 @@ def conclude(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: Bas
         jetsam,
         warnings_supported=mem.warnings_supported,
     )
-    verdict.notes.extend(mem.notes)
+    verdict.notes.extend(_worth_saying(mem.notes, verdict))
     _warn_not_measured(verdict)
     objects = _object_check(mem, verdict)
     attribution = _grown_classes(mem, verdict)
@@ -70,6 +70,15 @@ def conclude(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: Bas
         attribution=attribution, stacks=stacks, objects=objects, artifacts=artifacts,
         host=run.host, worker=run.worker_id,
     )
+
+
+def _worth_saying(notes: list[str], verdict: "Verdict") -> list[str]:
+    """The measurement's notes, without "allocation stacks unavailable" on a test that found no leak
+    or growth: stacks would only have been shown beside such a finding, so on every passing test the
+    note was noise (a newcomer read it as something wrong)."""
+    if any(f.kind in ("leak", "growth") for f in verdict.findings):
+        return list(notes)
+    return [n for n in notes if not n.startswith("allocation stacks unavailable")]
 
 
 def artifact_label(nodeid: str, keep: int = 80) -> str:

@@ -48,3 +48,28 @@ def test_a_bad_marker_on_a_deselected_test_stops_nothing(pytester):
     res = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     assert res.ret == pytest.ExitCode.USAGE_ERROR
     res.stderr.fnmatch_lines(["*test_bad_marker*max_peak*lots*"])
+
+
+NOTE_SUITE = """
+def test_clean(iosmem, visit):
+    for _ in iosmem.iterations(3, warmup=1):
+        visit()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
+def test_a_passing_test_carries_no_allocation_stacks_note(pytester):
+    import json
+
+    from .helpers import inner_conftest, memapp_command
+
+    pytester.makeconftest(inner_conftest())
+    pytester.makepyfile(test_suite=NOTE_SUITE)
+    res = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", f"--iosmem-app={memapp_command()}", "--iosmem-settle-timeout=0.3",
+        "--iosmem-json=r.json", "--iosmem-markdown=r.md", timeout=120,
+    )
+    res.assert_outcomes(passed=1)
+    [t] = json.loads((pytester.path / "r.json").read_text())["tests"]
+    assert not [n for n in t["notes"] if "allocation stacks" in n], t["notes"]
+    assert "allocation stacks" not in (pytester.path / "r.md").read_text()
