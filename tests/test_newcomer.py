@@ -73,3 +73,34 @@ def test_a_passing_test_carries_no_allocation_stacks_note(pytester):
     [t] = json.loads((pytester.path / "r.json").read_text())["tests"]
     assert not [n for n in t["notes"] if "allocation stacks" in n], t["notes"]
     assert "allocation stacks" not in (pytester.path / "r.md").read_text()
+
+
+def test_the_html_report_works_after_a_plain_install():
+    # the README's first command installs no extra: pygal must come with the package
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
+    assert any(dep.startswith("pygal") for dep in project["dependencies"])
+
+
+NO_PYGAL = """
+import sys
+sys.modules["pygal"] = None  # stands for an environment where pygal is not installed
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
+def test_an_html_report_that_cannot_be_made_says_why_and_fails_the_run(pytester):
+    from .helpers import inner_conftest, memapp_command
+
+    pytester.makeconftest(inner_conftest() + NO_PYGAL)
+    pytester.makepyfile(test_suite="def test_x(iosmem):\n    pass\n")
+    res = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", f"--iosmem-app={memapp_command()}", "--iosmem-settle-timeout=0.3",
+        "--iosmem-html=r.html", timeout=120,
+    )
+    res.assert_outcomes(passed=1)
+    res.stdout.fnmatch_lines(["*iosmem html report NOT written to *r.html: it needs pygal: pip install pygal*"])
+    assert res.ret == pytest.ExitCode.TESTS_FAILED  # exit 0 before: skipped with a line nobody reads

@@ -52,6 +52,10 @@ def write_reports(run, interrupted: bool = False, done: Callable[[str], None] | 
                 from . import html
 
                 html.write(document, path)
+        except ImportError as exc:  # an install without a report's dependency: say which, and how to get it
+            run.failed_writes = True
+            messages.append(f"iosmem {kind} report NOT written to {path}: it needs {exc.name or exc}: "
+                            f"pip install {exc.name or 'pygal'}")
         except OSError as exc:
             run.failed_writes = True
             messages.append(f"iosmem {kind} report NOT written to {path}: {exc.strerror or exc}")
