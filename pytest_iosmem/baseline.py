@@ -31,9 +31,18 @@ from .atomic import file_lock, remove_stale_temps, write_atomic
 from .errors import BaselineError
 from .values import Baseline, Origin, Profile
 
-__all__ = ["SCHEMA_VERSION", "BaselineStore", "split_nodeid"]
+__all__ = ["SCHEMA_VERSION", "BaselineStore", "split_nodeid", "NeighbourBaselineError"]
 
 SCHEMA_VERSION = 1
+
+
+class NeighbourBaselineError(BaselineError):
+    """A baseline file of *another* profile (a nearest-rule candidate) cannot be read.
+
+    Still an error naming the file (skipping it could silently pick a farther
+    profile), but one that concerns only the tests whose lookup reached it:
+    an update run, which never compares, goes on; a plain run fails those tests, not the session.
+    """
 
 
 def split_nodeid(nodeid: str) -> tuple[str, str]:
@@ -73,7 +82,7 @@ class BaselineStore:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise BaselineError(
-                f"baseline file {path} is corrupt: {exc.msg} at line {exc.lineno} column {exc.colno}. "
+                f"baseline file {path} is corrupt: {exc.msg} (line {exc.lineno}, column {exc.colno}). "
                 "Fix it or restore it from version control; it will not be overwritten."
             ) from None
         if not isinstance(doc, dict):
@@ -119,7 +128,10 @@ class BaselineStore:
         module, name = split_nodeid(nodeid)
         candidates = []
         for key, path in self._candidate_files(profile, module):
-            doc = self._cached(path)
+            try:
+                doc = self._cached(path)
+            except BaselineError as exc:
+                raise NeighbourBaselineError(str(exc)) from None
             if name not in doc["tests"]:
                 continue
             record = doc.get("profile")

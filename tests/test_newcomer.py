@@ -104,3 +104,39 @@ def test_an_html_report_that_cannot_be_made_says_why_and_fails_the_run(pytester)
     res.assert_outcomes(passed=1)
     res.stdout.fnmatch_lines(["*iosmem html report NOT written to *r.html: it needs pygal: pip install pygal*"])
     assert res.ret == pytest.ExitCode.TESTS_FAILED  # exit 0 before: skipped with a line nobody reads
+
+
+TWO_TESTS = """
+def test_one(iosmem):
+    pass
+
+def test_two(iosmem):
+    pass
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
+def test_a_truncated_baseline_of_another_profile_stops_neither_plain_nor_update_runs(pytester):
+    from .helpers import inner_conftest, memapp_command
+
+    pytester.makeconftest(inner_conftest())
+    pytester.makepyfile(test_two=TWO_TESTS)
+    bad = pytester.path / "baselines" / "local-linux-cpython3.1-x86_64" / "test_two.py.json"
+    bad.parent.mkdir(parents=True)
+    bad.write_text('{"schema": 1, "tests": {"test_one": {"end": 1, "peak": 2}, "test_two": {"end": "1')
+    args = ("-p", "no:cacheprovider", f"--iosmem-app={memapp_command()}", "--iosmem-settle-timeout=0.3")
+    # an update run never compares: both tests run and their baselines are written
+    res = pytester.runpytest_subprocess(*args, "--iosmem-update-baselines", timeout=120)
+    res.assert_outcomes(passed=2)
+    assert len(list((pytester.path / "baselines").rglob("*.json"))) == 2
+    assert bad.read_text().endswith('"end": "1')
+    # a plain run with this profile's own baselines never needs the neighbour
+    pytester.runpytest_subprocess(*args, timeout=120).assert_outcomes(passed=2)
+    # with none of its own, each test that needed it fails naming the file; the session goes on
+    for own in (pytester.path / "baselines").rglob("*.json"):
+        if own != bad:
+            own.unlink()
+    res = pytester.runpytest_subprocess(*args, timeout=120)
+    res.assert_outcomes(errors=2)
+    res.stdout.fnmatch_lines([f"*baseline file {bad} is corrupt: Unterminated string starting at (line 1, column *"])
+    assert "Interrupted" not in res.stdout.str() and "at at" not in res.stdout.str()
