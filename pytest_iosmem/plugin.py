@@ -48,11 +48,19 @@ def pytest_configure(config: pytest.Config) -> None:
         "and environment (feature flags, fixtures); the test gets its own app.",
     )
     config.pluginmanager.register(_ResultCollector(config), "iosmem-results")
-    from .shutdown import install
+    from .shutdown import hold, install
 
     # SIGINT, SIGTERM and SIGHUP end the run alike, from now on (xdist controller and workers):
     # a cancelled job tears its fixtures down and writes its reports (see shutdown.py)
-    install()
+    if install():
+        hold()  # until collection starts: pytest writes no report for a run interrupted before
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session: pytest.Session) -> None:
+    from .shutdown import begin
+
+    begin()  # a signal that came while pytest was starting stops the run here, with its reports
 
 
 def _run(config: pytest.Config):
@@ -378,13 +386,17 @@ class _ResultCollector:
 
 # -- end of run -----------------------------------------------------------------------------------
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from . import shutdown
+
     config = session.config
+    if shutdown.requested():  # a swallowed or deferred signal: the run says "interrupted" whatever else happened
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
+        shutdown.exit_status_set()
     if hasattr(config, "workerinput"):
         return
     if RUN_KEY not in config.stash:
         if not (config.getoption("iosmem_json") or config.getoption("iosmem_markdown") or config.getoption("iosmem_html")):
             return  # nothing was gated and no report was asked for
-    from . import shutdown
     from .reports.writers import report_paths, write_reports  # imports a writer only for a report asked for
 
     run = _run(config)

@@ -37,7 +37,7 @@ import threading
 from typing import Any, Callable, Iterator
 
 __all__ = [
-    "install", "uninstall", "requested", "checkpoint", "finishing", "written", "deferred", "exit_status_set",
+    "install", "uninstall", "requested", "checkpoint", "finishing", "written", "deferred", "exit_status_set", "hold", "begin",
     "die_with_parent", "PDEATHSIG_SUPPORTED", "SIGNALS",
 ]
 
@@ -55,6 +55,7 @@ class _State:
         self.installed = 0  # how many pytest runs in this process installed (pytester nests them)
         self.signum: int | None = None  # the first signal received
         self.count = 0
+        self.starting = False  # pytest_configure .. collection: a first signal waits (see hold)
         self.finishing = False  # end-of-run writes: a first signal waits
         self.pending: list[str] = []  # what is still to be written (named by a second signal)
         self.deferred = False  # a signal arrived while finishing
@@ -78,8 +79,8 @@ def _handle(signum: int, frame: object) -> None:
         st.signum = signum
     if st.count >= 2:
         _end_now(signum)
-    if st.finishing:
-        st.deferred = True  # baselines and reports are being written: let them finish
+    if st.finishing or st.starting:
+        st.deferred = True  # baselines and reports are being written (or pytest is starting): wait
         return
     raise KeyboardInterrupt(f"interrupted by {_name(signum)}")
 
@@ -87,6 +88,8 @@ def _handle(signum: int, frame: object) -> None:
 def _end_now(signum: int) -> None:
     """A second signal: the person or runner insists. Say what is lost, and go."""
     lost = ", ".join(_state.pending) if _state.pending else "the baselines and reports of this run"
+    if _state.starting:
+        lost = "nothing yet (the run had not started)"
     if _state.finishing and not _state.pending:
         lost = "nothing (every file was written)"
     try:
@@ -109,6 +112,25 @@ def checkpoint() -> None:
     """
     if _state.signum is not None and not _state.finishing:
         raise KeyboardInterrupt(f"interrupted by {_name(_state.signum)}")
+
+
+def hold() -> None:
+    """From ``pytest_configure`` until collection starts, a first signal waits.
+
+    pytest calls ``pytest_sessionfinish`` (where the reports are written) only
+    once ``pytest_sessionstart`` has returned: interrupted before that, a run
+    would end with no report at all.  :func:`begin` raises the waiting signal
+    at a moment pytest finishes the session from.
+    """
+    _state.starting = True
+
+
+def begin() -> None:
+    """Collection starts: signals interrupt again, and one that waited is raised now."""
+    _state.starting = False
+    if _state.deferred and not _state.finishing:
+        _state.deferred = False
+        checkpoint()
 
 
 def deferred() -> bool:
@@ -158,9 +180,9 @@ def install() -> bool:
 def uninstall() -> None:
     """Put back what was there before :func:`install` (end of the pytest run).
 
-    A signal that arrived after the session's writes could no longer change
-    pytest's exit status: the process then ends by that signal (the
-    conventional way to tell the parent it was cancelled).
+    A signal whose run did not get "interrupted" as its exit status (it came
+    after the session's writes, or before the session started) ends the
+    process by that signal: the conventional way to tell the parent it was cancelled.
     """
     st = _state
     if not st.installed or threading.current_thread() is not threading.main_thread():
@@ -172,7 +194,7 @@ def uninstall() -> None:
     for sig, previous in st.previous.items():
         if signal.getsignal(sig) is _handle:
             signal.signal(sig, previous if previous is not None else signal.SIG_DFL)
-    late = st.deferred and st.signum is not None and not st.exit_status_set
+    late = st.signum is not None and not st.exit_status_set
     signum = st.signum
     _reset()
     if late and signum is not None:

@@ -246,3 +246,26 @@ def test_a_frozen_app_fails_within_the_wda_timeout_naming_the_stopped_state(tmp_
     assert "is stopped (state T" in out, out[-3000:]
     assert took < 3 + 15, f"{took:.0f}s for a frozen app with --iosmem-wda-timeout=3"
     assert_nothing_left(tmp_path, out)
+
+
+EARLY = """
+import os, signal, time
+import pytest
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session):
+    # the signal arrives while pytest is starting: pytest writes no report for a run interrupted here
+    os.kill(os.getpid(), signal.{sig})
+    time.sleep(0.3)
+"""
+
+
+@linux_only
+@pytest.mark.parametrize("sig", SIGNALS)
+def test_a_signal_while_pytest_starts_still_ends_with_an_interrupted_report(tmp_path, sig):
+    proc, report = inner_run(tmp_path, PASSES, conftest=EARLY.replace("{sig}", sig))
+    out = proc.stdout
+    assert proc.returncode == pytest.ExitCode.INTERRUPTED, out[-3000:]
+    assert json.loads(report.read_text())["interrupted"] is True
+    assert "Traceback" not in out
