@@ -158,7 +158,7 @@ def main() -> int:
         counts: Counter = Counter()
         stops = []
         i = 0
-        while len(stops) < args.trials and i < 3 * args.trials:
+        while counts["in scope"] < args.trials and i < 3 * args.trials:
             i += 1
             at = rng.uniform(start, length)
             with tempfile.TemporaryDirectory() as tmp:
@@ -170,6 +170,8 @@ def main() -> int:
             counts["ok" if good else "FAILED"] += 1
             if r["early"]:
                 counts["before pytest_configure"] += 1
+            else:
+                counts["in scope"] += 1
             if r["unraisable"]:  # the first KeyboardInterrupt met a __del__: swallowed, the checkpoints stopped it
                 counts["swallowed in a __del__"] += 1
             counts[f"exit {r['rc']}"] += 1
