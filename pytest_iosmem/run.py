@@ -211,7 +211,10 @@ class IosMemRun:
                 self.messages.append(f"baseline not updated for {r['nodeid']}: {exc}")
                 continue
             if candidate is None:
-                refused.append(r["nodeid"])
+                if r.get("outcome") == "skipped":  # nothing to accept: not a refusal
+                    self.messages.append(f"baseline not updated for {r['nodeid']}: it was skipped")
+                else:
+                    refused.append(r["nodeid"])
                 continue
             p = r["profile"]
             profile = Profile(p["kind"], p["model"], p["os"], p.get("name", ""))

@@ -140,3 +140,32 @@ def test_a_truncated_baseline_of_another_profile_stops_neither_plain_nor_update_
     res.assert_outcomes(errors=2)
     res.stdout.fnmatch_lines([f"*baseline file {bad} is corrupt: Unterminated string starting at (line 1, column *"])
     assert "Interrupted" not in res.stdout.str() and "at at" not in res.stdout.str()
+
+
+def test_a_skipped_test_shows_no_change_against_its_baseline():
+    skipped = {**_result("t.py::test_s"), "outcome": "skipped", "baseline": {"end": 22_000_000, "peak": 23_000_000}}
+    row = format_summary([skipped], width=200).splitlines()[2]
+    assert "%" not in row and "MB -" not in row  # "-3.1 MB -17%" before: a body that did not run, compared
+
+
+SKIPS = """
+import pytest
+
+def test_skips(iosmem):
+    pytest.skip("not on this device")
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
+def test_an_update_run_does_not_call_a_skipped_test_refused(pytester):
+    from .helpers import inner_conftest, memapp_command
+
+    pytester.makeconftest(inner_conftest())
+    pytester.makepyfile(test_s=SKIPS)
+    res = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", f"--iosmem-app={memapp_command()}", "--iosmem-settle-timeout=0.3",
+        "--iosmem-update-baselines", timeout=120,
+    )
+    res.assert_outcomes(skipped=1)
+    res.stdout.fnmatch_lines(["*baseline not updated for test_s.py::test_skips: it was skipped*"])
+    assert "failed or broke a hard limit" not in res.stdout.str()

@@ -30,7 +30,7 @@ def _delta(result: dict[str, Any]) -> str:
         return format_size(ab_end["diff"], signed=True) + pct
     base = result.get("baseline")
     end = (result.get("metrics") or {}).get("end")
-    if not base or end is None:
+    if not base or end is None or result.get("outcome") == "skipped":  # a skipped body measured nothing to compare
         return "-"
     delta = end - base["end"]
     pct = f" {delta / base['end'] * 100:+.0f}%" if base["end"] else ""
