@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,21 @@ def test_artifact_names_come_from_the_node_id_plus_a_short_hash():
     for label in (a, b, long1, artifact_label("t.py::test_x[a/b c:\u00e9]")):
         assert all(ch.isalnum() or ch in "_.-" for ch in label), label
     assert artifact_label("t.py::test_x") == artifact_label("t.py::test_x")  # stable across runs
+
+
+def test_reports_name_paths_relative_to_the_project(tmp_path):
+    from pytest_iosmem.reports.writers import relative_paths
+
+    root = tmp_path / "project"
+    doc = {"tests": [{
+        "artifacts": [str(root / "iosmem-artifacts" / "x.memgraph"), "/elsewhere/y.memgraph"],
+        "stacks": [{"frames": [{"function": "f", "file": str(root / "app" / "screen.py"), "line": 3},
+                               {"function": "g", "file": "/usr/lib/python3.11/json/decoder.py"}],
+                    "app_frames": [{"function": "f", "file": str(root / "app" / "screen.py")}]}],
+    }]}
+    relative_paths(doc, root)
+    [t] = doc["tests"]
+    assert t["artifacts"] == [str(Path("iosmem-artifacts") / "x.memgraph"), "/elsewhere/y.memgraph"]
+    assert t["stacks"][0]["frames"][0]["file"] == str(Path("app") / "screen.py")
+    assert t["stacks"][0]["frames"][1]["file"] == "/usr/lib/python3.11/json/decoder.py"  # outside: kept
+    assert t["stacks"][0]["app_frames"][0]["file"] == str(Path("app") / "screen.py")

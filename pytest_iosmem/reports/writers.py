@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-__all__ = ["write_reports", "report_paths"]
+__all__ = ["write_reports", "report_paths", "relative_paths"]
 
 
 def report_paths(run) -> dict[str, Path]:
@@ -24,6 +24,28 @@ def report_paths(run) -> dict[str, Path]:
             p = Path(value)
             paths[kind] = p if p.is_absolute() else Path.cwd() / p
     return paths
+
+
+def _relative(path: object, root: Path) -> object:
+    if not isinstance(path, str) or not os.path.isabs(path):
+        return path
+    try:
+        return str(Path(path).relative_to(root))
+    except ValueError:  # outside the project: the absolute path is the only one that names it
+        return path
+
+
+def relative_paths(document: dict, root: Path) -> None:
+    """Paths in the reports relative to the project where they lie in it (stack frames' files,
+    saved artifacts): a report shared as a CI artifact need not carry the runner's directory layout."""
+    root = root.resolve()
+    for test in document.get("tests") or ():
+        test["artifacts"] = [_relative(a, root) for a in test.get("artifacts") or ()]
+        for row in test.get("stacks") or ():
+            for key in ("frames", "app_frames"):
+                for frame in row.get(key) or ():
+                    if "file" in frame:
+                        frame["file"] = _relative(frame["file"], root)
 
 
 def write_reports(run, interrupted: bool = False, done: Callable[[str], None] | None = None) -> list[str]:
@@ -40,6 +62,7 @@ def write_reports(run, interrupted: bool = False, done: Callable[[str], None] | 
     from . import json_report
 
     document = json_report.build_document(run.results, interrupted=interrupted)
+    relative_paths(document, Path(run.rootdir))
     for kind, path in paths.items():
         try:
             if kind == "json":
