@@ -16,7 +16,6 @@ from pytest_iosmem.reports import json_report
 from pytest_iosmem.results import baseline_candidate
 from pytest_iosmem.values import Baseline, Profile
 
-from .helpers import inner_conftest, memapp_command
 
 PROFILE = Profile("local", "x86_64", "linux")
 
@@ -77,13 +76,10 @@ def test_gated(iosmem):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
 def test_a_report_that_cannot_be_written_fails_the_run(pytester):
-    pytester.makeconftest(inner_conftest())
-    pytester.makepyfile(test_suite=SUITE)
+    from .test_newcomer import memapp_run
+
     (pytester.path / "not-a-dir").write_text("a file where the report's directory should be")
-    res = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", f"--iosmem-app={memapp_command()}", "--iosmem-settle-timeout=0.3",
-        "--iosmem-json=not-a-dir/r.json", timeout=120,
-    )
+    res = memapp_run(pytester, {"test_suite": SUITE}, "--iosmem-json=not-a-dir/r.json")
     res.assert_outcomes(passed=1)
     res.stdout.fnmatch_lines(["*iosmem json report NOT written to*not-a-dir/r.json*"])
     assert res.ret == pytest.ExitCode.TESTS_FAILED

@@ -10,6 +10,19 @@ import pytest
 
 from pytest_iosmem.reports.terminal import format_summary
 
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
+
+
+def memapp_run(pytester, files: dict[str, str], *args: str, conftest: str = ""):
+    """An inner pytest run of ``files`` against tests/apps/memapp.py (a real process)."""
+    from .helpers import inner_conftest, memapp_command
+
+    pytester.makeconftest(inner_conftest() + conftest)
+    pytester.makepyfile(**files)
+    return pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", f"--iosmem-app={memapp_command()}", "--iosmem-settle-timeout=0.3", *args, timeout=120,
+    )
+
 
 def _result(nodeid: str) -> dict:
     return {"nodeid": nodeid, "outcome": "passed", "findings": [], "decisions": [], "notes": [],
@@ -57,18 +70,11 @@ def test_clean(iosmem, visit):
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
+@linux_only
 def test_a_passing_test_carries_no_allocation_stacks_note(pytester):
     import json
 
-    from .helpers import inner_conftest, memapp_command
-
-    pytester.makeconftest(inner_conftest())
-    pytester.makepyfile(test_suite=NOTE_SUITE)
-    res = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", f"--iosmem-app={memapp_command()}", "--iosmem-settle-timeout=0.3",
-        "--iosmem-json=r.json", "--iosmem-markdown=r.md", timeout=120,
-    )
+    res = memapp_run(pytester, {"test_suite": NOTE_SUITE}, "--iosmem-json=r.json", "--iosmem-markdown=r.md")
     res.assert_outcomes(passed=1)
     [t] = json.loads((pytester.path / "r.json").read_text())["tests"]
     assert not [n for n in t["notes"] if "allocation stacks" in n], t["notes"]
@@ -91,16 +97,9 @@ sys.modules["pygal"] = None  # stands for an environment where pygal is not inst
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
+@linux_only
 def test_an_html_report_that_cannot_be_made_says_why_and_fails_the_run(pytester):
-    from .helpers import inner_conftest, memapp_command
-
-    pytester.makeconftest(inner_conftest() + NO_PYGAL)
-    pytester.makepyfile(test_suite="def test_x(iosmem):\n    pass\n")
-    res = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", f"--iosmem-app={memapp_command()}", "--iosmem-settle-timeout=0.3",
-        "--iosmem-html=r.html", timeout=120,
-    )
+    res = memapp_run(pytester, {"test_suite": "def test_x(iosmem):\n    pass\n"}, "--iosmem-html=r.html", conftest=NO_PYGAL)
     res.assert_outcomes(passed=1)
     res.stdout.fnmatch_lines(["*iosmem html report NOT written to *r.html: it needs pygal: pip install pygal*"])
     assert res.ret == pytest.ExitCode.TESTS_FAILED  # exit 0 before: skipped with a line nobody reads
@@ -115,7 +114,7 @@ def test_two(iosmem):
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
+@linux_only
 def test_a_truncated_baseline_of_another_profile_stops_neither_plain_nor_update_runs(pytester):
     from .helpers import inner_conftest, memapp_command
 
@@ -156,16 +155,9 @@ def test_skips(iosmem):
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
+@linux_only
 def test_an_update_run_does_not_call_a_skipped_test_refused(pytester):
-    from .helpers import inner_conftest, memapp_command
-
-    pytester.makeconftest(inner_conftest())
-    pytester.makepyfile(test_s=SKIPS)
-    res = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", f"--iosmem-app={memapp_command()}", "--iosmem-settle-timeout=0.3",
-        "--iosmem-update-baselines", timeout=120,
-    )
+    res = memapp_run(pytester, {"test_s": SKIPS}, "--iosmem-update-baselines")
     res.assert_outcomes(skipped=1)
     res.stdout.fnmatch_lines(["*baseline not updated for test_s.py::test_skips: it was skipped*"])
     assert "failed or broke a hard limit" not in res.stdout.str()
