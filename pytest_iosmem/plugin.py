@@ -229,12 +229,19 @@ def wda_session(request: pytest.FixtureRequest, wda_client, iosmem_target, iosme
     from .shutdown import requested
     from .targets.process_state import app_state
 
-    if requested() or app_state(iosmem_target, iosmem_app) is not None:
+    if requested() or app_state(iosmem_target, iosmem_app) is not None or _gone(iosmem_target, iosmem_app):
         return  # cancelled, or the app is stopped or dead: closing would wait for an answer that never comes
     try:
         session.close()  # bounded: wda_glue caps facebook-wda's HTTP timeout at --iosmem-wda-timeout
     except Exception:  # the app may be gone (that is reported by the gate, not here)
         pass
+
+
+def _gone(target, app) -> bool:
+    try:
+        return target.poll_termination(app) is not None
+    except Exception:  # noqa: BLE001 - cannot tell: try the close, which is bounded
+        return False
 
 
 def _progress_writer(config: pytest.Config, nodeid: str):

@@ -269,3 +269,37 @@ def test_a_signal_while_pytest_starts_still_ends_with_an_interrupted_report(tmp_
     assert proc.returncode == pytest.ExitCode.INTERRUPTED, out[-3000:]
     assert json.loads(report.read_text())["interrupted"] is True
     assert "Traceback" not in out
+
+
+DIES = """
+import os, signal, time
+
+def test_dies(wda_session, iosmem):
+    with open(os.environ["IOSMEM_TEST_PIDS"], "a") as fh:
+        fh.write(f"{iosmem.app.pid}\\n")
+    wda_session.tap(10, 10)
+    os.kill(iosmem.app.pid, signal.SIGKILL)
+    time.sleep(0.5)
+"""
+
+
+@linux_only
+def test_no_session_close_on_a_dead_app(tmp_path):
+    conftest = '''
+import wda
+
+def pytest_configure(config):
+    # records the DELETE /session facebook-wda's close() sends (the real method runs after)
+    close = wda.Client.close
+
+    def recorded(self):
+        open("closed", "w").close()
+        return close(self)
+
+    wda.Client.close = recorded
+'''
+    proc, report = inner_run(tmp_path, DIES, "--iosmem-wda-timeout=3", conftest=conftest)
+    assert proc.returncode == pytest.ExitCode.TESTS_FAILED, proc.stdout[-3000:]
+    assert "terminated" in proc.stdout
+    assert not (tmp_path / "closed").exists()
+    assert_nothing_left(tmp_path, proc.stdout)
