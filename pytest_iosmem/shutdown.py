@@ -189,7 +189,7 @@ def uninstall() -> None:
         return
     st.installed -= 1
     if st.installed:
-        st.finishing, st.pending = False, []  # the inner run ended; the outer one goes on
+        st.finishing, st.starting, st.pending = False, False, []  # the inner run ended; the outer one goes on
         return
     for sig, previous in st.previous.items():
         if signal.getsignal(sig) is _handle:
