@@ -157,6 +157,7 @@ for sig in shutdown.SIGNALS:
         raise SystemExit(f"{sig!r} did not interrupt")
     except KeyboardInterrupt:
         pass
+    shutdown.exit_status_set()  # what the plugin's sessionfinish does: else the process ends by the signal
     shutdown.uninstall()  # each signal, then a fresh install: the first signal of a run
     assert {s: signal.getsignal(s) for s in shutdown.SIGNALS} == before
     assert shutdown.install()
@@ -232,3 +233,24 @@ def test_sigterm_stops_webdriveragents_xcodebuild_on_the_simulator_target(tmp_pa
     assert gone, f"xcodebuild (WebDriverAgent) outlived the cancelled run\n{out[-3000:]}"
     assert proc.returncode == pytest.ExitCode.INTERRUPTED, out[-3000:]
     assert json.loads(report.read_text())["interrupted"] is True
+
+
+LATE_SIGNAL = """
+import os, signal, time
+from pytest_iosmem import shutdown
+
+assert shutdown.install()
+with shutdown.finishing(["r.json"]):
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(0.2)  # waits: the files are being written
+    shutdown.written("r.json")
+print("written", flush=True)
+shutdown.uninstall()  # too late for pytest's exit status: the process ends by the signal
+print("not reached", flush=True)
+"""
+
+
+def test_a_signal_during_the_writes_waits_and_then_ends_the_process_by_it():
+    out = subprocess.run([sys.executable, "-c", LATE_SIGNAL], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["written"], out.stderr[-2000:]
+    assert out.returncode == -signal.SIGTERM
