@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["write_atomic", "file_lock"]
+__all__ = ["write_atomic", "file_lock", "remove_stale_temps", "temp_prefix"]
 
 
 def write_atomic(path: str | os.PathLike, text: str) -> None:
@@ -19,7 +20,7 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
@@ -34,6 +35,26 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def temp_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+def remove_stale_temps(path: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files a killed writer (SIGKILL, power loss) left beside ``path``.
+
+    Call it holding :func:`file_lock` of ``path``: every writer of the file
+    holds that lock while its temporary file exists, so any one seen then is
+    stale (``git add baselines`` would otherwise commit it).  Returns what was removed.
+    """
+    path = Path(path)
+    removed = []
+    for tmp in path.parent.glob(f"{glob.escape(temp_prefix(path))}*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+            removed.append(tmp)
+    return removed
 
 
 @contextlib.contextmanager

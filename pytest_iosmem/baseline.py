@@ -27,13 +27,22 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .atomic import file_lock, write_atomic
+from .atomic import file_lock, remove_stale_temps, write_atomic
 from .errors import BaselineError
 from .values import Baseline, Origin, Profile
 
-__all__ = ["SCHEMA_VERSION", "BaselineStore", "split_nodeid"]
+__all__ = ["SCHEMA_VERSION", "BaselineStore", "split_nodeid", "NeighbourBaselineError"]
 
 SCHEMA_VERSION = 1
+
+
+class NeighbourBaselineError(BaselineError):
+    """A baseline file of *another* profile (a nearest-rule candidate) cannot be read.
+
+    Still an error naming the file (skipping it could silently pick a farther
+    profile), but one that concerns only the tests whose lookup reached it:
+    an update run, which never compares, goes on; a plain run fails those tests, not the session.
+    """
 
 
 def split_nodeid(nodeid: str) -> tuple[str, str]:
@@ -73,7 +82,7 @@ class BaselineStore:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise BaselineError(
-                f"baseline file {path} is corrupt: {exc.msg} at line {exc.lineno} column {exc.colno}. "
+                f"baseline file {path} is corrupt: {exc.msg} (line {exc.lineno}, column {exc.colno}). "
                 "Fix it or restore it from version control; it will not be overwritten."
             ) from None
         if not isinstance(doc, dict):
@@ -119,7 +128,10 @@ class BaselineStore:
         module, name = split_nodeid(nodeid)
         candidates = []
         for key, path in self._candidate_files(profile, module):
-            doc = self._cached(path)
+            try:
+                doc = self._cached(path)
+            except BaselineError as exc:
+                raise NeighbourBaselineError(str(exc)) from None
             if name not in doc["tests"]:
                 continue
             record = doc.get("profile")
@@ -170,6 +182,17 @@ class BaselineStore:
             for path in sorted(profile_dir.rglob("*.json")):
                 yield profile_dir.name, path
 
+    def sweep_temps(self) -> list[Path]:
+        """Remove every stale temporary file a killed writer left under the root (``iosmem baseline prune``)."""
+        removed: list[Path] = []
+        if not self.root.is_dir():
+            return removed
+        for tmp in sorted(self.root.rglob(".*.json.*.tmp")):
+            target = tmp.parent / tmp.name[1:].split(".json.", 1)[0]
+            with file_lock(tmp):  # the lock its writer held: a live write is never touched
+                removed += remove_stale_temps(target.with_name(target.name + ".json"))
+        return removed
+
     def read_file(self, path: Path) -> dict[str, Any]:
         return self._load_file(path)
 
@@ -187,6 +210,7 @@ class BaselineStore:
         written = []
         for path, tests in sorted(by_file.items()):
             with file_lock(path):
+                remove_stale_temps(path)
                 doc = self._load_file(path)
                 doc["schema"] = SCHEMA_VERSION
                 doc["profile"] = profile.to_dict()
@@ -206,6 +230,7 @@ class BaselineStore:
         """
         names = set(names)
         with file_lock(path):
+            remove_stale_temps(path)
             doc = self._load_file(path)
             before = len(doc["tests"])
             doc["tests"] = {k: v for k, v in doc["tests"].items() if k not in names}
@@ -222,7 +247,7 @@ class BaselineStore:
 
     @staticmethod
     def _write(path: Path, doc: dict[str, Any]) -> None:
-        text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
+        text = json.dumps(doc, indent=2, sort_keys=True, allow_nan=False) + "\n"
         try:
             write_atomic(path, text)
         except OSError as exc:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .verdict.findings import Verdict
     from .verdict.objects import ObjectCheck
 
-__all__ = ["conclude", "junit_properties", "failure_artifacts", "report_outcome"]
+__all__ = ["conclude", "junit_properties", "failure_artifacts", "report_outcome", "artifact_label"]
 
 
 def conclude(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: BaseException | None = None) -> GateResult:
@@ -51,7 +51,8 @@ def conclude(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: Bas
         jetsam,
         warnings_supported=mem.warnings_supported,
     )
-    verdict.notes.extend(mem.notes)
+    verdict.notes.extend(_worth_saying(mem.notes, verdict))
+    _warn_not_measured(verdict)
     if run.settings.max_creep is not None and not run.base_app:
         from .history.gate import creep_check
 
@@ -62,9 +63,10 @@ def conclude(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: Bas
         from .attribution.classes import grown_classes_text
 
         verdict.amend(grown_classes_text(attribution), ("leak", "growth"))
-    stacks = grown_stack_rows(mem.generations, verdict, rules_from_options(run.option), run.artifacts_dir, name)
+    label = artifact_label(nodeid)
+    stacks = grown_stack_rows(mem.generations, verdict, rules_from_options(run.option), run.artifacts_dir, label)
     artifacts = failure_artifacts(
-        target, mem.app, name, verdict, _remote_note(run), interrupted=isinstance(error, KeyboardInterrupt)
+        target, mem.app, label, verdict, _remote_note(run), interrupted=isinstance(error, KeyboardInterrupt)
     )
     return GateResult(
         nodeid, target.profile(), mem.policy, verdict, mem.timeline, baseline, jetsam,
@@ -72,6 +74,41 @@ def conclude(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: Bas
         attribution=attribution, stacks=stacks, objects=objects, artifacts=artifacts,
         host=run.host, worker=run.worker_id,
     )
+
+
+def _worth_saying(notes: list[str], verdict: "Verdict") -> list[str]:
+    """The measurement's notes, without "allocation stacks unavailable" on a test that found no leak
+    or growth: stacks would only have been shown beside such a finding, so on every passing test the
+    note was noise (a newcomer read it as something wrong)."""
+    if any(f.kind in ("leak", "growth") for f in verdict.findings):
+        return list(notes)
+    return [n for n in notes if not n.startswith("allocation stacks unavailable")]
+
+
+def artifact_label(nodeid: str, keep: int = 80) -> str:
+    """The file-name stem of a test's saved evidence: its node id made file-safe, plus a short hash.
+
+    From the node id, not the test's name: two modules' ``test_leak`` (and two long
+    parametrized ids cut to the same prefix) must not write, and point at, the same files.
+    ``keep`` bounds the readable part, so stem plus suffixes stay far below 255 bytes.
+    """
+    import hashlib
+    import re
+
+    digest = hashlib.sha1(nodeid.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    readable = re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.replace("::", "-")).strip("_.-")[:keep].rstrip("_.-")
+    return f"{readable or 'test'}-{digest}"
+
+
+def _warn_not_measured(verdict: "Verdict") -> None:
+    """A check with no reading is inconclusive: a warning of the test, as for an undecided leak."""
+    import warnings
+
+    from .measure import InconclusiveWarning
+
+    unmeasured = [f"{d.check} ({d.reason})" for d in verdict.inconclusive if d.reason.startswith("not measured")]
+    if unmeasured:
+        warnings.warn(InconclusiveWarning("iosmem: inconclusive: " + "; ".join(unmeasured)), stacklevel=2)
 
 
 def _object_check(mem: "IosMem", verdict: "Verdict") -> "ObjectCheck | None":

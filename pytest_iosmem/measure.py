@@ -27,6 +27,7 @@ from .attribution.capture import StackCapture
 from .sampler import Sampler
 from .object_series import ObjectSeries, object_check_enabled
 from .settle import SettleConfig, SettleResult, wait_settled
+from .shutdown import checkpoint, requested
 from .targets.base import App, Target, Termination
 from .values import ClassStat
 from .timeline import EventKind, IterationEnd, Timeline
@@ -128,6 +129,7 @@ class IosMem:
         seen = [len(self.timeline.samples)]
 
         def read() -> int | None:
+            checkpoint()  # a cancelled run stops here, whatever swallowed its KeyboardInterrupt
             # A reading is a sample newer than the previous reading, whoever took it: on a
             # streaming target the background sampler may be the one that recorded it.
             budget = min(self.sampler.read_timeout, deadline - time.monotonic())
@@ -217,6 +219,7 @@ class IosMem:
                 self.objects.start()  # the object check's reference: before the first measured iteration
             with self.phase(f"warm-up {index + 1}" if is_warmup else f"iteration {index - warmup + 1}"):
                 yield index
+            checkpoint()
             self._iterations_run += 1
             result = self.settle()
             self._raise_if_dead()
@@ -325,7 +328,7 @@ class IosMem:
         if self._finished:
             return
         self._finished = True
-        if self.sampler.termination is None:
+        if self.sampler.termination is None and not requested():  # cancelled: no settle wait
             result = self.settle()
             self.timeline.end_footprint = result.footprint
         if not self.sampler.stop(timeout=2.0):

@@ -48,6 +48,19 @@ def pytest_configure(config: pytest.Config) -> None:
         "and environment (feature flags, fixtures); the test gets its own app.",
     )
     config.pluginmanager.register(_ResultCollector(config), "iosmem-results")
+    from .shutdown import hold, install
+
+    # SIGINT, SIGTERM and SIGHUP end the run alike, from now on (xdist controller and workers):
+    # a cancelled job tears its fixtures down and writes its reports (see shutdown.py)
+    if install():
+        hold()  # until collection starts: pytest writes no report for a run interrupted before
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session: pytest.Session) -> None:
+    from .shutdown import begin
+
+    begin()  # a signal that came while pytest was starting stops the run here, with its reports
 
 
 def _run(config: pytest.Config):
@@ -66,9 +79,6 @@ def _run(config: pytest.Config):
         if workerinput:
             run.controller_host = workerinput.get("iosmem_controller_host")
         config.stash[RUN_KEY] = run
-        from .shutdown import install
-
-        install()  # SIGTERM (a cancelled CI job) now cleans up and reports like Ctrl-C
     return run
 
 
@@ -101,7 +111,9 @@ def pytest_testnodedown(node, error) -> None:
 _OUR_FIXTURES = frozenset({"iosmem", "iosmem_app", "iosmem_target", "wda_client", "wda_session"})
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    # trylast: after -k/-m deselection, so a bad marker value on a test that will not run stops nothing
     for item in items:
         if not _OUR_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())):
             _run(config)  # validates the options now, before any test runs
@@ -160,14 +172,23 @@ def iosmem(request: pytest.FixtureRequest, iosmem_target, iosmem_app):
     mem = run.measurement(
         iosmem_target, iosmem_app, item.stash.get(POLICY_KEY, None), progress=_progress_writer(request.config, item.nodeid)
     )
+    from .baseline import NeighbourBaselineError
+
+    stop = True
     try:
         mem.baseline = run.baseline_for(iosmem_target.profile(), item.nodeid)
         problem = None
+    except NeighbourBaselineError as exc:  # another profile's file: this test's lookup only, not the session
+        problem, stop = f"iosmem: {exc}", False
+        if run.update_baselines:  # an update run never compares: say so and measure
+            mem.notes.append(f"{problem} (not compared: this run updates baselines)")
+            problem = None
     except BaselineError as exc:
         problem = f"iosmem: {exc}"
     if problem:  # outside the except block, so the report shows one clear message
         mem.finish()
-        request.session.shouldstop = problem
+        if stop:
+            request.session.shouldstop = problem
         pytest.fail(problem, pytrace=False)
     yield mem
     mem.finish()
@@ -205,10 +226,22 @@ def wda_session(request: pytest.FixtureRequest, wda_client, iosmem_target, iosme
     if problem:
         pytest.fail(problem, pytrace=False)
     yield session
+    from .shutdown import requested
+    from .targets.process_state import app_state
+
+    if requested() or app_state(iosmem_target, iosmem_app) is not None or _gone(iosmem_target, iosmem_app):
+        return  # cancelled, or the app is stopped or dead: closing would wait for an answer that never comes
     try:
-        session.close()
+        session.close()  # bounded: wda_glue caps facebook-wda's HTTP timeout at --iosmem-wda-timeout
     except Exception:  # the app may be gone (that is reported by the gate, not here)
         pass
+
+
+def _gone(target, app) -> bool:
+    try:
+        return target.poll_termination(app) is not None
+    except Exception:  # noqa: BLE001 - cannot tell: try the close, which is bounded
+        return False
 
 
 def _progress_writer(config: pytest.Config, nodeid: str):
@@ -248,6 +281,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
     if mem is None:
         return (yield)
     from .conclude import conclude, junit_properties
+    from .shutdown import requested
 
     error: BaseException | None = None
     try:
@@ -255,6 +289,9 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
     except BaseException as exc:  # noqa: BLE001 - re-raised below, after recording
         error = exc
         result = None
+    if requested() and not isinstance(error, KeyboardInterrupt):
+        # the signal's KeyboardInterrupt was swallowed in the body (facebook-wda's bare except): it lands here
+        error = KeyboardInterrupt(f"interrupted by {requested()}")
     judgement = conclude(mem, _run(item.config), item.nodeid, item.name, error)
     item.stash[RESULT_KEY] = judgement
     item.user_properties.extend(junit_properties(judgement.to_dict()))
@@ -262,14 +299,55 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[Any]:
         # pytest makes no report for an interrupted call: keep what was measured directly.
         _run(item.config).results.append({**judgement.to_dict(), "outcome": "interrupted"})
     if error is not None:
+        stopped = _stopped_app(mem, error)
+        if stopped:
+            raise GateFailed(f"{stopped}\n  the test stopped on: {_one_line(error)}", judgement.kinds) from None
         if judgement.terminated and not isinstance(error, (KeyboardInterrupt, pytest.skip.Exception)):
             # One line for the body's error (a WDA call that met the dead app), not its whole chain.
-            said = f"{type(error).__name__}: {error}".splitlines()[0][:200]
+            said = _one_line(error)
             raise GateFailed(f"{judgement.failure_message()}\n  the test stopped on: {said}", judgement.kinds) from None
         raise error
     if judgement.failed:
         raise GateFailed(judgement.failure_message(), judgement.kinds)
     return result
+
+
+def _one_line(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}".splitlines()[0][:200]
+
+
+def _stopped_app(mem, error: BaseException) -> str | None:
+    """A body that failed while the app was stopped (SIGSTOP, a debugger) or a zombie: say so, not
+    just "timed out" (a frozen app answers no WebDriverAgent call)."""
+    if isinstance(error, (KeyboardInterrupt, pytest.skip.Exception)):
+        return None
+    from .targets.process_state import app_state
+
+    state = app_state(mem.target, mem.app)
+    if state is None:
+        return None
+    return f"iosmem: the app (pid {mem.app.pid}) is {state}: it answers nothing, so the test could not go on"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A checkpoint: a signal whose KeyboardInterrupt was swallowed stops the run before the next test."""
+    from .shutdown import checkpoint
+
+    checkpoint()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[Any]:
+    """After the fixtures are torn down (never raising inside them: the app must be stopped), a
+    requested stop becomes ``session.shouldstop``."""
+    try:
+        return (yield)
+    finally:
+        from .shutdown import requested
+
+        if requested():
+            item.session.shouldstop = f"interrupted by {requested()}"
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -315,33 +393,49 @@ class _ResultCollector:
 
 # -- end of run -----------------------------------------------------------------------------------
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from . import shutdown
+
     config = session.config
+    if shutdown.requested():  # a swallowed or deferred signal: the run says "interrupted" whatever else happened
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
+        shutdown.exit_status_set()
     if hasattr(config, "workerinput"):
         return
     if RUN_KEY not in config.stash:
         if not (config.getoption("iosmem_json") or config.getoption("iosmem_markdown") or config.getoption("iosmem_html")):
             return  # nothing was gated and no report was asked for
+    from .reports.writers import report_paths, write_reports  # imports a writer only for a report asked for
+
     run = _run(config)
-    run.write_baselines()
-    from .reports.writers import write_reports  # imports a writer only for a report asked for
+    paths = report_paths(run)
+    pending = (["baselines"] if run.update_baselines else []) + [str(p) for p in paths.values()]
+    # from here a first signal waits for the files; a second one ends at once, naming what is lost
+    with shutdown.finishing(pending):
+        run.write_baselines()
+        shutdown.written("baselines")
+        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(run.lost_workers) or bool(shutdown.requested())
+        if run.settings.history:
+            from .history.gate import finish_run
 
-    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(run.lost_workers)
-    if run.settings.history:
-        from .history.gate import finish_run
-
-        said, failed = finish_run(run.settings, config.rootpath, run.host, run.results, interrupted)
-        run.messages.extend(said)
-        run.failed_writes = run.failed_writes or failed
-    run.messages.extend(write_reports(run, interrupted=interrupted))
-    if run.failed_writes and session.exitstatus == 0:
+            said, failed = finish_run(run.settings, config.rootpath, run.host, run.results, interrupted)
+            run.messages.extend(said)
+            run.failed_writes = run.failed_writes or failed
+        messages = write_reports(run, interrupted=interrupted, done=shutdown.written)
+        if shutdown.requested() and not interrupted:  # it came during the writes: say so in the reports too
+            messages = write_reports(run, interrupted=True)
+        run.messages.extend(messages)
+    if shutdown.requested():
+        run.messages.append(f"iosmem: interrupted by {shutdown.requested()}: baselines and reports written first")
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
+        shutdown.exit_status_set()
+    elif run.failed_writes and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if RUN_KEY in config.stash:
-        from .shutdown import uninstall
+    from .shutdown import uninstall
 
-        uninstall()
+    uninstall()  # a signal that came after the session's exit status was set ends the process by it
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
@@ -355,7 +449,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     tr = terminalreporter
     tr.write_sep("-", "iosmem memory gates")
     if run.results:
-        for line in format_summary(run.results, width=100).splitlines():
+        for line in format_summary(run.results, width=max(100, config.get_terminal_writer().fullwidth - 1)).splitlines():
             tr.write_line(line)
     for msg in run.messages:
         tr.write_line(msg)

@@ -103,7 +103,12 @@ def run_repeated(item: pytest.Function, mem: "IosMem", repeat: Repeat) -> bool |
             "so it ran once, as written"
         )
         mem.notes.append(message)
-        warnings.warn(pytest.PytestWarning(message), stacklevel=1)
+        # located at the test, not at this line of repeat.py: that is where the user looks
+        code = getattr(inspect.unwrap(func), "__code__", None)
+        if code is not None:
+            warnings.warn_explicit(pytest.PytestWarning(message), None, code.co_filename, code.co_firstlineno)
+        else:
+            warnings.warn(pytest.PytestWarning(message), stacklevel=1)
         return None
     args = {name: item.funcargs[name] for name in item._fixtureinfo.argnames}
     total = repeat.n + repeat.warmup

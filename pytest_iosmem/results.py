@@ -12,7 +12,7 @@ read that serialised form (reports, ``iosmem baseline update`` read it from JSON
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .verdict.findings import FindingKind, baseline_accepted
@@ -117,13 +117,16 @@ def baseline_candidate(result: dict[str, Any], force: bool = False, accept_growt
     if not baseline_accepted(kinds, result.get("outcome"), bool(result.get("body_error")), force, accept_growth):
         return None
     leak = m.get("leak") or {}
-    return Baseline(
-        end=int(m["end"]),
-        peak=int(m["peak"]),
-        leak_per_iteration=None if not leak else round(float(leak["per_iteration"])),
-        reclaimed=m.get("reclaimed"),
-        iterations=None if not leak else int(leak["n"]),
+    # the same check as a baseline read from a file (a NaN or "12MB" in a report is a BaselineError naming it)
+    found = Baseline.from_dict(
+        {"end": m["end"], "peak": m["peak"], "reclaimed": m.get("reclaimed"),
+         "leak_per_iteration": None if not leak else leak.get("per_iteration"),
+         "iterations": None if not leak else leak.get("n")},
+        f"test {result.get('nodeid', '?')}",
     )
+    if found.leak_per_iteration is None:
+        return found
+    return replace(found, leak_per_iteration=round(found.leak_per_iteration))
 
 
 def is_failure(result: dict[str, Any]) -> bool:

@@ -298,9 +298,16 @@ class IosMemRun:
         by_profile: dict[str, tuple[Profile, list[tuple[str, Baseline]]]] = {}
         refused = []
         for r in self.results:
-            candidate = baseline_candidate(r, force=self.settings.force_update)
+            try:
+                candidate = baseline_candidate(r, force=self.settings.force_update)
+            except BaselineError as exc:  # a value no baseline may hold (NaN, out of bounds): never written
+                self.messages.append(f"baseline not updated for {r['nodeid']}: {exc}")
+                continue
             if candidate is None:
-                refused.append(r["nodeid"])
+                if r.get("outcome") == "skipped":  # nothing to accept: not a refusal
+                    self.messages.append(f"baseline not updated for {r['nodeid']}: it was skipped")
+                else:
+                    refused.append(r["nodeid"])
                 continue
             p = r["profile"]
             profile = Profile(p["kind"], p["model"], p["os"], p.get("name", ""))

@@ -12,7 +12,8 @@ from typing import Any, Mapping
 
 from .errors import BaselineError
 
-__all__ = ["Profile", "JetsamLimit", "ClassStat", "Origin", "Baseline", "BASELINE_METRICS"]
+__all__ = ["Profile", "JetsamLimit", "ClassStat", "Origin", "Baseline", "BASELINE_METRICS", "MAX_BYTES",
+           "check_baseline_metrics"]
 
 #: the metrics a stored baseline keeps per test
 BASELINE_METRICS = ("end", "peak", "leak_per_iteration", "reclaimed", "iterations")
@@ -84,6 +85,37 @@ class Origin:
         return {"profile": self.profile, "rule": self.rule, "current": self.current, "reason": self.reason}
 
 
+#: no app's footprint comes near this (1 TiB): a larger number is a corrupt or hand-edited file
+MAX_BYTES = 1 << 40
+
+
+def check_baseline_metrics(data: Mapping[str, Any], where: str) -> None:
+    """The one check of a baseline's numbers, on read and on write (BaselineError naming ``where``).
+
+    Sizes are integers of bytes in [0, 1 TiB]; the leak slope and the bytes reclaimed are finite
+    numbers within ±1 TiB (either may be negative: memory can go down, or grow after a warning);
+    iterations a non-negative integer. NaN and infinity, which Python's JSON reader accepts,
+    would switch a check off (``end = 1e30`` reads as "-100%, pass") or make reports unreadable.
+    """
+    import math
+
+    for key in ("end", "peak"):
+        if key not in data:
+            raise BaselineError(f"{where}: missing metric {key!r}")
+        v = data[key]
+        if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= MAX_BYTES:
+            raise BaselineError(f"{where}: {key} must be a non-negative integer of bytes (at most 1 TiB), got {v!r}")
+    for key in ("leak_per_iteration", "reclaimed"):
+        v = data.get(key)
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or abs(v) > MAX_BYTES:
+            raise BaselineError(f"{where}: {key} must be a finite number of bytes within ±1 TiB or null, got {v!r}")
+    v = data.get("iterations")
+    if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+        raise BaselineError(f"{where}: iterations must be a non-negative integer or null, got {v!r}")
+
+
 @dataclass(frozen=True)
 class Baseline:
     """The stored metrics of one test on one profile."""
@@ -96,6 +128,9 @@ class Baseline:
     #: which stored profile these numbers come from (set by BaselineStore.lookup; not stored)
     origin: "Origin | None" = field(default=None, compare=False)
 
+    def __post_init__(self) -> None:
+        check_baseline_metrics(self.to_dict(), "baseline")  # the same check on write as on read
+
     def to_dict(self) -> dict[str, Any]:
         return {key: getattr(self, key) for key in BASELINE_METRICS}
 
@@ -103,20 +138,10 @@ class Baseline:
     def from_dict(cls, data: Mapping[str, Any], where: str) -> "Baseline":
         if not isinstance(data, Mapping):
             raise BaselineError(f"{where}: expected an object of metrics, got {type(data).__name__}")
-        try:
-            end, peak = data["end"], data["peak"]
-        except KeyError as exc:
-            raise BaselineError(f"{where}: missing metric {exc.args[0]!r}") from None
-        for key in ("end", "peak"):
-            if not isinstance(data[key], int) or isinstance(data[key], bool) or data[key] < 0:
-                raise BaselineError(f"{where}: {key} must be a non-negative integer of bytes, got {data[key]!r}")
-        for key in ("leak_per_iteration", "reclaimed", "iterations"):
-            v = data.get(key)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
-                raise BaselineError(f"{where}: {key} must be a number or null, got {v!r}")
+        check_baseline_metrics(data, where)
         return cls(
-            end=end,
-            peak=peak,
+            end=data["end"],
+            peak=data["peak"],
             leak_per_iteration=data.get("leak_per_iteration"),
             reclaimed=data.get("reclaimed"),
             iterations=data.get("iterations"),

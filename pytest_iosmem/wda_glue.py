@@ -18,6 +18,13 @@ id instead, with the capabilities WebDriverAgent reads in
 
 facebook-wda's own ``Client.session(bundle_id)`` sends neither of the first two,
 so the request is made here and the session id handed to ``wda.Client``.
+
+Bounded and cancellable: facebook-wda waits 180 s for every HTTP answer by
+default (``wda.HTTP_TIMEOUT``; a frozen app cost six minutes per test), so
+:func:`bounded` lowers that to the plugin's ``--iosmem-wda-timeout``; and a
+callback before and after every request raises a pending cancellation
+(:func:`pytest_iosmem.shutdown.checkpoint`), so facebook-wda's bare
+``except:`` in ``Session.tap`` cannot swallow Ctrl-C or SIGTERM for good.
 """
 
 from __future__ import annotations
@@ -29,7 +36,25 @@ import urllib.request
 
 from .errors import TargetError
 
-__all__ = ["wait_until_ready", "connect", "bind_session", "session_capabilities"]
+__all__ = ["wait_until_ready", "connect", "bind_session", "session_capabilities", "bounded"]
+
+
+def _checkpoint() -> None:
+    from .shutdown import checkpoint
+
+    checkpoint()
+
+
+def bounded(client, timeout: float):
+    """``client`` with every HTTP request bounded by ``timeout`` and a cancellation checkpoint around it."""
+    import wda
+
+    # facebook-wda reads this module global for every request that names no timeout of its own
+    wda.HTTP_TIMEOUT = min(float(getattr(wda, "HTTP_TIMEOUT", timeout) or timeout), max(1.0, float(timeout)))
+    for event in (wda.Callback.HTTP_REQUEST_BEFORE, wda.Callback.HTTP_REQUEST_AFTER):
+        if _checkpoint not in client.callbacks[event]:
+            client.register_callback(event, _checkpoint, try_first=True)
+    return client
 
 
 def wait_until_ready(url: str, timeout: float, poll: float = 0.1) -> dict:
@@ -63,7 +88,7 @@ def connect(url: str, timeout: float):
     wait_until_ready(url, timeout)
     import wda  # heavy-ish: requests, retry, PIL probing; only when a test wants UI
 
-    return wda.Client(url)
+    return bounded(wda.Client(url), timeout)
 
 
 def session_capabilities(bundle_id: str) -> dict:
@@ -81,7 +106,7 @@ def bind_session(url: str, bundle_id: str | None, timeout: float):
     import wda
 
     if not bundle_id:
-        return wda.Client(url).session()
+        return bounded(wda.Client(url), timeout).session()
     body = json.dumps(session_capabilities(bundle_id)).encode()
     request = urllib.request.Request(url.rstrip("/") + "/session", data=body, method="POST",
                                      headers={"Content-Type": "application/json"})
@@ -99,4 +124,4 @@ def bind_session(url: str, bundle_id: str | None, timeout: float):
     if not session_id:
         raise TargetError(f"WebDriverAgent at {url} answered POST /session for {bundle_id} without a sessionId: "
                           f"{json.dumps(answer)[:300]}")
-    return wda.Client(url, _session_id=session_id)
+    return bounded(wda.Client(url, _session_id=session_id), timeout)

@@ -289,3 +289,16 @@ def test_diff_of_a_report_uses_the_gates_nearest_profile_and_names_it(tmp_path, 
     assert "new (no baseline)" in capsys.readouterr().out
     assert main(["baseline", "diff", "--report", report, "--dir", str(tmp_path / "b"), "--profile", "local-nope"]) == 2
     assert "--profile local-nope: no baselines for it" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("metric, value", [("end", -100), ("end", "12MB"), ("peak", float("nan"))])
+def test_update_refuses_a_report_value_no_baseline_may_hold_in_one_line(report, tmp_path, metric, value):
+    doc = json.loads(report.read_text())
+    clean = next(t for t in doc["tests"] if t["nodeid"] == CLEAN)
+    clean["metrics"][metric] = value
+    report.write_text(json.dumps(doc))  # Python writes NaN bare, as a hand-edited or foreign report may hold it
+    out = iosmem("baseline", "update", str(report), "--dir", str(tmp_path / "b"))
+    assert out.returncode == 2, out.stdout
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert CLEAN in out.stderr and metric in out.stderr
+    assert not (tmp_path / "b").exists()  # nothing written

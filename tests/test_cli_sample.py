@@ -100,3 +100,14 @@ def test_quiet_prints_only_the_summary(app, capsys):
     out = capsys.readouterr().out.splitlines()
     assert not any("footprint" in line for line in out)
     assert out[-1].endswith(" MB") and "samples, last" in out[-1]
+
+
+@pytest.mark.parametrize("script", [
+    "echo boom >&2; exit 3",  # dies before the first sample: "no sample was read", exit 0 before
+    "echo boom >&2; sleep 0.5; exit 3",  # dies while sampled: "the app ended: exited with code 3", exit 0 before
+])
+def test_an_app_that_dies_is_a_failure_with_its_last_output(script):
+    out = iosmem("sample", "--command", f"sh -c '{script}'", "--duration", "10", "--interval", "0.05")
+    assert out.returncode == 1, (out.stdout, out.stderr)
+    assert "boom" in out.stderr
+    assert "exited with code 3" in out.stdout + out.stderr

@@ -6,6 +6,7 @@ real second process holding one (a subprocess), as a worker on the same Mac woul
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -136,3 +137,39 @@ def test_a_lease_held_by_another_process_is_skipped_and_freed_when_it_dies(tmp_p
         if holder.poll() is None:
             holder.kill()
             holder.wait(10)
+
+
+def test_a_planted_lease_symlink_is_refused_and_its_victim_untouched(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    leases_dir = tmp_path / "leases"
+    leases_dir.mkdir(mode=0o700)
+    (leases_dir / f"{A}.lease").symlink_to(victim)
+    with pytest.raises(TargetUnavailable, match=f"{A}.lease is a symlink"):
+        Leases(leases_dir).try_take(PoolEntry(A))
+    assert victim.read_text() == "precious"
+
+
+def test_the_default_lease_directory_is_private_to_this_user(tmp_path, monkeypatch):
+    import stat
+
+    from pytest_iosmem.targets import pool
+
+    monkeypatch.delenv(pool.LEASE_DIR_ENV, raising=False)
+    monkeypatch.setattr(pool.tempfile, "gettempdir", lambda: str(tmp_path))
+    leases = Leases()
+    assert leases.directory == tmp_path / f"pytest-iosmem-leases-{os.getuid()}"
+    assert leases.try_take(PoolEntry(A))
+    assert stat.S_IMODE(leases.directory.stat().st_mode) == 0o700
+    assert stat.S_IMODE((leases.directory / f"{A}.lease").stat().st_mode) == 0o600
+    leases.release()
+    # one somebody else made first (or made world-writable) is refused, not used
+    leases.directory.chmod(0o777)
+    with pytest.raises(TargetUnavailable, match="is not private"):
+        Leases().try_take(PoolEntry(B))
+    leases.directory.chmod(0o700)
+    # nor a symlink to some other directory
+    leases.directory.rename(tmp_path / "elsewhere")
+    leases.directory.symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(TargetUnavailable, match="not a directory"):
+        Leases().try_take(PoolEntry(B))

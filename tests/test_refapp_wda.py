@@ -472,3 +472,45 @@ def test_burst_is_a_real_transient_peak():
         assert abs(reader.read() - base) < 1_000_000
     finally:
         stop(proc)
+
+
+def _raw(url, method, path, headers, body=b""):
+    import http.client
+    from urllib.parse import urlsplit
+
+    u = urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=5)
+    try:
+        conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        for k, v in headers.items():
+            conn.putheader(k, v)
+        conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body)
+        r = conn.getresponse()
+        return r.status, json.loads(r.read() or b"{}")
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("headers", [
+    # a web page's cross-origin text/plain POST (no preflight): it got 200 and a session
+    {"Host": "127.0.0.1", "Origin": "http://evil.example", "Content-Type": "text/plain"},
+    {"Host": "127.0.0.1", "Origin": "null", "Content-Type": "text/plain"},
+    # DNS rebinding: the page's own name resolved to 127.0.0.1
+    {"Host": "evil.example:8100", "Content-Type": "text/plain"},
+])
+@pytest.mark.parametrize("path", ["/session", "/wda/homescreen", "/iosmem/memory_warning"])
+def test_cross_origin_and_foreign_host_requests_are_refused(refapp, headers, path):
+    url = refapp[1]
+    status, payload = _raw(url, "POST", path, headers, b'{"capabilities": {}}')
+    assert status == 403, payload
+    assert "refused" in payload["value"]["message"]
+
+
+def test_loopback_clients_are_served(refapp):
+    url = refapp[1]
+    port = url.rsplit(":", 1)[1]
+    for headers in ({"Host": f"127.0.0.1:{port}"}, {"Host": f"localhost:{port}"},
+                    {"Host": f"[::1]:{port}", "Origin": f"http://localhost:{port}"}, {}):
+        status, _ = _raw(url, "GET", "/status", headers)
+        assert status == 200, headers

@@ -174,6 +174,9 @@ def test_own_loop(iosmem, visit):
     res = run(project, app(), "--iosmem-repeat", "6:2")
     res.assert_outcomes(passed=1)
     res.stdout.fnmatch_lines(["*PytestWarning: --iosmem-repeat 6:2: test_loop.py::test_own_loop calls iosmem.iterations() itself, so it ran once, as written*"])
+    # the warning points at the test (its def, line 5 of test_loop.py), not at the plugin's repeat.py
+    res.stdout.fnmatch_lines(["*test_loop.py:5: PytestWarning: --iosmem-repeat*"])
+    assert "repeat.py:" not in res.stdout.str()
     r = report(project)["test_own_loop"]
     # its own loop (4 + 1, and two added: no decision before 6 readings), not --iosmem-repeat's 6 + 2
     assert len(r["timeline"]["iterations"]) == 7 and r["timeline"]["plan"] == {"planned": 4, "max": 20}

@@ -68,6 +68,30 @@ def test_gaps_are_events_and_death_ends_sampling():
     assert s.stats.gaps == 2 and s.stats.errors == 1
 
 
+class DeniedTarget(ScriptedTarget):
+    """Stands for a /proc file that answers PermissionError (not wrapped as ReadFailed) on every read:
+    a hardened kernel, or another user's process."""
+
+    def read(self, app):
+        step = self.script.pop(0) if self.script else 300
+        if step == "denied":
+            raise PermissionError(13, "Permission denied")
+        return Reading(step)
+
+
+def test_one_read_failed_event_per_gap_whatever_the_error_type():
+    # 905 read_failed events in 20 s before: one per gap now, as for a plain read failure
+    target = DeniedTarget([100] + ["denied"] * 50 + [200])
+    tl = Timeline()
+    s = Sampler(target, APP, tl, interval=0.001)
+    for _ in range(60):
+        s.sample_once()
+    assert tl.footprints()[:2] == [100, 200]
+    assert [e.kind for e in tl.events] == [EventKind.READ_FAILED, EventKind.READ_RECOVERED]
+    assert "PermissionError" in tl.events[0].detail
+    assert s.stats.errors == 50 and s.stats.gaps == 1
+
+
 class HangingTarget(ScriptedTarget):
     """Stands for a read stuck in a syscall (a device connection that stops answering mid-test):
     the first read works, every later one blocks until the test releases it (no thread left behind)."""

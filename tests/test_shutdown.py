@@ -148,25 +148,32 @@ def test_terminate_is_bounded_when_a_child_ignores_sigterm():
     assert left == []
 
 
-def test_sigterm_handler_is_put_back_at_the_end():
-    import threading
+HANDLERS_PUT_BACK = """
+import os, signal, time
+from pytest_iosmem import shutdown
 
-    from pytest_iosmem import shutdown
-
-    if threading.current_thread() is not threading.main_thread():
-        pytest.skip("signal handlers belong to the main thread")
-    before = signal.getsignal(signal.SIGTERM)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+before = {s: signal.getsignal(s) for s in shutdown.SIGNALS}
+assert shutdown.install()
+for sig in shutdown.SIGNALS:
     try:
-        assert shutdown.install()
-        with pytest.raises(KeyboardInterrupt):
-            os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(5)  # the handler raises at the next bytecode; sleep is interrupted
-        shutdown.uninstall()
-        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
-    finally:
-        shutdown.uninstall()
-        signal.signal(signal.SIGTERM, before)
+        os.kill(os.getpid(), sig)
+        time.sleep(5)  # the handler raises at the next bytecode; sleep is interrupted
+        raise SystemExit(f"{sig!r} did not interrupt")
+    except KeyboardInterrupt:
+        pass
+    shutdown.exit_status_set()  # what the plugin's sessionfinish does: else the process ends by the signal
+    shutdown.uninstall()  # each signal, then a fresh install: the first signal of a run
+    assert {s: signal.getsignal(s) for s in shutdown.SIGNALS} == before
+    assert shutdown.install()
+shutdown.uninstall()
+print("ok")
+"""
+
+
+def test_signal_handlers_are_put_back_at_the_end():
+    # in a process of its own: this pytest run has the plugin's handlers installed
+    out = subprocess.run([sys.executable, "-c", HANDLERS_PUT_BACK], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "ok", out.stderr[-2000:]
 
 
 SIM_CONFTEST = """
@@ -230,3 +237,24 @@ def test_sigterm_stops_webdriveragents_xcodebuild_on_the_simulator_target(tmp_pa
     assert gone, f"xcodebuild (WebDriverAgent) outlived the cancelled run\n{out[-3000:]}"
     assert proc.returncode == pytest.ExitCode.INTERRUPTED, out[-3000:]
     assert json.loads(report.read_text())["interrupted"] is True
+
+
+LATE_SIGNAL = """
+import os, signal, time
+from pytest_iosmem import shutdown
+
+assert shutdown.install()
+with shutdown.finishing(["r.json"]):
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(0.2)  # waits: the files are being written
+    shutdown.written("r.json")
+print("written", flush=True)
+shutdown.uninstall()  # too late for pytest's exit status: the process ends by the signal
+print("not reached", flush=True)
+"""
+
+
+def test_a_signal_during_the_writes_waits_and_then_ends_the_process_by_it():
+    out = subprocess.run([sys.executable, "-c", LATE_SIGNAL], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["written"], out.stderr[-2000:]
+    assert out.returncode == -signal.SIGTERM

@@ -70,6 +70,9 @@ def run(args: argparse.Namespace) -> int:
     for e in stored:
         if e.nodeid not in alive:
             gone.setdefault(e.path, []).append(e.nodeid.partition("::")[2])
+    if args.apply:
+        for tmp in store.sweep_temps():
+            print(f"removed {tmp} (left by a killed write)")
     if not gone:
         print(f"all {len(stored)} stored baselines belong to tests that exist")
         return EXIT_OK

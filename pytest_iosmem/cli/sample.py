@@ -17,6 +17,7 @@ import csv
 import io
 import os
 import shlex
+import sys
 import signal
 import threading
 import time
@@ -26,7 +27,7 @@ from typing import Any, Callable, Iterator
 from ..errors import ReadFailed
 from ..targets.base import App, AppSpec, Target
 from ..units import format_size
-from .common import EXIT_INTERRUPTED, EXIT_OK, CliError, add_parser
+from .common import EXIT_INTERRUPTED, EXIT_OK, EXIT_REGRESSION, CliError, add_parser
 
 CSV_HEADER = ("t_seconds", "footprint_bytes", "peak_bytes")
 
@@ -57,6 +58,7 @@ class Session:
     rows: list[tuple[float, int, int]] = field(default_factory=list)
     peak: int = 0
     ended: str | None = None  # how the app ended, if it did
+    failed: bool = False  # it ended with a non-zero status or a signal (a crash, not a finished command)
 
 
 def _check_args(args: argparse.Namespace) -> None:
@@ -134,6 +136,7 @@ def sample(target: Target, app: App, interval: float, duration: float | None,
             term = target.poll_termination(app)
             if term is not None:
                 s.ended = term.describe()
+                s.failed = term.exit_code != 0 or term.signal is not None
                 show(f"{t:8.2f}s  the app ended: {s.ended}")
                 return s
             show(f"{t:8.2f}s  read failed: {exc}")
@@ -185,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
           + (f" for {args.duration:g}s" if args.duration else " until it ends or Ctrl-C"), flush=True)
     status = EXIT_OK
     session = Session()
+    last_output: list[str] = []
     with _SigtermAsInterrupt():
         try:
             sample(target, app, args.interval, args.duration, show, session)
@@ -192,6 +196,8 @@ def run(args: argparse.Namespace) -> int:
             status = EXIT_INTERRUPTED
             print("interrupted")
         finally:
+            if session.failed and hasattr(target, "last_output"):
+                last_output = target.last_output(app)
             if app.launched:
                 target.terminate(app)
             target.close()
@@ -200,6 +206,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(rows)} samples, last {format_size(rows[-1][1])}, peak {format_size(session.peak)}")
     else:
         print("no sample was read")
+    if status == EXIT_OK and (session.failed or not rows):
+        # an app that crashed, or nothing measured, is not a successful sampling run
+        status = EXIT_REGRESSION
+        if session.failed:
+            print(f"iosmem: the app ended: {session.ended}", file=sys.stderr)
+            if last_output:
+                print("its last output:\n  " + "\n  ".join(last_output), file=sys.stderr)
     if args.csv:
         write_csv(args.csv, rows)
         print(f"wrote {args.csv} ({len(rows)} rows)")

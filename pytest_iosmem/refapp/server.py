@@ -7,14 +7,21 @@ app still run one at a time (the app's lock), like WDA's main-thread
 command handling.  Whatever arrives — no body, a body that is not JSON, a
 JSON array, a wrong Content-Length — gets a WDA-shaped error, never a
 crash or a dropped connection.
+
+Only local clients, and not through a browser: a request whose ``Host`` is not
+a loopback name (DNS rebinding) or that carries a foreign ``Origin`` (a web
+page's cross-origin ``fetch``: a ``text/plain`` POST needs no preflight) is
+refused with 403 before routing, so a page on the same machine cannot create a
+session, press home or send memory warnings.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .model import App
 from .routes import Routes, WDAError
@@ -46,6 +53,27 @@ class RefAppServer(ThreadingHTTPServer):
         return f"http://{host}:{port}"
 
 
+def is_loopback_name(host: str, own: str = "") -> bool:
+    """``localhost``, a loopback address (127.0.0.0/8, ::1) or the address the server is bound to."""
+    host = host.strip().lower().rstrip(".")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if host in ("localhost", own.lower()) or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_of(value: str) -> str:
+    """The host name of a ``Host`` header value (``name``, ``name:port``, ``[v6]:port``)."""
+    try:
+        return urlsplit(f"//{value.strip()}").hostname or ""
+    except ValueError:
+        return ""
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: RefAppServer
     protocol_version = "HTTP/1.1"
@@ -73,10 +101,23 @@ class _Handler(BaseHTTPRequestHandler):
             raise WDAError(400, "invalid argument", f"the request body must be a JSON object, not {type(body).__name__}")
         return body
 
+    def _check_origin(self) -> None:
+        """403 for a non-loopback ``Host`` or any ``Origin`` that is not a loopback page (see the module doc)."""
+        own = str(self.server.server_address[0])
+        host = self.headers.get("Host")
+        if host is not None and not is_loopback_name(_host_of(host), own):
+            raise WDAError(403, "invalid argument", f"Host {host!r} is not a loopback name: refused")
+        origin = self.headers.get("Origin")
+        if origin is not None:
+            parts = urlsplit(origin.strip()) if origin.strip() != "null" else None
+            if parts is None or parts.scheme not in ("http", "https") or not is_loopback_name(parts.hostname or "", own):
+                raise WDAError(403, "invalid argument", f"cross-origin request from {origin!r}: refused")
+
     def _serve(self, method: str) -> None:
         routes = self.server.routes
         path, _, query = self.path.partition("?")
         try:
+            self._check_origin()
             body = self._body()
             status, payload = routes.handle(method, unquote(path), dict(parse_qsl(query)), body)
         except WDAError as exc:

@@ -37,7 +37,7 @@ def build_document(results: Sequence[dict[str, Any]], interrupted: bool = False)
 
 
 def write(document: dict[str, Any], path: str | Path) -> None:
-    write_atomic(path, json.dumps(document, indent=1, sort_keys=True) + "\n")
+    write_atomic(path, json.dumps(document, indent=1, sort_keys=True, allow_nan=False) + "\n")
 
 
 def load(path: str | Path) -> dict[str, Any]:

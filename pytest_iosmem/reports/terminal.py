@@ -30,7 +30,7 @@ def _delta(result: dict[str, Any]) -> str:
         return format_size(ab_end["diff"], signed=True) + pct
     base = result.get("baseline")
     end = (result.get("metrics") or {}).get("end")
-    if not base or end is None:
+    if not base or end is None or result.get("outcome") == "skipped":  # a skipped body measured nothing to compare
         return "-"
     delta = end - base["end"]
     pct = f" {delta / base['end'] * 100:+.0f}%" if base["end"] else ""
@@ -102,7 +102,8 @@ def format_summary(results: Sequence[dict[str, Any]], width: int = 100) -> str:
     ordered = sorted(results, key=lambda r: 0 if is_failure(r) else 1 if r.get("findings") or inconclusive_checks(r) else 2)
     by_host = len(hosts(ordered)) > 1
     headers = HEADERS + ("host",) if by_host else HEADERS
-    name_width = 30
+    # as wide as the longest name, then narrower only while the table is wider than the terminal
+    name_width = max([30] + [len(_short(r["nodeid"], 10**6)) for r in ordered])
     while True:
         rows = summary_rows(ordered, name_width)
         if by_host:

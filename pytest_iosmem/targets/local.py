@@ -69,6 +69,7 @@ class _LocalHandle:
     command: list[str] = field(default_factory=list)
     output: collections.deque = field(default_factory=lambda: collections.deque(maxlen=40))
     url_seen: threading.Event = field(default_factory=threading.Event)
+    output_ended: threading.Event = field(default_factory=threading.Event)
     jetsam_killed_at: int | None = None
     last_footprint: int | None = None
     termination: Termination | None = None
@@ -182,6 +183,7 @@ def stop_process_group(proc: subprocess.Popen, timeout: float) -> None:
     pgid = proc.pid
     if proc.poll() is None or _group_alive(pgid):
         _signal_group(pgid, signal.SIGTERM)
+        _signal_group(pgid, signal.SIGCONT)  # a stopped app (SIGSTOP) acts on SIGTERM only once it runs
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None and not _group_alive(pgid):
@@ -311,6 +313,13 @@ class LocalTarget:
         handle = _LocalHandle(proc=None, reader=_FootprintSource(pid))
         return App(pid=pid, name=f"pid {pid}", target_kind=self.kind, launched=False, handle=handle)
 
+    def last_output(self, app: App, lines: int = 10) -> list[str]:
+        """The last lines the app printed (stdout and stderr), for a message about how it ended."""
+        h: _LocalHandle = app.handle
+        if h.proc is not None and h.proc.poll() is not None:
+            h.output_ended.wait(1.0)  # the app is gone: let the output thread read what it left in the pipe
+        return list(h.output)[-lines:]
+
     def _pump_output(self, app: App) -> None:
         """Drain the app's output (so it never blocks on a full pipe) and spot the WDA URL."""
         h: _LocalHandle = app.handle
@@ -324,6 +333,7 @@ class LocalTarget:
                     app.wda_url = m.group(1)
                     h.url_seen.set()
         h.url_seen.set()  # EOF: wake anyone waiting; they check wda_url
+        h.output_ended.set()
 
     # -- measuring -------------------------------------------------------------
     def read(self, app: App) -> Reading:

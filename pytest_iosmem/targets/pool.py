@@ -111,13 +111,50 @@ def choose(
 
 
 def default_lease_dir() -> Path:
-    return Path(os.environ.get(LEASE_DIR_ENV) or Path(tempfile.gettempdir()) / "pytest-iosmem-leases")
+    """``$IOSMEM_LEASE_DIR``, else a directory of this user's own in the temp dir (0700).
+
+    Per user: the temp dir is shared and its names predictable, so a directory
+    anyone can create first (and plant ``<UDID>.lease -> victim`` symlinks in) is
+    never used; simulators belong to one user anyway.
+    """
+    given = os.environ.get(LEASE_DIR_ENV)
+    if given:
+        return Path(given)
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return Path(tempfile.gettempdir()) / f"pytest-iosmem-leases-{uid}"
+
+
+def _private_dir(directory: Path, shared_ok: bool) -> None:
+    """Create ``directory`` 0700, or check the one there: a real directory (not a symlink) of ours.
+
+    ``shared_ok``: a directory the user named (``$IOSMEM_LEASE_DIR``) may be group-writable on purpose.
+    """
+    import stat
+
+    try:
+        directory.mkdir(mode=0o700, parents=True)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise TargetUnavailable(f"cannot create the lease directory {directory}: {exc.strerror or exc}") from None
+    st = os.lstat(directory)
+    if not stat.S_ISDIR(st.st_mode):
+        raise TargetUnavailable(
+            f"lease directory {directory} is not a directory (a symlink?): refusing to lease through it; "
+            f"remove it or set {LEASE_DIR_ENV}"
+        )
+    if not shared_ok and hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o077):
+        raise TargetUnavailable(
+            f"lease directory {directory} is not private (owner uid {st.st_uid}, mode {stat.S_IMODE(st.st_mode):o}; "
+            f"expected this user's and 700): refusing to lease through it; remove it or set {LEASE_DIR_ENV}"
+        )
 
 
 class Leases:
     """Exclusive leases on simulators of this host, as ``flock``-ed files (released when the process ends)."""
 
     def __init__(self, directory: Path | None = None) -> None:
+        self._shared_ok = directory is not None or bool(os.environ.get(LEASE_DIR_ENV))
         self.directory = directory or default_lease_dir()
         self._held: dict[str, int] = {}
 
@@ -127,8 +164,17 @@ class Leases:
 
         if entry.udid in self._held:
             return False
-        self.directory.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.directory / f"{entry.udid}.lease", os.O_RDWR | os.O_CREAT, 0o644)
+        _private_dir(self.directory, self._shared_ok)
+        path = self.directory / f"{entry.udid}.lease"
+        try:
+            # O_NOFOLLOW: a planted "<UDID>.lease -> victim" symlink must not get the victim overwritten
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
+        except OSError as exc:
+            import errno
+
+            if exc.errno == errno.ELOOP:
+                raise TargetUnavailable(f"lease file {path} is a symlink: refusing to follow it; remove it") from None
+            raise TargetUnavailable(f"cannot open the lease file {path}: {exc.strerror or exc}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -24,10 +24,12 @@ def parse_status(data: bytes) -> int:
     """Footprint in bytes from the text of ``/proc/PID/status``.
 
     Raises ReadFailed when the memory lines are absent, which is what a
-    zombie (exited, not yet reaped) process looks like.
+    zombie (exited, not yet reaped) process looks like, and when ``RssAnon``
+    is (a kernel older than 4.5): never a footprint of 0.
     """
     total = 0
     found = 0
+    seen_anon = False
     for line in data.splitlines():
         if line.startswith(_FIELDS):
             parts = line.split()
@@ -37,8 +39,16 @@ def parse_status(data: bytes) -> int:
             unit = parts[2].lower() if len(parts) > 2 else b"kb"
             total += value * (1024 if unit == b"kb" else 1)
             found += 1
+            seen_anon = seen_anon or line.startswith(b"RssAnon:")
     if found == 0:
         raise ReadFailed("no memory lines in /proc status (the process has exited)")
+    if not seen_anon:
+        # Linux before 4.5 has VmRSS but no RssAnon/RssShmem: summing what is there would read
+        # (nearly) 0 bytes and pass every limit. Refuse, naming what is missing.
+        raise ReadFailed(
+            "/proc/PID/status has no RssAnon line (Linux older than 4.5?): the footprint cannot be read "
+            "on this kernel; run the local target on Linux 4.5 or later"
+        )
     return total
 
 

@@ -40,6 +40,19 @@ def leak_decision(timeline: Timeline, policy: Policy) -> Decision | None:
     return judge_leak(xs, ys, policy.leak_per_iteration, policy.trend_alpha, planned, bound)
 
 
+def not_measured(check: str, why: str, policy: Policy, v: Verdict, steps: int = 0, planned: int = 0) -> None:
+    """A check that has no reading to judge is inconclusive, never a pass.
+
+    Its decision says so in every report; under ``inconclusive=fail`` it is a finding too.
+    """
+    text = f"inconclusive: {check} not measured: {why}"
+    v.decisions.append(Decision(check, INCONCLUSIVE, steps, planned, reason=f"not measured: {why}"))
+    if policy.inconclusive == "fail":
+        v.findings.append(Finding(FindingKind.INCONCLUSIVE, text))
+    else:
+        v.notes.append(text + " (passes: inconclusive=warn)")
+
+
 def _pct(delta: float, base: float) -> str:
     return f"{delta / base * 100:+.1f}%" if base else "n/a"
 
@@ -80,6 +93,9 @@ def _check_terminated(timeline: Timeline, v: Verdict) -> None:
 def _check_leak(timeline: Timeline, policy: Policy, v: Verdict) -> None:
     decision = leak_decision(timeline, policy)
     if decision is None:
+        if policy.leak_per_iteration is not None and timeline.plan:  # iterations() ran, not one reading
+            planned = int(timeline.plan["planned"])
+            not_measured("leak", f"no settled footprint in {planned} planned iteration(s)", policy, v, 0, planned)
         return
     d = decision.at_bound()  # the test is over: no more iterations will come
     v.decisions.append(d)
@@ -113,7 +129,11 @@ def _check_growth(m: Metrics, policy: Policy, baseline: Baseline | None, v: Verd
         return
     origin = baseline.origin
     source = f" of {origin.describe()}" if origin is not None and origin.borrowed else ""
-    for name, value, base in (("end", m.end, baseline.end), ("peak", m.peak, baseline.peak)):
+    pairs = (("end", m.end, baseline.end), ("peak", m.peak, baseline.peak))
+    unread = [name for name, value, _ in pairs if value is None]
+    if unread:
+        not_measured("growth", f"no {' or '.join(unread)} footprint was read", policy, v)
+    for name, value, base in pairs:
         if value is None:
             continue
         allowed = policy.growth_allowance(base)
@@ -134,6 +154,8 @@ def _check_growth(m: Metrics, policy: Policy, baseline: Baseline | None, v: Verd
 
 
 def _check_peak(m: Metrics, policy: Policy, v: Verdict) -> None:
+    if policy.max_peak is not None and m.peak is None:
+        not_measured("peak", "no footprint was read", policy, v)
     if policy.max_peak is not None and m.peak is not None and m.peak > policy.max_peak:
         v.findings.append(
             Finding(
@@ -153,6 +175,7 @@ def _check_headroom(m: Metrics, policy: Policy, limit: JetsamLimit | None, v: Ve
         v.notes.append("jetsam headroom not checked: the jetsam limit of this target is unknown")
         return
     if m.peak is None:
+        not_measured("headroom", "no footprint was read", policy, v)
         return
     highest_allowed = limit.bytes * (1 - policy.jetsam_headroom)
     if m.peak > highest_allowed:
