@@ -13,7 +13,7 @@ def reader(**values):
 
 
 def test_defaults_make_a_run_that_needs_no_option(tmp_path: Path) -> None:
-    option, flag = reader(interval="0.04", wda_timeout="30", settle_timeout="3", iterations="6", warmup="2")
+    option, flag = reader(interval="0.04", wda_timeout="30", settle_timeout="3", settle_interval="0.04", settle_window="5", iterations="6", warmup="2")
     s = read_settings(option, flag, tmp_path)
     assert (s.target, s.relaunch, s.attribution, s.objects) == ("local", "test", "auto", "auto")
     assert s.default_policy is not None and s.default_policy.leak_per_iteration == 128_000
@@ -22,7 +22,8 @@ def test_defaults_make_a_run_that_needs_no_option(tmp_path: Path) -> None:
 
 
 def test_every_bad_value_is_named_at_once(tmp_path: Path) -> None:
-    option, flag = reader(interval="fast", wda_timeout="30", settle_timeout="-1", iterations="0", warmup="2",
+    option, flag = reader(interval="fast", wda_timeout="30", settle_timeout="-1", settle_interval="0.04",
+                          settle_window="5", iterations="0", warmup="2",
                           relaunch="sometimes", objects="maybe", leak_per_iteration="lots", jetsam_limit="big",
                           local_warning_signal="SIGNOPE", repeat="x")
     with pytest.raises(UsageError) as info:
@@ -36,7 +37,7 @@ def test_every_bad_value_is_named_at_once(tmp_path: Path) -> None:
 
 
 def test_ab_options_that_cannot_go_together_are_all_said(tmp_path: Path) -> None:
-    option, flag = reader(interval="0.04", wda_timeout="30", settle_timeout="3", iterations="6", warmup="2",
+    option, flag = reader(interval="0.04", wda_timeout="30", settle_timeout="3", settle_interval="0.04", settle_window="5", iterations="6", warmup="2",
                           base_app="python -m base", relaunch="session", pid="123", update_baselines=True,
                           ab_pairs="0:3")
     with pytest.raises(UsageError) as info:
@@ -47,7 +48,7 @@ def test_ab_options_that_cannot_go_together_are_all_said(tmp_path: Path) -> None
 
 
 def test_target_options_are_checked_only_for_the_chosen_target(tmp_path: Path) -> None:
-    base = dict(interval="0.04", wda_timeout="30", settle_timeout="3", iterations="6", warmup="2",
+    base = dict(interval="0.04", wda_timeout="30", settle_timeout="3", settle_interval="0.04", settle_window="5", iterations="6", warmup="2",
                 device_sysmon_interval="never")
     option, flag = reader(**base)
     read_settings(option, flag, tmp_path)  # local: the device's option is not read

@@ -41,7 +41,6 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 from statistics import median
 from typing import Sequence
 
