@@ -9,6 +9,7 @@ bad value never waits for a simulator to boot before it is reported.
 
 from __future__ import annotations
 
+import re
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,6 +174,9 @@ class Settings:
     pid: int | None = None
     #: A/B mode (``--iosmem-base-app``): the base build, the pairs plan and the interval's confidence
     base_app: str | None = None
+    #: Appium: the fixture that gives a test's session, and the server appium_driver connects to
+    driver_fixture: str = "driver"
+    appium_url: str = "http://127.0.0.1:4723"
     ab_plan: "ABPlan | None" = None
     ab_confidence: float = 0.95
     #: the option/ini limits as given (strings), and the policy they make
@@ -230,6 +234,12 @@ def read_settings(option: Option, flag: Callable[[str], bool], rootdir: Path) ->
         except ValueError:
             errors.append(f"--iosmem-pid={pid!r} is not a process id")
     s.base_app = (option("base_app") or "").strip() or None
+    s.driver_fixture = str(option("driver_fixture") or "driver").strip()
+    if not s.driver_fixture.isidentifier():
+        errors.append(f"--iosmem-driver-fixture={s.driver_fixture!r} is not a fixture name")
+    s.appium_url = str(option("appium_url") or s.appium_url).strip().rstrip("/")
+    if not re.match(r"^https?://[^/\s]+", s.appium_url):
+        errors.append(f"--iosmem-appium-url={s.appium_url!r} is not an http(s) URL")
     if s.base_app:
         if s.relaunch != "test":
             errors.append("--iosmem-base-app: A/B trials launch each build fresh; --iosmem-relaunch=session cannot be used")

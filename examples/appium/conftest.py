@@ -1,0 +1,28 @@
+"""The team's own Appium fixture, as an existing Appium suite has it.
+
+On a Mac the URL is the Appium server's (``http://127.0.0.1:4723``) and the options name
+the app and the simulator or device; pytest-iosmem reads both from the session.  Here the
+URL comes from ``iosmem_appium_url``: on the local target the reference app answers as an
+Appium server with the XCUITest driver would, so the real client runs unchanged.
+"""
+
+import pytest
+
+pytest.importorskip("appium", reason="the Appium examples need the Appium Python client: pip install -e '.[appium]'")
+
+from appium import webdriver  # noqa: E402
+from appium.options.ios import XCUITestOptions  # noqa: E402
+
+BUNDLE_ID = "com.example.refapp"
+
+
+@pytest.fixture
+def driver(iosmem_appium_url):
+    options = XCUITestOptions().load_capabilities({
+        "bundleId": BUNDLE_ID,
+        "deviceName": "iPhone 15",
+        "platformVersion": "17.4",
+    })
+    session = webdriver.Remote(iosmem_appium_url, options=options)
+    yield session
+    session.quit()
