@@ -237,11 +237,13 @@ class Routes:
         }
 
     def _capabilities(self) -> dict:
-        """WDA's own session capabilities, and (for an Appium-style request) what the session was
-        asked for with the ``appium:`` prefixes stripped, as an Appium server answers."""
-        wda = {"device": "iphone", "browserName": "RefApp", "sdkVersion": "17.4",
-               "CFBundleIdentifier": self.app.config.bundle_id}
-        return {**self.session_caps, **wda}
+        """WDA's own session capabilities; for an Appium-style request, what an Appium 2 server answers
+        instead: the session's capabilities with the ``appium:`` prefixes stripped (WDA's are not merged
+        in: tests/data/appium/createSession_result_w3c_sim_appium2-1-3_tai2.json)."""
+        if self.session_caps:
+            return dict(self.session_caps)
+        return {"device": "iphone", "browserName": "RefApp", "sdkVersion": "17.4",
+                "CFBundleIdentifier": self.app.config.bundle_id}
 
     def device_udid(self) -> str:
         return str(uuid.uuid5(uuid.NAMESPACE_DNS, self.app.config.bundle_id)).upper()
