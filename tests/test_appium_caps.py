@@ -110,3 +110,16 @@ def test_udid_shapes():
     assert udid_kind("00008110-001461543443801E") == "device"
     assert udid_kind("cf08d19c4c6ccf09825fd3f3108790d20ab1243e") == "device"
     assert udid_kind("emulator-5554") is None and udid_kind(None) is None
+
+
+def test_bad_appium_options_are_named(tmp_path):
+    from pytest_iosmem.settings import read_settings
+
+    base = {"interval": "0.04", "wda_timeout": "30", "settle_timeout": "3", "iterations": "6", "warmup": "2"}
+    values = {**base, "driver_fixture": "my-driver", "appium_url": "localhost:4723"}
+    with pytest.raises(UsageError) as err:
+        read_settings(values.get, lambda name: False, tmp_path)
+    assert "--iosmem-driver-fixture='my-driver' is not a fixture name" in str(err.value)
+    assert "--iosmem-appium-url='localhost:4723' is not an http(s) URL" in str(err.value)
+    s = read_settings({**base, "driver_fixture": "ios_session"}.get, lambda name: False, tmp_path)
+    assert (s.driver_fixture, s.appium_url) == ("ios_session", "http://127.0.0.1:4723")

@@ -128,3 +128,19 @@ def test_clean(appium_driver, iosmem):
 """)
     res = pytester.runpytest("-p", "no:cacheprovider")
     res.assert_outcomes(passed=1)
+
+
+def test_a_session_on_another_server_than_the_app_under_test_is_refused(pytester):
+    from tests.test_refapp_wda import start_refapp, stop
+
+    proc, other, _ = start_refapp()
+    try:
+        pytester.makeconftest(CONFTEST.format(name="driver", caps='{"bundleId": "com.example.refapp"}')
+                              .replace("webdriver.Remote(iosmem_appium_url", f"webdriver.Remote({other!r}"))
+        pytester.makepyfile(test_gates=GATES.format(name="driver", screen="Clean"))
+        res = pytester.runpytest("-p", "no:cacheprovider", "-k", "body")
+        res.assert_outcomes(errors=1)
+        res.stdout.fnmatch_lines([f"*the Appium session of fixture 'driver' talks to {other}, but the app under "
+                                  "test serves http://127.0.0.1:*: create it on the iosmem_appium_url fixture*"])
+    finally:
+        stop(proc)
