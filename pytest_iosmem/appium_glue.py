@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from .targets.base import App, Target
 
 __all__ = ["SessionFacts", "read_capabilities", "udid_kind", "session_facts", "is_driver", "DriverLifecycle",
-           "DriverTarget", "APP_STATES"]
+           "driver_target", "APP_STATES"]
 
 _UUID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
 #: real devices: 40 hex digits (before iPhone XS), or 8-16 hex digits (ECID form, 00008030-001609210243C02E)
@@ -216,23 +216,23 @@ class DriverLifecycle:
         self.target.memory_warning(app)
 
 
-class DriverTarget:
+def driver_target(target: "Target", lifecycle: DriverLifecycle) -> "Target":
     """The run's target with memory warnings routed through the user's driver first.
 
-    Everything else is the target's own (``__getattr__``): footprint, termination,
-    histograms, artifacts.  ``launched=False`` apps are never terminated by targets.
+    The same target (its state is shared, not copied) seen through a subclass that
+    overrides ``memory_warning`` only: everything else, and every optional ability a
+    runtime-checkable protocol looks for statically (``allocation_stacks``,
+    ``failure_artifacts``), is the target's own.  ``.lifecycle`` is the driver's side.
     """
+    base = type(target)
 
-    def __init__(self, target: "Target", lifecycle: DriverLifecycle) -> None:
-        self._target = target
-        self.lifecycle = lifecycle
-        self.kind = target.kind
+    def memory_warning(self: Any, app: "App") -> None:
+        lifecycle.memory_warning(app)
 
-    def memory_warning(self, app: "App") -> None:
-        self.lifecycle.memory_warning(app)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._target, name)
+    cls = type(f"Driver{base.__name__}", (base,), {"memory_warning": memory_warning, "lifecycle": lifecycle})
+    view = object.__new__(cls)
+    view.__dict__ = target.__dict__  # one target: what the view learns, the target knows
+    return view
 
 
 def server_url(driver: Any) -> str | None:

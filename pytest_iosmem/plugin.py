@@ -224,14 +224,15 @@ def iosmem(request: pytest.FixtureRequest, iosmem_app):
         if problem:
             pytest.fail(problem, pytrace=False)
     if lifecycle is not None:
-        from .appium_glue import DriverTarget
+        from .appium_glue import driver_target
 
-        target = DriverTarget(target, lifecycle)
+        target = driver_target(target, lifecycle)
     mem = run.measurement(
         target, iosmem_app, item.stash.get(POLICY_KEY, None), progress=_progress_writer(request.config, item.nodeid)
     )
     if lifecycle is not None:
-        lifecycle.notes = mem.notes  # a fallback to the target's tools is said in the test's notes
+        mem.notes.extend(lifecycle.notes)  # a fallback to the target's tools is said in the test's notes
+        lifecycle.notes = mem.notes
     try:
         mem.baseline = run.baseline_for(target.profile(), item.nodeid)
         problem = None

@@ -19,7 +19,7 @@ from appium import webdriver  # noqa: E402
 from appium.options.ios import XCUITestOptions  # noqa: E402
 from selenium.common.exceptions import WebDriverException  # noqa: E402
 
-from pytest_iosmem.appium_glue import DriverLifecycle, DriverTarget  # noqa: E402
+from pytest_iosmem.appium_glue import DriverLifecycle, driver_target  # noqa: E402
 from pytest_iosmem.errors import TargetError, UsageError  # noqa: E402
 from pytest_iosmem.run import IosMemRun  # noqa: E402
 from pytest_iosmem.targets.base import App  # noqa: E402
@@ -118,7 +118,7 @@ def test_relaunch_goes_through_the_driver_and_finds_the_process(driver, target, 
 def test_memory_warning_goes_through_the_driver(driver, target, server):
     url, _ = server
     before = state(url)["memoryWarnings"]
-    DriverTarget(target, DriverLifecycle(driver, target, BUNDLE)).memory_warning(
+    driver_target(target, DriverLifecycle(driver, target, BUNDLE)).memory_warning(
         App(1, BUNDLE, "simulator", bundle_id=BUNDLE))
     assert state(url)["memoryWarnings"] == before + 1 and target.warnings == 0
 
@@ -197,3 +197,16 @@ def test_session_relaunch_keeps_the_running_app(driver, target, server, tmp_path
     driver.find_element("accessibility id", "Clean").click()
     app, life = run.acquire_from_driver(driver, "driver")
     assert state(url)["depth"] == 2 and [c for c, _ in life.sent] == ["queryAppState"]
+
+
+def test_the_driver_view_is_the_same_target_with_its_abilities(driver, target, tmp_path):
+    """Protocols are checked statically on Python 3.12+ (inspect.getattr_static): the view must
+    have the target's methods on its class, and share its state."""
+    from pytest_iosmem.attribution.capture import StackSource
+    from pytest_iosmem.targets.local import LocalTarget
+
+    local = LocalTarget()
+    view = driver_target(local, DriverLifecycle(driver, local, BUNDLE))
+    assert isinstance(view, LocalTarget) and isinstance(view, StackSource) and view.kind == "local"
+    view.handler_timeout = 1.5
+    assert local.handler_timeout == 1.5 and view.lifecycle.bundle_id == BUNDLE
