@@ -6,18 +6,23 @@ URL comes from ``iosmem_appium_url``: on the local target the reference app answ
 Appium server with the XCUITest driver would, so the real client runs unchanged.
 """
 
+from importlib.util import find_spec
+
 import pytest
-
-pytest.importorskip("appium", reason="the Appium examples need the Appium Python client: pip install -e '.[appium]'")
-
-from appium import webdriver  # noqa: E402
-from appium.options.ios import XCUITestOptions  # noqa: E402
 
 BUNDLE_ID = "com.example.refapp"
 
 
+def pytest_configure(config):
+    if find_spec("appium") is None:
+        raise pytest.UsageError("the Appium examples need the Appium Python client: pip install -e '.[appium]'")
+
+
 @pytest.fixture
 def driver(iosmem_appium_url):
+    from appium import webdriver
+    from appium.options.ios import XCUITestOptions
+
     options = XCUITestOptions().load_capabilities({
         "bundleId": BUNDLE_ID,
         "deviceName": "iPhone 15",
