@@ -30,7 +30,8 @@ class _Flag:
 
 
 GENERAL: tuple[TargetOption, ...] = (
-    TargetOption("target", "where the app runs: local (default), simulator or device", "local"),
+    TargetOption("target", "where the app runs: local (default; a test's Appium session on a simulator or device "
+                 "picks that kind), simulator or device"),
     TargetOption(
         "app",
         "the app under test: a command line on the local target (default: the bundled reference app; "

@@ -145,7 +145,9 @@ def iosmem_app(request: pytest.FixtureRequest):
     session said which device (so ``iosmem_target`` is asked for only afterwards).
     """
     run = _run(request.config)
-    driver = _appium_session(request, run) if run.settings.target != "local" else None
+    driver = _appium_session(request, run) if run.settings.target != "local" or _may_pick_kind(request, run) else None
+    if driver is not None and run.settings.target == "local":
+        driver = driver if run.pick_target_kind(driver) else None
     if driver is not None:
         yield from _attached_app(request, run, driver)
         return
@@ -173,6 +175,30 @@ def _appium_session(request: pytest.FixtureRequest, run):
             driver = request.getfixturevalue(name)
             return (name, driver) if is_driver(driver) else None
     return None
+
+
+#: fixtures that give the plugin's own (local) app: a session made on one of them is on the local target
+_PLUGIN_APP = frozenset({"iosmem", "iosmem_app", "iosmem_appium_url", "appium_driver", "iosmem_target"})
+
+
+def _may_pick_kind(request: pytest.FixtureRequest, run) -> bool:
+    """No --iosmem-target given, no target made yet, and the test's session fixture does not depend
+    on the plugin's local app: its session may say which kind of device it drives."""
+    if run.settings.target_given or run.has_target:
+        return False
+    names = [n for n in (run.settings.driver_fixture,) if n in request.fixturenames]
+    defs = getattr(getattr(request.node, "_fixtureinfo", None), "name2fixturedefs", {})
+    seen: set[str] = set()
+    while names:
+        name = names.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in _PLUGIN_APP:
+            return False
+        for fixturedef in defs.get(name, ())[-1:]:
+            names.extend(fixturedef.argnames)
+    return len(seen) > 0
 
 
 def _attached_app(request: pytest.FixtureRequest, run, session):

@@ -155,6 +155,24 @@ class IosMemRun:
             return self._with_wda_url(app)
         return self._with_wda_url(target.launch(spec))
 
+    @property
+    def has_target(self) -> bool:
+        return self._target is not None
+
+    def pick_target_kind(self, session: tuple[str, Any]) -> bool:
+        """No --iosmem-target given: a session on a simulator or device (its UDID's shape) makes this
+        run's target that kind; True when it did.  A session naming no such device leaves it local."""
+        from .appium_glue import read_capabilities
+
+        try:
+            kind = read_capabilities(session[1].capabilities).device_kind
+        except Exception:  # noqa: BLE001 - unreadable here: session_facts says why, on the local path
+            kind = None
+        if kind is None or self._target is not None:
+            return False
+        self.settings.target = kind
+        return True
+
     def acquire_from_driver(self, driver: Any, fixture: str, build: str = HEAD) -> "tuple[App, DriverLifecycle]":
         """The app the user's Appium session drives (simulator/device), fresh per test by default.
 

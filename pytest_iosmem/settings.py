@@ -158,6 +158,8 @@ class Settings:
     """The checked options of one run (the marker's limits are checked per test, at collection)."""
 
     target: str = "local"
+    #: whether --iosmem-target (or its ini twin) was given: if not, an Appium session's device may pick the kind
+    target_given: bool = False
     interval: float = 0.04
     wda_timeout: float = 30.0
     settle: SettleConfig = field(default_factory=SettleConfig)
@@ -209,6 +211,7 @@ def read_settings(option: Option, flag: Callable[[str], bool], rootdir: Path) ->
         return p if p.is_absolute() else rootdir / p
 
     s.target = str(option("target") or "local").strip().lower()
+    s.target_given = bool(option("target"))
     if s.target not in TARGET_MODULES:
         errors.append(f"--iosmem-target={s.target!r} is not a target; choose one of {', '.join(sorted(TARGET_MODULES))}")
     s.interval = check(lambda: _positive_float(option, "interval")) or s.interval

@@ -12,6 +12,7 @@ app's pid); the footprint seam (libproc on a Mac) reads that process from /proc.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -61,7 +62,9 @@ def test_second(driver, iosmem):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the footprint seam reads /proc here")
-def test_an_appium_session_on_a_simulator(pytester, monkeypatch, tmp_path):
+@pytest.mark.parametrize("target_option", [["--iosmem-target", "simulator"], []], ids=["named", "from-the-session"])
+def test_an_appium_session_on_a_simulator(pytester, monkeypatch, tmp_path, target_option):
+    """With --iosmem-target, or without it: the session's simulator UDID then picks the simulator target."""
     proc, url, _ = start_refapp()
     try:
         recorded = (DATA / "simctl_spawn_launchctl_list_1.txt").read_text().splitlines()
@@ -78,12 +81,14 @@ def test_an_appium_session_on_a_simulator(pytester, monkeypatch, tmp_path):
         monkeypatch.setattr(libproc, "read_footprint", _proc_status_footprint)
         pytester.makeconftest(CONFTEST.format(url=url))
         pytester.makepyfile(test_screen=TEST)
-        result = pytester.runpytest("-p", "no:cacheprovider", "--iosmem-target", "simulator",
-                                    "--iosmem-interval", "0.2")
+        result = pytester.runpytest("-p", "no:cacheprovider", *target_option, "--iosmem-interval", "0.2",
+                                    "--iosmem-json=r.json")
         result.assert_outcomes(passed=2)
         calls = (tmp_path / "xcrun.log").read_text()
         assert f'"spawn", "{IPHONE15}", "launchctl", "list"' in calls  # the session's simulator
         assert '"launch"' not in calls and '"terminate"' not in calls  # the session's app, left to it
         assert proc.poll() is None
+        doc = json.loads((pytester.path / "r.json").read_text())
+        assert {r["profile"]["kind"] for r in doc["tests"]} == {"simulator"}
     finally:
         stop(proc)
