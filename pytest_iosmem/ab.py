@@ -146,11 +146,12 @@ def run_ab(item: "pytest.Item", nextitem: "pytest.Item | None", run: "IosMemRun"
         pairs.append((got[BASE].metrics(), got[HEAD].metrics()))
         pair += 1
         if pair >= plan.planned:
-            decisions = decide(pairs, _policy(got[HEAD].result), plan.planned, confidence)
+            decisions = decide(pairs, _policy(got[HEAD].result), plan.planned, confidence, max_pairs=plan.max_pairs)
             if not any(d.outcome == UNDECIDED for d in decisions):
                 break
     else:
-        decisions = decide(pairs, _policy(trials[-1].result), plan.planned, confidence, at_bound=True)
+        decisions = decide(pairs, _policy(trials[-1].result), plan.planned, confidence, at_bound=True,
+                             max_pairs=plan.max_pairs)
     # the real next item's teardown (higher-scoped fixtures), once
     final = CallInfo.from_call(lambda: item.session._setupstate.teardown_exact(nextitem), when="teardown")
     reports = _final_reports(item, run, trials, pairs, decisions, stop)

@@ -52,6 +52,10 @@ def conclude(mem: "IosMem", run: "IosMemRun", nodeid: str, name: str, error: Bas
         warnings_supported=mem.warnings_supported,
     )
     verdict.notes.extend(mem.notes)
+    if run.settings.max_creep is not None and not run.base_app:
+        from .history.gate import creep_check
+
+        creep_check(run.settings, run.rootdir, nodeid, target.profile().key, verdict, mem.policy.noise_floor)
     objects = _object_check(mem, verdict)
     attribution = _grown_classes(mem, verdict)
     if attribution:
@@ -84,7 +88,7 @@ def _object_check(mem: "IosMem", verdict: "Verdict") -> "ObjectCheck | None":
         return None
     check = judge_objects(series.histograms, rules)
     if check.judged:
-        verdict.decisions.append(check.decision(limit=rules.per_iteration))
+        verdict.decisions.append(check.decision(limit=rules.per_iteration).at_bound())  # the loop has ended
     if check.note:
         verdict.notes.append(check.note)
     verdict.findings.extend(object_findings(check, rules))

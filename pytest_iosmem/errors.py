@@ -9,6 +9,7 @@ __all__ = [
     "TargetUnavailable",
     "ReadFailed",
     "NotSupported",
+    "WarningUnconfirmed",
     "BaselineError",
     "ParseError",
 ]
@@ -36,6 +37,10 @@ class ReadFailed(TargetError):
 
 class NotSupported(TargetError):
     """The target has no honest way to do this (e.g. memory warning on a device)."""
+
+
+class WarningUnconfirmed(NotSupported):
+    """A memory warning was sent but nothing showed the app received it: the reclaim check is not run."""
 
 
 class BaselineError(IosMemError):

@@ -21,7 +21,7 @@ import time
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from .values import Baseline
-from .errors import NotSupported, RepeatConflict, TargetError
+from .errors import NotSupported, RepeatConflict, TargetError, WarningUnconfirmed
 from .verdict.policy import Policy
 from .attribution.capture import StackCapture
 from .sampler import Sampler
@@ -165,7 +165,7 @@ class IosMem:
             self.timeline.close_phase(p)
 
     def iterations(self, n: int | None = None, warmup: int | None = None, max: int | None = None) -> Iterator[int]:
-        """Yield ``warmup + n`` times, then more while the leak verdict is undecided (up to ``max`` measured).
+        """Yield ``warmup + n`` times, then more while the leak (or object) verdict is undecided (up to ``max`` measured).
 
         After each repetition the settled footprint is read.  Warm-up
         iterations fill caches and are left out of leak detection.  After
@@ -203,6 +203,9 @@ class IosMem:
             if index >= warmup + n:
                 decision = leak_decision(self.timeline, self.policy)
                 decisions = [] if decision is None else [decision]
+                objects = self._object_decision(n)
+                if objects is not None:  # an object check left open by a gap asks for more iterations too
+                    decisions.append(objects)
                 if not plan.wants_more(decisions, index - warmup):
                     if decision is not None and not decision.decided:
                         self._inconclusive(decision.at_bound())
@@ -236,6 +239,16 @@ class IosMem:
                 flag = "" if result.settled else " (not settled)"
                 self.progress(f"{label} {shown}/{of}{extra}: {result.footprint / 1e6:.1f} MB{flag}")
             index += 1
+
+    def _object_decision(self, planned: int):
+        """The object check on the histograms read so far (None: not running, or not judged yet)."""
+        rules = self.policy.object_rules
+        if self.objects is None or rules is None or not self.objects.started:
+            return None
+        from .verdict.objects import judge_objects
+
+        check = judge_objects(self.objects.histograms, rules)
+        return check.decision(planned=planned, limit=rules.per_iteration) if check.judged else None
 
     def _inconclusive(self, decision) -> None:
         """The bound is reached undecided: say so now, as a warning of the test (never a silent pass)."""
@@ -278,10 +291,11 @@ class IosMem:
         self._raise_if_dead()
         try:
             self.target.memory_warning(self.app)
-        except NotSupported as exc:
+        except NotSupported as exc:  # WarningUnconfirmed too: a reclaim after it would prove nothing
             self.warnings_supported = False
-            self.notes.append(f"memory warning not sent: {exc}")
-            self.timeline.add_event(EventKind.NOTE, f"memory warning not sent: {exc}")
+            said = "memory warning not confirmed" if isinstance(exc, WarningUnconfirmed) else "memory warning not sent"
+            self.notes.append(f"{said}: {exc}")
+            self.timeline.add_event(EventKind.NOTE, f"{said}: {exc}")
             return None
         sent_at = self.timeline.now()
         after = self.settle(min_wait=0.25)

@@ -106,6 +106,33 @@ GENERAL: tuple[TargetOption, ...] = (
     TargetOption("json", "write a JSON report of every gated test to this path"),
     TargetOption("markdown", "write a Markdown summary to this path (default: $GITHUB_STEP_SUMMARY when set)"),
     TargetOption("html", "write a self-contained HTML report with footprint charts to this path"),
+    TargetOption(
+        "history",
+        "the memory history of the main branch: a SQLite file (relative to the rootdir, e.g. "
+        "iosmem-history.db) or a postgresql:// URL shared by a team (off by default; docs/ci.md)",
+    ),
+    TargetOption(
+        "history_record",
+        "when a run appends its results to the history: auto (default: on the main or master branch), "
+        "always, never",
+        "auto",
+    ),
+    TargetOption(
+        "history_unreachable",
+        "a history that cannot be read or written: warn (default: the tests' verdicts stand) or fail",
+        "warn",
+    ),
+    TargetOption(
+        "max_creep",
+        "creep gate: fail a test whose end footprint grew more than this since --iosmem-creep-since in the "
+        "history (e.g. 5%), even when each step was under the per-PR limit; needs --iosmem-history",
+    ),
+    TargetOption(
+        "creep_since",
+        "the creep gate's reference: start (default: the oldest recorded run), N runs (N runs ago), "
+        "a date YYYY-MM-DD, or a tag or commit",
+        "start",
+    ),
 )
 
 LIMITS: tuple[TargetOption, ...] = (

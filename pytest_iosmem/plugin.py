@@ -458,6 +458,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from .reports.writers import write_reports  # imports a writer only for a report asked for
 
     interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or bool(run.lost_workers)
+    if run.settings.history:
+        from .history.gate import finish_run
+
+        said, failed = finish_run(run.settings, config.rootpath, run.host, run.results, interrupted)
+        run.messages.extend(said)
+        run.failed_writes = run.failed_writes or failed
     run.messages.extend(write_reports(run, interrupted=interrupted))
     if run.failed_writes and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -31,6 +31,8 @@ __all__ = [
     "parse_jetsam_limit",
     "parse_sysmon_interval",
     "parse_device_memory_warning",
+    "parse_device_rsd",
+    "parse_device_tunneld",
     "parse_stop_timeout",
 ]
 
@@ -114,11 +116,42 @@ def parse_sysmon_interval(value: Any) -> float:
 
 
 def parse_device_memory_warning(value: Any) -> str:
-    """``--iosmem-device-memory-warning``: off or experimental."""
-    mode = str(value or "off").strip().lower()
-    if mode not in ("off", "experimental"):
-        raise UsageError(f"--iosmem-device-memory-warning={mode!r}: choose off or experimental")
+    """``--iosmem-device-memory-warning``: auto (devicectl where there is one), devicectl, experimental or off."""
+    mode = str(value or "auto").strip().lower()
+    if mode not in ("auto", "devicectl", "experimental", "off"):
+        raise UsageError(f"--iosmem-device-memory-warning={mode!r}: choose auto, devicectl, experimental or off")
     return mode
+
+
+def _host_port(flag: str, raw: str, example: str) -> tuple[str, int]:
+    """``HOST PORT``, ``HOST:PORT`` or ``[V6]:PORT`` -> (host, port); a UsageError names the option."""
+    text = raw.strip()
+    if " " in text:
+        host, _, port = text.rpartition(" ")
+    elif text.startswith("["):
+        host, _, port = text[1:].partition("]:")
+    else:
+        host, _, port = text.rpartition(":")
+        if ":" in host:  # an IPv6 address needs a space or brackets before its port
+            host = ""
+    host = host.strip()
+    if not host or not port.strip().isdigit() or not 0 < int(port) < 65536:
+        raise UsageError(f"{flag}={raw!r}: give HOST PORT (e.g. {example})")
+    return host, int(port)
+
+
+def parse_device_rsd(value: Any) -> tuple[str, int] | None:
+    """``--iosmem-device-rsd 'HOST PORT'``: the RSD a started tunnel prints; None when not given."""
+    if value in (None, ""):
+        return None
+    return _host_port("--iosmem-device-rsd", str(value), "'fd7b:e5b:6f53::1 60107', as start-tunnel prints it")
+
+
+def parse_device_tunneld(value: Any) -> tuple[str, int]:
+    """``--iosmem-device-tunneld HOST:PORT``: where tunneld listens (default pymobiledevice3's 127.0.0.1:49151)."""
+    if value in (None, ""):
+        return ("127.0.0.1", 49151)
+    return _host_port("--iosmem-device-tunneld", str(value), "127.0.0.1:49151")
 
 
 def _ab_plan(option: Option) -> tuple["ABPlan", float]:
@@ -187,6 +220,12 @@ class Settings:
     baselines_dir: Path = Path("baselines")
     baseline_rule: str = "nearest"
     artifacts_dir: Path = Path("iosmem-artifacts")
+    #: the history (a SQLite path or a postgresql:// URL), when and how it is used; the creep gate
+    history: str | None = None
+    history_record: str = "auto"
+    history_unreachable: str = "warn"
+    max_creep: float | None = None
+    creep_since: Any = None
 
 
 def read_settings(option: Option, flag: Callable[[str], bool], rootdir: Path) -> Settings:
@@ -259,6 +298,7 @@ def read_settings(option: Option, flag: Callable[[str], bool], rootdir: Path) ->
     s.baselines_dir = path(option("baselines") or "baselines")
     s.baseline_rule = check(lambda: _baseline_rule(option("baseline_profile") or "nearest", s.baselines_dir)) or "nearest"
     s.artifacts_dir = path(option("artifacts") or "iosmem-artifacts")
+    _history_settings(s, option, check, errors)
     # the chosen target's own options, with the parsers the target uses
     check(lambda: parse_jetsam_limit(option("jetsam_limit")))
     if s.target == "local":
@@ -267,9 +307,45 @@ def read_settings(option: Option, flag: Callable[[str], bool], rootdir: Path) ->
     elif s.target == "device":
         check(lambda: parse_sysmon_interval(option("device_sysmon_interval")))
         check(lambda: parse_device_memory_warning(option("device_memory_warning")))
+        check(lambda: parse_device_rsd(option("device_rsd")))
+        check(lambda: parse_device_tunneld(option("device_tunneld")))
     if errors:
         raise UsageError("\n".join(errors))
     return s
+
+
+def _history_settings(s: Settings, option: Option, check: Callable[[Callable[[], Any]], Any],
+                      errors: list[str]) -> None:
+    """--iosmem-history and the creep gate: the back-end's driver and the change-point library
+    must be importable now, not at the end of the run."""
+    from importlib.util import find_spec
+
+    from .history.creep import parse_since
+
+    s.history = str(option("history") or "").strip() or None
+    s.history_record = check(lambda: _choice(option, "history_record", "auto", ("auto", "always", "never"))) or "auto"
+    s.history_unreachable = check(lambda: _choice(option, "history_unreachable", "warn", ("warn", "fail"))) or "warn"
+    if s.history and s.history.startswith(("postgresql://", "postgres://")) and find_spec("psycopg") is None:
+        errors.append(f"--iosmem-history={s.history.split('@')[-1]!r}: PostgreSQL needs psycopg 3: "
+                      "pip install 'pytest-iosmem[history-postgres]'")
+    raw = option("max_creep")
+    if raw:
+        try:
+            s.max_creep = parse_percent(raw)
+        except UnitError as exc:
+            errors.append(f"--iosmem-max-creep={raw!r}: {exc}")
+        if s.max_creep is not None and s.max_creep <= 0:
+            errors.append(f"--iosmem-max-creep={raw!r} must be positive")
+        if not s.history:
+            errors.append(f"--iosmem-max-creep={raw!r} needs a history to judge creep over: --iosmem-history")
+        if find_spec("ruptures") is None:
+            errors.append(f"--iosmem-max-creep={raw!r}: the change points need ruptures: "
+                          "pip install 'pytest-iosmem[history]'")
+    since = option("creep_since") or "start"
+    try:
+        s.creep_since = parse_since(str(since))
+    except ValueError as exc:
+        errors.append(f"--iosmem-creep-since: {exc}")
 
 
 def _baseline_rule(value: str, baselines_dir: Path) -> str:

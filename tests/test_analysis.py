@@ -47,6 +47,8 @@ def test_warmup_growth_is_not_a_leak():
     values = [10 * MB, 30 * MB, 40 * MB] + [40 * MB + d for d in (0, 20_000, -10_000, 5_000, 0, 12_000)]
     v = analyse(timeline_with(values, warmup=3), Policy())
     assert v.passed, v.failure_message()
+    # a definite "no leak", not merely no finding (inconclusive would pass too under inconclusive=warn)
+    assert [(d.check, d.outcome) for d in v.decisions] == [("leak", "clear")]
 
 
 OUTLIER_CASES = [(pos, jump) for pos in ("first", "middle", "last") for jump in (8 * MB, -8 * MB)]
@@ -105,6 +107,8 @@ def test_slope_below_limit_passes_even_if_significant():
     v = analyse(timeline_with(values), Policy(leak_per_iteration=128_000))
     assert v.passed
     assert v.metrics.leak.p_value < 0.01
+    # clearly slower than the limit: clear, not just "no finding"
+    assert [(d.check, d.outcome) for d in v.decisions] == [("leak", "clear")]
 
 
 def test_too_few_iterations_are_a_note_not_a_verdict():

@@ -40,7 +40,9 @@ def test_call_trees_with_app_patterns_and_json(tmp_path, capsys):
     # the Rust thread entry grew by 200 MB in the tool's rounded units
     after = grown_copy(tmp_path, CALL_TREE, "18063 (2263M) std::", "20063 (2463M) std::")
     assert main(["stacks-diff", str(CALL_TREE), str(after), "--iterations", "2", "--json"]) == 1
-    (row,) = json.loads(capsys.readouterr().out.split("\nnote:")[0])
+    captured = capsys.readouterr()
+    (row,) = json.loads(captured.out)  # stdout is JSON and nothing else
+    assert "note: bytes from -callTree are the tool's rounded sizes" in captured.err
     assert row["app_frames"] == [] and row["bytes_per_iteration"] == 100 * 1024**2
     assert main(["stacks-diff", str(CALL_TREE), str(after), "--iterations", "2", "--app", "lib:chama-optics"]) == 1
     out = capsys.readouterr().out

@@ -13,14 +13,19 @@ recorded bodies (appium-ios-remotexpc's example), with the pid changed.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 
 import pytest
 
-from pytest_iosmem.errors import NotSupported, ReadFailed, TargetError, TargetUnavailable, UsageError
+from pytest_iosmem.errors import (NotSupported, ReadFailed, TargetError, TargetUnavailable, UsageError,
+                                  WarningUnconfirmed)
 from pytest_iosmem.targets import TargetContext
 from pytest_iosmem.targets.base import AppSpec, Target
 from pytest_iosmem.targets.device import (
@@ -205,17 +210,110 @@ def test_notification_parsing_edges():
     assert map_notification(note, 8) is None
 
 
-def test_memory_warning_is_not_faked_unless_opted_in():
+def test_memory_warning_off_is_not_faked():
     target = DeviceTarget(RecordedSession())
+    with pytest.raises(NotSupported, match="--iosmem-device-memory-warning off: no memory warning was sent"):
+        target.memory_warning(target.attach(4242))
+    with pytest.raises(UsageError, match="choose auto, devicectl, experimental or off"):
+        DeviceTarget(RecordedSession(), warning_mode="yes")
+
+
+FAKES = Path(__file__).parent / "fakes"
+
+
+@pytest.fixture
+def devicectl(tmp_path, monkeypatch):
+    """The stand-in xcrun (tests/fakes) first on PATH: its devicectl accepts what Xcode 15+'s does."""
+    log = tmp_path / "xcrun.log"
+    monkeypatch.setenv("PATH", f"{FAKES}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_XCRUN_LOG", str(log))
+    return log
+
+
+def _device_answers(session, log, payload_for):
+    """Stands for the device: once devicectl was run, the notification stream delivers ``payload_for(pid)``."""
+    def answer():
+        deadline = time.monotonic() + 10
+        while not log.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        pid = int(json.loads(log.read_text().splitlines()[-1])["argv"][-1])
+        session.notify(payload_for(pid))
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_devicectl_warning_confirmed_by_the_devices_memory_notification(devicectl):
+    session = RecordedSession(info={**IPHONE8, "UniqueDeviceID": "00008110-000A"})
+    target = DeviceTarget(session, warning_mode="auto")
     app = target.attach(4242)
-    with pytest.raises(NotSupported, match="no public tool sends a memory warning"):
+    answered = _device_answers(session, devicectl, lambda pid: ("memoryLevelNotification:", [{"code": 1, "pid": pid}]))
+    target.memory_warning(app)
+    answered.join()
+    (call,) = [json.loads(x)["argv"] for x in devicectl.read_text().splitlines()]
+    assert call == ["devicectl", "device", "process", "sendMemoryWarning", "--device", "00008110-000A", "--pid", "4242"]
+    details = [e.detail for e in target.drain_events(app)]
+    assert "the device sent the app a memory warning (warning)" in details
+    assert any("sent through devicectl, confirmed by the device's memory notification" in d for d in details)
+
+
+def test_a_warning_the_device_never_confirms_is_unconfirmed_not_a_reclaim_failure(devicectl):
+    session = RecordedSession(info={**IPHONE8, "UniqueDeviceID": "00008110-000A"})
+    target = DeviceTarget(session, warning_mode="devicectl")
+    target.warning_confirm_timeout = 0.3
+    app = target.attach(4242)
+    # the device only reports device-wide pressure (pid -1): not the app's warning
+    answered = _device_answers(session, devicectl, lambda pid: ("memoryLevelNotification:", [{"code": 1, "pid": -1}]))
+    with pytest.raises(WarningUnconfirmed, match=r"sent through devicectl but not confirmed: no memory notification "
+                                                 r"for pid 4242 within 0.3s; the reclaim check is not run"):
         target.memory_warning(app)
+    answered.join()
+
+
+def test_a_stopped_notification_stream_cannot_confirm(devicectl):
+    session = RecordedSession(info={**IPHONE8, "UniqueDeviceID": "00008110-000A"})
+    target = DeviceTarget(session, warning_mode="devicectl")
+    app = target.attach(4242)
+    session.notify_error("memory notifications stopped: device: the connection to the device was lost")
+    with pytest.raises(WarningUnconfirmed, match="the memory notification stream stopped"):
+        target.memory_warning(app)
+
+
+def test_devicectl_that_fails_says_so(devicectl, monkeypatch):
+    monkeypatch.setenv("FAKE_DEVICECTL_EXIT", "1")
+    monkeypatch.setenv("FAKE_DEVICECTL_STDERR", "ERROR: The specified device was not found. (com.apple.dt.CoreDeviceError error 1000.)")
+    target = DeviceTarget(RecordedSession(info={**IPHONE8, "UniqueDeviceID": "00008110-000A"}), warning_mode="auto")
+    with pytest.raises(NotSupported, match=r"sendMemoryWarning --device 00008110-000A --pid 4242' failed \(exit 1\): ERROR: The specified device"):
+        target.memory_warning(target.attach(4242))
+
+
+def test_a_device_without_a_udid_is_not_sent_an_empty_device_argument(devicectl):
+    target = DeviceTarget(RecordedSession(), warning_mode="auto")  # IPHONE8's info names no UDID
+    with pytest.raises(NotSupported, match="did not say its UDID, which devicectl needs"):
+        target.memory_warning(target.attach(4242))
+    assert not devicectl.exists()  # devicectl was never run
+
+
+def test_without_xcrun_no_warning_is_sent_and_it_says_why(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # Linux: no xcrun
+    target = DeviceTarget(RecordedSession(), warning_mode="auto")
+    with pytest.raises(NotSupported, match="xcrun devicectl device process sendMemoryWarning`, which needs a Mac"):
+        target.memory_warning(target.attach(4242))
+
+
+def test_the_experimental_event_is_confirmed_the_same_way():
     session = RecordedSession()
     experimental = DeviceTarget(session, warning_mode="experimental")
-    experimental.memory_warning(experimental.attach(4242))
+    app = experimental.attach(4242)
+    session.send_memory_warning = lambda pid: (session.calls.append(("warning", pid)),
+                                               session.notify(("memoryLevelNotification:", [{"code": 2, "pid": pid}])))
+    experimental.memory_warning(app)
     assert ("warning", 4242) in session.calls
-    with pytest.raises(UsageError):
-        DeviceTarget(RecordedSession(), warning_mode="yes")
+    experimental.warning_confirm_timeout = 0.2
+    session.send_memory_warning = lambda pid: None  # sent, and nothing follows
+    with pytest.raises(WarningUnconfirmed, match="Instruments' process-control MemoryEvent but not confirmed"):
+        experimental.memory_warning(app)
 
 
 def test_stream_failures_are_read_failures_with_their_reason():
@@ -286,6 +384,13 @@ def test_profile_and_jetsam_limit():
     assert (p.os, p.name, ipad.jetsam_limit()) == ("iPadOS 17.5", "Lab iPad", None)  # unknown stays unknown
 
 
+def test_attribution_runs_get_their_own_profile():
+    # MallocStackLogging adds to the footprint: a run with it is never compared with baselines recorded without
+    plain, traced = DeviceTarget(RecordedSession()).profile(), DeviceTarget(RecordedSession(), stack_logging=True).profile()
+    assert traced.os == "iOS 11.4-stacks" and traced.key == "device-ios_11.4-stacks-iphone10_1" != plain.key
+    assert (traced.kind, traced.model, traced.name) == (plain.kind, plain.model, plain.name)
+
+
 def test_attach_by_bundle_and_wda_url():
     target = DeviceTarget(RecordedSession(pid=4242), wda_url="http://127.0.0.1:8100")
     app = target.attach_bundle("com.example.app")
@@ -304,10 +409,13 @@ def _ctx(tmp_path=None, **values):
 @pytest.mark.parametrize(
     "values, match",
     [
-        ({"device_memory_warning": "yes"}, "choose off or experimental"),
+        ({"device_memory_warning": "yes"}, "choose auto, devicectl, experimental or off"),
         ({"device_sysmon_interval": "fast"}, "not a number of seconds"),
         ({"device_sysmon_interval": "0"}, "between 0.001 and 60"),
         ({"jetsam_limit": "lots"}, "--iosmem-jetsam-limit"),
+        ({"device_rsd": "fd7b::1"}, r"--iosmem-device-rsd='fd7b::1': give HOST PORT"),
+        ({"device_rsd": "host 99999"}, "--iosmem-device-rsd='host 99999': give HOST PORT"),
+        ({"device_tunneld": "localhost"}, "--iosmem-device-tunneld='localhost': give HOST PORT"),
     ],
 )
 def test_options_are_checked_before_connecting(values, match):
@@ -321,11 +429,15 @@ def test_create_passes_the_options(monkeypatch, tmp_path):
     from pytest_iosmem.targets import device, device_adapter
 
     session = RecordedSession()
-    monkeypatch.setattr(device_adapter, "connect", lambda udid: session.calls.append(("connect", udid)) or session)
+    monkeypatch.setattr(device_adapter, "connect",
+                        lambda *a: session.calls.append(("connect", *a)) or session)
     target = device.create(_ctx(tmp_path, device_udid="00008110-X", device_sysmon_interval="0.25",
                                 device_memory_warning="experimental", device_memgraph="true",
                                 jetsam_limit="1.5GB", wda_url="http://h:8100"))
-    assert session.calls[0] == ("connect", "00008110-X")
+    assert session.calls[0] == ("connect", "00008110-X", None, ("127.0.0.1", 49151))  # tunneld's default address
+    session.calls.clear()
+    device.create(_ctx(tmp_path, device_rsd="fd7b:e5b:6f53::1 60107", device_tunneld="10.0.0.5:5555"))
+    assert session.calls[0] == ("connect", None, ("fd7b:e5b:6f53::1", 60107), ("10.0.0.5", 5555))
     assert (target.interval_ms, target.warning_mode, target.jetsam_override, target.default_wda_url) == (
         250, "experimental", 1_500_000_000, "http://h:8100")
     assert target.memgraph_dir == os.path.join(str(tmp_path), "memgraphs")
@@ -369,7 +481,7 @@ def _device_skip_reason() -> str | None:
 @pytest.mark.device
 def test_whole_flow_on_a_connected_device(tmp_path):
     """Run with: IOSMEM_DEVICE_BUNDLE=com.example.MyApp pytest tests/test_device.py -m device -p no:cacheprovider
-    (add IOSMEM_DEVICE_TRY_WARNING=1 to try the experimental memory warning)."""
+    (add IOSMEM_DEVICE_TRY_WARNING=1 to send a memory warning: devicectl on a Mac, else the experimental event)."""
     reason = _device_skip_reason()
     if reason:
         pytest.skip(reason)
@@ -377,7 +489,8 @@ def test_whole_flow_on_a_connected_device(tmp_path):
 
     try_warning = os.environ.get("IOSMEM_DEVICE_TRY_WARNING") == "1"
     target = device.create(_ctx(tmp_path, device_udid=os.environ.get("IOSMEM_DEVICE_UDID"),
-                                device_memory_warning="experimental" if try_warning else "off",
+                                device_memory_warning=("auto" if shutil.which("xcrun") else "experimental")
+                                if try_warning else "off",
                                 device_memgraph="true"))
     try:
         print("profile:", target.profile(), "limit:", target.jetsam_limit())
@@ -393,10 +506,9 @@ def test_whole_flow_on_a_connected_device(tmp_path):
                 time.sleep(0.5)
         assert footprint > 1_000_000
         if try_warning:
-            target.memory_warning(app)
-            time.sleep(3)
+            target.memory_warning(app)  # raises WarningUnconfirmed unless a memory notification followed
             events = target.drain_events(app)
-            print("events after the experimental warning:", events)
+            print("events after the memory warning:", events)
             assert any(e.kind == EventKind.MEMORY_WARNING for e in events), "no memory notification for the app"
         term = target.terminate(app)
         assert term is not None and term.reason == "signal"
@@ -522,3 +634,32 @@ def test_what_a_session_raises_becomes_the_targets_errors():
     app.launched = True
     assert target.terminate(app) is None  # the kill failed: not stopped, and said so, not raised
     assert any("could not be stopped" in e.detail and "Broken pipe" in e.detail for e in target.drain_events(app))
+
+
+def test_an_unconfirmed_warning_leaves_the_reclaim_check_unrun_never_failed():
+    """Through the measuring layer: a sent-but-unconfirmed warning is a note, and no-reclaim never fires."""
+    from pytest_iosmem.measure import IosMem
+    from pytest_iosmem.settle import SettleConfig
+    from pytest_iosmem.targets.base import App
+    from pytest_iosmem.verdict.checks import analyse
+    from pytest_iosmem.verdict.policy import Policy
+
+    from .test_sequential import ScriptedTarget
+
+    class Unconfirmed(ScriptedTarget):
+        def memory_warning(self, app):  # what both targets raise when nothing shows the app got it
+            raise WarningUnconfirmed("a memory warning was sent through devicectl but not confirmed: no memory "
+                                     "notification for pid 1 within 5s; the reclaim check is not run")
+
+    policy = Policy(reclaim_after_warning=10_000_000)
+    mem = IosMem(Unconfirmed(lambda visits: 30_000_000), App(pid=1, name="app", target_kind="device"), policy,
+                 interval=3600, settle=SettleConfig(interval=0.0, window=2, max_wait=0.05))
+    try:
+        assert mem.memory_warning() is None  # an app that gave nothing back is not blamed
+    finally:
+        mem.finish()
+    v = analyse(mem.timeline, policy, warnings_supported=mem.warnings_supported)
+    assert v.passed and not any(f.kind == "no-reclaim" for f in v.findings)
+    assert any(n.startswith("memory warning not confirmed: a memory warning was sent through devicectl")
+               for n in mem.notes)
+    assert any("reclaim after warning not checked" in n for n in v.notes)

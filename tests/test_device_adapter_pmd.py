@@ -47,12 +47,14 @@ def test_the_adapter_imports_what_this_test_checks():
     names = {name for _, name in adapter_imports()}
     assert {"DvtProvider", "ProcessControl", "DeviceInfo", "Sysmontap", "Notifications", "Leaks",
             "create_using_usbmux", "get_tunneld_device_by_udid", "get_tunneld_devices",
-            "TunneldConnectionError", "usbmux"} <= names
+            "TunneldConnectionError", "usbmux", "PreferredRsdTunnel", "RemoteServiceDiscoveryService"} <= names
 
 
 @pytest.mark.parametrize("module, name", adapter_imports(), ids=lambda v: v)
 def test_every_symbol_the_adapter_imports_exists(module, name):
     mod = importlib.import_module(module)
+    if name and not hasattr(mod, name):  # `from pymobiledevice3 import usbmux`: a submodule, not yet imported
+        importlib.import_module(f"{module}.{name}")
     if name:
         assert hasattr(mod, name), f"pymobiledevice3 has no {module}.{name}"
 

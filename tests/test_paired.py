@@ -62,3 +62,35 @@ def test_combine_prefers_finding_then_undecided():
     assert combine([b, c]) == UNDECIDED
     assert combine([a, c]) == FINDING
     assert combine([b, c.at_bound()]) == INCONCLUSIVE
+
+
+# -- issue 19: one test behind p, interval and outcome; the sequential level ---------------------
+
+
+def test_p_interval_and_outcome_agree_under_ties():
+    """Small-integer differences tie often; the outcome, p and interval must tell one story."""
+    import random
+
+    from pytest_iosmem.verdict.paired import judge_shift
+
+    rng = random.Random(19)
+    for _ in range(3000):
+        n = rng.randint(6, 12)
+        d = [rng.randint(-2, 6) for _ in range(n)]
+        dec = judge_shift("end", d, 2, planned=6)
+        assert (dec.outcome == "finding") == (dec.low > 2) == (dec.p <= 0.025), (d, dec)
+        assert (dec.outcome == "clear") == (dec.high <= 2), (d, dec)
+
+
+def test_differences_exactly_at_the_limit_are_clear():
+    # "head may exceed base by the limit": six pairs exactly at it are within it
+    d = judge_shift("end", [1000] * 6, 1000, planned=6)
+    assert d.outcome == "clear" and d.high == 1000
+
+
+def test_the_sequential_level_is_used_after_the_planned_pairs():
+    # 7 pairs, one against: p = 2/128 is within 2.5% for one look, not for a look of a 6..20 plan
+    diffs = [5000, 5100, 5200, 5300, 5400, 5500, -100]
+    assert judge_shift("end", diffs, 1000, planned=6).outcome == "finding"
+    d = judge_shift("end", diffs, 1000, planned=6, max_steps=20)
+    assert d.outcome == "undecided" and d.p == 2 / 128

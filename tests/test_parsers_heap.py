@@ -51,6 +51,24 @@ def test_a_table_cut_mid_way_keeps_the_rows_read():
     assert [row.name for row in r.rows][-1] == "ExampleClass"
 
 
+def test_every_heap_sample_is_covered_here():
+    assert sorted(p.name for p in DATA.glob("heap_*.txt")) == [
+        "heap_-s_adguard-issue1092-header-only.txt", "heap_ios_sim_17_2.txt", "heap_s_sortBySize_macos26_mouser.txt"]
+
+
+def test_a_header_without_its_table_says_the_output_was_cut():
+    # `sudo heap -s 11729`, macOS 12.3.1, Xcode 13.4.1: the stored excerpt ends after "Process 11729: 2 zones"
+    text = (DATA / "heap_-s_adguard-issue1092-header-only.txt").read_text()
+    with pytest.raises(ParseError, match=r"com.adguard.mac.adguard.network-extension \[11729\]: the output ends "
+                                         "before the class table"):
+        parse_heap(text)
+    from pytest_iosmem.parsers._common import parse_header
+
+    h = parse_header(text)
+    assert (h.footprint, h.footprint_peak) == (int(163.0 * M), int(246.5 * M))
+    assert h.analysis_tool_version == "Xcode 13.4.1 (13F100)" and h.platform == "macOS"
+
+
 @pytest.mark.parametrize("garbage", ["", "hello\nworld", "Physical footprint: 1M\n", "COUNT BYTES\n"])
 def test_garbage_is_a_clear_error(garbage):
     with pytest.raises(ParseError, match="cannot parse heap output"):

@@ -100,6 +100,69 @@ def test_call_tree_xcode26_with_what_newer_xcodes_add():
     assert rules.with_patterns(app=["lib:chama-optics"]).is_app(top.frames[-1])
 
 
+# The shape of a recorded `malloc_history -callTree -showContent a.out` (a 2022 blog post, stored in the
+# public code index; its repository was not resolved, so the shape is kept here, not the text): the graph
+# starts at its first real frame (no << TOTAL >>), the block's "CONTENT:  malloc<4096>" sits one column
+# under the frame that allocated it, and the author's "(省略)" ("omitted") marks cut the output before the
+# graph and after it.
+_NO_TOTAL_WITH_CONTENT = """\
+ (省略)
+Call graph:
+    3 (12.0K) _dyld_start  (in dyld) + 37  [0x10e264025]
+      3 (12.0K) dyld::initializeMainExecutable()  (in dyld) + 129  [0x10e26586b]
+        2 (8.00K) load_images  (in libobjc.A.dylib) + 847  [0x7fff202e6211]
+          2 (8.00K) _malloc_zone_memalign  (in libsystem_malloc.dylib) + 460  [0x7fff2028a348]
+            2 (8.00K) CONTENT:  malloc<4096>
+        1 (4.00K) my_init  (in a.out) + 12  [0x10e200010]
+          1 (4.00K) CONTENT:  malloc<4096>
+    1 (32 bytes) main  (in a.out) + 8  [0x10e200100]
+
+ (省略)
+"""
+
+
+def test_call_tree_without_total_keeps_its_first_frame_and_content_is_not_a_frame():
+    r = parse_malloc_history(_NO_TOTAL_WITH_CONTENT)
+    assert r.kind == "callTree" and r.truncated and r.skipped == 0
+    assert r.notes == ("lines before the report were cut ((省略))",)
+    # the real first node is a frame; the << TOTAL >> above it is made here, over both top nodes
+    assert r.tree.frame.function == "<< TOTAL >>" and (r.tree.count, r.tree.bytes) == (4, 12 * 1024 + 32)
+    dyld, main = r.tree.children
+    assert dyld.frame == Frame("_dyld_start", "dyld") and main.frame == Frame("main", "a.out")
+    by_leaf = {s.frames[-1].function: s for s in r.stacks}
+    assert set(by_leaf) == {"_malloc_zone_memalign", "my_init", "main"}  # never "CONTENT:  malloc<4096>"
+    memalign = by_leaf["_malloc_zone_memalign"]
+    assert (memalign.count, memalign.bytes) == (2, 8 * 1024)
+    assert [f.function for f in memalign.frames] == [
+        "_dyld_start", "dyld::initializeMainExecutable()", "load_images", "_malloc_zone_memalign"]
+    assert (by_leaf["main"].count, by_leaf["main"].bytes, by_leaf["main"].frames) == (1, 32, (Frame("main", "a.out"),))
+    alloc_node = dyld.children[0].children[0].children[0]
+    assert alloc_node.contents == ["malloc<4096>"] and alloc_node.children == []
+
+
+@pytest.mark.parametrize("mark", ["[..]", "[...]", "...", "…", "(snip)", "<snip>", "(省略)", "      + ! : [..]"])
+def test_cut_marks_in_a_tree_are_cuts(mark):
+    text = read("malloc_history_callTree_chama-optics-issue5-xcode26.txt").rstrip("\n") + "\n" + mark + "\n"
+    r = parse_malloc_history(text)
+    assert r.truncated and r.skipped == 0 and r.tree.count == 52174
+    assert "cut" in " ".join(r.generation().notes)
+
+
+def test_the_xcode26_tree_without_a_cut_mark_is_not_called_cut():
+    assert not parse_malloc_history(read("malloc_history_callTree_chama-optics-issue5-xcode26.txt")).truncated
+
+
+def test_an_address_record_without_a_thread_keeps_every_frame():
+    # newer records start at a frame, "0xADDR (image) symbol", with no thread name before it
+    r = parse_malloc_history(
+        "ALLOC 0x600000c04000-0x600000c0403f [size=64]: 0x19a0b3154 (dyld) start | 0x1047d3a2c (App) main | "
+        "0x1047d3b10 (App) makeCache | 0x19a2f1c84 (libsystem_malloc.dylib) malloc\n")
+    (event,) = r.events
+    assert event.thread == "" and event.size == 64
+    assert event.frames == ("0x19a0b3154 (dyld) start", "0x1047d3a2c (App) main", "0x1047d3b10 (App) makeCache",
+                            "0x19a2f1c84 (libsystem_malloc.dylib) malloc")
+
+
 def test_address_history_2010_report_version_2():
     r = parse_malloc_history(read("malloc_history_address_gipi-blog-2010.txt"))
     assert r.kind == "address" and not r.truncated

@@ -153,7 +153,10 @@ def test_a_clean_app_passes_and_the_ini_twin_sets_the_repeat(project):
     project.makepyfile(test_one=ONE_VISIT)
     run(project, app("--noise", "65536", "--seed", "5")).assert_outcomes(passed=1)
     r = report(project)["test_one_visit"]
-    assert r["metrics"]["leak"]["n"] == 4 and len(r["timeline"]["iterations"]) == 5
+    # 4 planned; a rank test over the looks 4..20 at 5% overall cannot decide before 6 readings
+    # (p >= 1/4! = 4.2% at 4), so the loop adds two: 6 measured + 1 warm-up
+    assert r["metrics"]["leak"]["n"] == 6 and len(r["timeline"]["iterations"]) == 7
+    assert [d["outcome"] for d in r["decisions"]] == ["clear"]
 
 
 @pytestmark_e2e
@@ -172,7 +175,8 @@ def test_own_loop(iosmem, visit):
     res.assert_outcomes(passed=1)
     res.stdout.fnmatch_lines(["*PytestWarning: --iosmem-repeat 6:2: test_loop.py::test_own_loop calls iosmem.iterations() itself, so it ran once, as written*"])
     r = report(project)["test_own_loop"]
-    assert len(r["timeline"]["iterations"]) == 5  # its own 4 + 1, not 8
+    # its own loop (4 + 1, and two added: no decision before 6 readings), not --iosmem-repeat's 6 + 2
+    assert len(r["timeline"]["iterations"]) == 7 and r["timeline"]["plan"] == {"planned": 4, "max": 20}
     assert any("ran once, as written" in n for n in r["notes"])
 
 

@@ -14,11 +14,11 @@ import json
 
 import pytest
 
-from pytest_iosmem.errors import TargetError
+from pytest_iosmem.errors import TargetError, WarningUnconfirmed
 from pytest_iosmem.targets import simulator as sim
 from pytest_iosmem.targets.base import AppSpec
 
-from .test_simulator import IPHONE15, WARN, WARN_FALLBACK, ctx, fakes  # noqa: F401 - fixture
+from .test_simulator import IPHONE15, WARN, WARN_FALLBACK, ctx, fakes, is_log_show  # noqa: F401 - fixture
 
 EN0 = "192.168.1.23"  # what WDA prints when USE_IP is not set: the Mac's Wi-Fi address
 
@@ -94,7 +94,29 @@ def test_memory_warning_uses_notify_post(fakes):  # noqa: F811
     target = sim.create(ctx(fakes, simulator_udid=IPHONE15))
     app = target.launch(AppSpec(bundle_id="com.example.app"))
     target.memory_warning(app)
-    assert fakes.argvs()[-1] == WARN
+    assert fakes.argvs()[-2] == WARN and is_log_show(fakes.argvs()[-1], app.pid)
+    [note] = [e for e in target.drain_events(app) if "confirmed" in e.detail]
+    assert note.detail.endswith("Received memory warning.") and f"App[{app.pid}:" in note.detail
+
+
+def test_a_posted_warning_the_app_never_logs_is_unconfirmed_not_a_failure(fakes, monkeypatch):  # noqa: F811
+    # notify_post exits 0 whether or not the app got anything; nothing in its log says it did
+    monkeypatch.setenv("FAKE_XCRUN_LOG_SHOW", "none")
+    target = sim.create(ctx(fakes, simulator_udid=IPHONE15))
+    target.warning_confirm_timeout = 0.6
+    app = target.launch(AppSpec(bundle_id="com.example.app"))
+    with pytest.raises(WarningUnconfirmed, match=rf"posted to simulator {IPHONE15} but not confirmed: no log line of "
+                                                 rf"pid {app.pid} mentions a memory warning within 0.6s; the reclaim"):
+        target.memory_warning(app)
+    assert WARN in fakes.argvs() and sum(is_log_show(a, app.pid) for a in fakes.argvs()) >= 2  # asked again
+
+
+def test_a_log_that_cannot_be_read_leaves_the_warning_unconfirmed(fakes, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("FAKE_XCRUN_LOG_SHOW_EXIT", "1")
+    target = sim.create(ctx(fakes, simulator_udid=IPHONE15))
+    app = target.launch(AppSpec(bundle_id="com.example.app"))
+    with pytest.raises(WarningUnconfirmed, match=r"the simulator's log could not be read \(.*Could not open log"):
+        target.memory_warning(app)
 
 
 def test_memory_warning_falls_back_to_notifyutil_when_simctl_has_no_notify_post(fakes, monkeypatch):  # noqa: F811
@@ -102,7 +124,7 @@ def test_memory_warning_falls_back_to_notifyutil_when_simctl_has_no_notify_post(
     target = sim.create(ctx(fakes, simulator_udid=IPHONE15))
     app = target.launch(AppSpec(bundle_id="com.example.app"))
     target.memory_warning(app)
-    assert fakes.argvs()[-2:] == [WARN, WARN_FALLBACK]
+    assert fakes.argvs()[-3:-1] == [WARN, WARN_FALLBACK]
 
 
 def test_memory_warning_that_fails_both_ways_names_both(fakes, monkeypatch):  # noqa: F811

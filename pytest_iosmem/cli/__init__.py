@@ -22,7 +22,7 @@ __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_REGRESSION", "EXIT_USAGE", "
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import baseline, devices, doctor, heap_diff, refapp, report, sample, stacks_diff
+    from . import baseline, devices, doctor, heap_diff, history, refapp, report, sample, stacks_diff
 
     parser = Parser(
         prog="iosmem",
@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for module in (devices, doctor, sample, baseline, report, heap_diff, stacks_diff, refapp):
+    for module in (devices, doctor, sample, baseline, history, report, heap_diff, stacks_diff, refapp):
         module.register(sub)
     return parser
 

@@ -1,22 +1,37 @@
-"""``iosmem doctor``: is this machine ready for the simulator or device target? One line per check.
+"""``iosmem doctor``: is this machine ready for the local, simulator or device target? One line per check.
 
 Like ``flutter doctor`` or appium's driver doctor: each check prints OK, or
 what is wrong and the command that fixes it.  Exit status 0 when no check
 failed, 1 otherwise (warnings do not fail), so CI can run it first.
 
+local (the plugin's default target, and the doctor's): this Python, psutil,
+and the footprint of a process the doctor starts, read the way the local
+target reads it (``/proc`` on Linux, libproc on macOS).
+
 simulator: Xcode and ``xcrun simctl`` (which version); a usable simulator for
 the profile asked (``--simulator-name`` / ``--simulator-runtime`` /
-``--simulator-udid``); the emulated model's jetsam row; ``heap`` and ``leaks``
-able to inspect a process (``--app`` launches your app on the simulator and
-tries them on it, ``--pid`` tries them on a running process; a "not
-debuggable" or ``task_for_pid`` refusal is named); WebDriverAgent
-(``--xctestrun``: started on the simulator, its URL must answer ``/status``;
-``--wda-url``: that URL must answer).
+``--simulator-udid``); the emulated model's jetsam row; ``heap``, ``leaks``
+and ``malloc_history`` run the way the simulator target runs them
+(:class:`~pytest_iosmem.targets.simulator.SimulatorTarget`'s
+``class_histogram``, ``leaks_report`` and ``allocation_stacks``) on your
+app launched with MallocStackLogging (``--app``), a running process
+(``--pid``), or else a process the doctor starts itself with
+MallocStackLogging; a refused attach (``not allowed to attach``,
+``task_for_pid``) names ``DevToolsSecurity -enable``, a restricted ("not
+debuggable") process is a warning: counts stand, contents are hidden;
+WebDriverAgent (``--xctestrun``: started on the simulator, its URL must
+answer ``/status``; ``--wda-url``, else WebDriverAgent's default
+``http://127.0.0.1:8100``, must answer).
 
-device: pymobiledevice3 importable and new enough; a device connected, paired
-and trusted; Developer Mode on; the developer disk image mounted; on iOS 17
-and later a tunnel (tunneld) serving it; the model's jetsam row; ``--wda-url``
-answering.  Every pymobiledevice3 call is in :mod:`pytest_iosmem.targets.device_adapter`.
+device: pymobiledevice3 importable and new enough (the install hint is
+pyproject's pin); a device connected, paired and trusted; Developer Mode on;
+the developer disk image mounted; the target's own connection (tunneld, the
+in-process tunnel, ``--device-rsd`` or lockdown) with Instruments open, and
+one sysmontap sample read through it, after WebDriverAgent answered when
+``--wda-url`` is given (sysmontap is reported to return nothing while an
+XCUITest session runs: pymobiledevice3 #1682); with ``--app``, the app's
+get-task-allow entitlement; the model's jetsam row.  Every pymobiledevice3
+call is in :mod:`pytest_iosmem.targets.device_adapter`.
 """
 
 from __future__ import annotations
@@ -35,7 +50,7 @@ from typing import Any, Callable
 from ..errors import IosMemError, TargetError
 from .common import EXIT_OK, EXIT_REGRESSION, add_parser
 
-__all__ = ["Check", "register", "run", "simulator_checks", "device_checks", "MIN_PYMOBILEDEVICE3", "MIN_XCODE"]
+__all__ = ["Check", "register", "run", "local_checks", "simulator_checks", "device_checks", "MIN_PYMOBILEDEVICE3", "MIN_XCODE"]
 
 #: what the device target's adapter uses: the asyncio API (DvtProvider, 9.0) and the Leaks channel's
 #: memory_graph, the newest of its calls (11.26, as device_adapter's docstring on the hygiene branch states)
@@ -43,8 +58,15 @@ MIN_PYMOBILEDEVICE3 = (11, 26, 0)
 #: the docs, the workflow and WebDriverAgent's own CI (appium/WebDriverAgent wda-tests.yml MIN_XCODE_VERSION)
 MIN_XCODE = (16, 4)
 
+#: WebDriverAgent's own default address (FBConfiguration: port 8100), probed when no URL is given
+DEFAULT_WDA_URL = "http://127.0.0.1:8100"
+
 OK, WARN, FAIL, SKIP = "OK", "WARN", "FAIL", "SKIP"
-NOT_DEBUGGABLE = re.compile(r"is not debuggable|task_for_pid|Due to security restrictions", re.IGNORECASE)
+#: what the host tools say when macOS refuses them the process (lldb's and leaks/heap's wording)
+ATTACH_REFUSED = re.compile(r"not allowed to attach|task port was refused|task_for_pid", re.IGNORECASE)
+ATTACH_FIX = ("allow developer tools to inspect processes: sudo DevToolsSecurity -enable, and put the user in the "
+              "_developer group (sudo dseditgroup -o edit -a \"$USER\" -t user _developer); the app must be a "
+              "Debug build (get-task-allow)")
 
 
 @dataclass
@@ -64,28 +86,37 @@ class Check:
 
 
 def register(sub: Any) -> None:
-    p = add_parser(sub, "doctor", "check this machine for the simulator or device target", __doc__,
+    p = add_parser(sub, "doctor", "check this machine for the local, simulator or device target", __doc__,
                    "examples:\n"
+                   "  iosmem doctor                      (the local target, the plugin's default)\n"
                    "  iosmem doctor --target simulator --simulator-name 'iPhone 16' --simulator-runtime 'iOS 18.5'\n"
                    "  iosmem doctor --target simulator --app com.example.MyApp --xctestrun wda.xctestrun\n"
                    "  iosmem doctor --target device --wda-url http://127.0.0.1:8100")
-    p.add_argument("--target", choices=("simulator", "device"), default="simulator",
-                   help="which target to check (default: simulator)")
+    from ..options import GENERAL
+
+    default = next(o.default for o in GENERAL if o.name == "target")
+    p.add_argument("--target", choices=("local", "simulator", "device"), default=default,
+                   help=f"which target to check (default: {default}, the plugin's default target)")
     p.add_argument("--simulator-udid", help="the simulator to check, by UDID")
     p.add_argument("--simulator-name", help="the simulator to check, by name (e.g. 'iPhone 16')")
     p.add_argument("--simulator-runtime", help="its runtime (e.g. 'iOS 18.5')")
-    p.add_argument("--app", help="simulator: bundle id of your app, launched to try heap and leaks on it")
-    p.add_argument("--pid", type=int, help="try heap and leaks on this running process instead")
+    p.add_argument("--app", help="bundle id of your app: on a simulator, launched with MallocStackLogging to try "
+                                 "heap, leaks and malloc_history on it (default: a process the doctor starts); "
+                                 "on a device, its get-task-allow entitlement is checked")
+    p.add_argument("--pid", type=int, help="try heap, leaks and malloc_history on this running process instead")
     p.add_argument("--xctestrun", help="simulator: the WebDriverAgent .xctestrun to start and ask /status")
     p.add_argument("--wda-url", help="a WebDriverAgent that should answer /status")
     p.add_argument("--wda-timeout", type=float, default=300.0,
                    help="seconds to wait for WebDriverAgent to serve (default 300: a cold start takes minutes)")
     p.add_argument("--device-udid", help="device: the one to check (default: the only one connected)")
+    p.add_argument("--device-rsd", help="device: 'HOST PORT' of a tunnel you started (as --iosmem-device-rsd)")
+    p.add_argument("--device-tunneld", help="device: HOST:PORT of a running tunneld (default 127.0.0.1:49151)")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    checks = simulator_checks(args) if args.target == "simulator" else device_checks(args)
+    by_target = {"local": local_checks, "simulator": simulator_checks, "device": device_checks}
+    checks = by_target[args.target](args)
     print(f"iosmem doctor: {args.target} target")
     for check in checks:
         for line in check.lines():
@@ -126,6 +157,44 @@ def _wda_status_check(url: str, timeout: float) -> Check:
     about = ", ".join(x for x in (f"WDA {build}" if build else "", f"{os_info.get('name', '')} "
                                   f"{os_info.get('version', '')}".strip()) if x)
     return Check("webdriveragent", OK, f"{url} answers /status" + (f" ({about})" if about else ""))
+
+
+# -- local -----------------------------------------------------------------------------------------
+def local_checks(args: argparse.Namespace) -> list[Check]:
+    """The local target needs this Python, psutil and a readable footprint: read one here, the target's way."""
+    import platform
+
+    checks = [Check("python", OK, f"{platform.python_implementation()} {platform.python_version()} "
+                                  f"({sys.executable}) on {platform.system()} {platform.machine()}")]
+    try:
+        import psutil
+
+        checks.append(Check("psutil", OK, psutil.__version__))
+    except ImportError as exc:
+        checks.append(Check("psutil", FAIL, f"not importable ({exc})", f"{sys.executable} -m pip install psutil"))
+    checks.append(_local_footprint_check())
+    return checks
+
+
+def _local_footprint_check() -> Check:
+    from ..targets.local import LocalTarget
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; print('up', flush=True); time.sleep(60)"],
+                             stdout=subprocess.PIPE)
+    try:
+        assert child.stdout is not None
+        child.stdout.readline()  # running Python, not a process still being exec'd
+        target = LocalTarget()
+        reading = target.read(target.attach(child.pid))
+        source = {"linux": "/proc/PID/status", "darwin": "proc_pid_rusage"}.get(sys.platform, "psutil RSS")
+        return Check("footprint", OK, f"read {reading.footprint // 1024} KiB from a child process ({source}): "
+                                      "the local target is ready")
+    except IosMemError as exc:
+        return Check("footprint", FAIL, f"cannot read a child process's footprint: {exc}",
+                     "run the tests as a user that may read its own processes' memory")
+    finally:
+        child.kill()
+        child.wait()
 
 
 # -- simulator -------------------------------------------------------------------------------------
@@ -223,49 +292,103 @@ def _simulator_jetsam_check(device, listing) -> Check:
 
 
 def _inspection_checks(args: argparse.Namespace, simctl, device) -> list[Check]:
-    """heap and leaks on a process: --pid, or the app launched on the simulator (--app)."""
-    missing = [tool for tool in ("heap", "leaks") if shutil.which(tool) is None]
+    """heap, leaks and malloc_history as the simulator target runs them, on a process with stack logging.
+
+    The process: --pid; else --app launched on the simulator with MallocStackLogging; else one the doctor
+    starts itself (this Python, sleeping, with MallocStackLogging), so the check always runs on a Mac.
+    """
+    missing = [tool for tool in ("heap", "leaks", "malloc_history") if shutil.which(tool) is None]
     if missing:
         return [Check(tool, FAIL, f"no '{tool}' on PATH (it ships with macOS)", "run on macOS with Xcode installed")
                 for tool in missing]
-    pid, launched, problem = args.pid, None, ""
+    from ..targets.simctl import Simctl
+    from ..targets.simulator import SimulatorTarget
+    from ..values import Profile
+
+    pid, launched, child = args.pid, None, None
     if pid is None and args.app:
         if simctl is None or device is None:
-            problem = "needs a simulator"
-        else:
-            try:
-                simctl.boot(device.udid)
-                pid = simctl.launch(device.udid, args.app)
-                launched = args.app
-            except IosMemError as exc:
-                return [Check("heap/leaks", FAIL, f"cannot launch {args.app} to inspect it: {exc}",
-                              f"install it: xcrun simctl install {device.udid} path/to/MyApp.app")]
+            return [Check("heap/leaks", SKIP, f"needs a simulator to launch {args.app} on")]
+        try:
+            simctl.boot(device.udid)
+            pid = simctl.launch(device.udid, args.app, env={"MallocStackLogging": "1"})
+            launched = args.app
+        except IosMemError as exc:
+            return [Check("heap/leaks", FAIL, f"cannot launch {args.app} to inspect it: {exc}",
+                          f"install it: xcrun simctl install {device.udid} path/to/MyApp.app")]
     if pid is None:
-        return [Check("heap/leaks", SKIP, problem or "give --app BUNDLE_ID (or --pid PID) to try them on your app")]
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"],
+                                 env={**os.environ, "MallocStackLogging": "1"})
+        pid = child.pid
+    what = launched or ("a process the doctor started" if child else f"pid {pid}")
+    target = SimulatorTarget(simctl or Simctl(), device.udid if device else "host", Profile("simulator", "doctor", "-"),
+                             artifacts_dir=tempfile.mkdtemp(prefix="iosmem-doctor-"))
     try:
-        return [_tool_check("heap", ["heap", str(pid)], pid), _tool_check("leaks", ["leaks", str(pid)], pid)]
+        app = target.attach(pid)
+        return [_tool_check("heap", what, lambda: target.class_histogram(app), lambda r: f"{len(r)} classes"),
+                _leaks_check(what, lambda: target.leaks_report(app)),
+                _tool_check("malloc_history", what, lambda: target.allocation_stacks(app),
+                            lambda g: f"{len(g.stacks)} allocation stacks"),
+                _warning_check(target, app, launched)]
     finally:
         if launched and simctl is not None and device is not None:
             simctl.terminate(device.udid, launched)
+        if child is not None:
+            child.kill()
+            child.wait()
 
 
-def _tool_check(tool: str, argv: list[str], pid: int) -> Check:
+def _warning_check(target, app, launched: str | None) -> Check:
+    """A memory warning posted to the launched app, and whether its log confirms it arrived."""
+    from ..errors import WarningUnconfirmed
+
+    if not launched:
+        return Check("memory warning", SKIP, "give --app BUNDLE_ID: a warning is posted to a simulator app")
     try:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=180)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return Check(tool, FAIL, f"{' '.join(argv)}: {exc}", "")
-    said = f"{proc.stdout}\n{proc.stderr}"
-    refusal = next((line.strip() for line in said.splitlines() if NOT_DEBUGGABLE.search(line)), "")
-    if refusal:
-        return Check(tool, FAIL, f"cannot inspect pid {pid}: {refusal}",
+        target.memory_warning(app)
+    except WarningUnconfirmed as exc:
+        return Check("memory warning", WARN, str(exc),
+                     "reclaim checks will not run until the app's log shows the warning (UIKit logs 'Received "
+                     "memory warning.'); check `xcrun simctl spawn booted log stream --process <App>` while "
+                     "using Simulator's Debug > Simulate Memory Warning")
+    except IosMemError as exc:
+        return Check("memory warning", FAIL, str(exc), "update Xcode; `xcrun simctl help notify_post` must exist")
+    return Check("memory warning", OK, f"posted to {launched} and confirmed by its log")
+
+
+def _refusal_check(tool: str, what: str, exc: Exception) -> Check:
+    said = str(exc)
+    if ATTACH_REFUSED.search(said):
+        return Check(tool, FAIL, f"macOS refused {tool} the process ({what}): {said}", ATTACH_FIX)
+    if "is not debuggable" in said:
+        return Check(tool, FAIL, f"cannot inspect {what}: {said}",
                      "build the app with the Debug configuration (signed with get-task-allow), not Release or "
                      "an archive; run as the user who launched the simulator")
-    # leaks exits 1 when it found leaks: that is an answer, not a refusal (man leaks)
-    if proc.returncode not in (0, 1) or (tool == "heap" and proc.returncode != 0):
-        last = " | ".join(said.strip().splitlines()[-2:]) or "no output"
-        return Check(tool, FAIL, f"{' '.join(argv)} failed (exit {proc.returncode}): {last}",
-                     "check that the process runs and belongs to you")
-    return Check(tool, OK, f"inspected pid {pid}")
+    fix = "launch the app with MallocStackLogging=1 (the target does so when attribution is on)" \
+        if tool == "malloc_history" else "check that the process runs and belongs to you"
+    return Check(tool, FAIL, f"cannot inspect {what}: {said}", fix)
+
+
+def _tool_check(tool: str, what: str, run_it: Callable[[], Any], summary: Callable[[Any], str]) -> Check:
+    try:
+        result = run_it()
+    except (IosMemError, OSError) as exc:
+        return _refusal_check(tool, what, exc)
+    return Check(tool, OK, f"inspected {what}: {summary(result)}")
+
+
+def _leaks_check(what: str, run_it: Callable[[], Any]) -> Check:
+    try:
+        outcome = run_it()
+    except (IosMemError, OSError) as exc:
+        return _refusal_check("leaks", what, exc)
+    report = outcome.report
+    found = f"{report.leaks} leak(s), {report.leaked_bytes} bytes"
+    if report.restricted:  # scanned: the counts stand, the contents were hidden
+        return Check("leaks", WARN, f"inspected {what} ({found}), but {report.restricted}",
+                     "build the app with the Debug configuration (signed with get-task-allow) so leaks can "
+                     "show the leaked blocks' contents; counts and roots are read either way")
+    return Check("leaks", OK, f"inspected {what}: {found}")
 
 
 def _simulator_wda_check(args: argparse.Namespace, device) -> Check:
@@ -298,42 +421,52 @@ def _simulator_wda_check(args: argparse.Namespace, device) -> Check:
             runner.stop()
     if args.wda_url:
         return _wda_status_check(args.wda_url, 10.0)
-    return Check("webdriveragent", WARN, "not checked: give --xctestrun PATH (or --wda-url URL)",
+    check = _wda_status_check(DEFAULT_WDA_URL, 3.0)  # a WebDriverAgent someone started on its default port
+    if check.status == OK:
+        return check
+    return Check("webdriveragent", WARN, f"none answers at {DEFAULT_WDA_URL}/status; give --xctestrun PATH to "
+                 "start one here, or --wda-url URL",
                  "UI tests need WebDriverAgent: build it once (docs/simulator.md, step 6)")
 
 
 # -- device ----------------------------------------------------------------------------------------
 def device_checks(args: argparse.Namespace,
                   probe: Callable[[str | None], Any] | None = None) -> list[Check]:
+    from ..settings import parse_device_rsd, parse_device_tunneld
     from ..targets import device_adapter
 
-    facts = (probe or device_adapter.doctor_probe)(args.device_udid)
+    wda = _device_wda(args)  # first: sysmontap is then read while WebDriverAgent runs (pymobiledevice3 #1682)
+    if probe is None:
+        rsd, tunneld = parse_device_rsd(getattr(args, "device_rsd", None)), parse_device_tunneld(
+            getattr(args, "device_tunneld", None))
+        facts = device_adapter.doctor_probe(args.device_udid, rsd=rsd, tunneld=tunneld, app=getattr(args, "app", None))
+    else:
+        facts = probe(args.device_udid)
     venv_python = sys.executable
     checks: list[Check] = []
+    later = ("device", "developer mode", "disk image", "connection", "sysmontap", "get-task-allow", "jetsam row")
     if facts.version is None:
         checks.append(Check("pymobiledevice3", FAIL, f"not importable by {venv_python} ({facts.import_problem})",
-                            f"{venv_python} -m pip install 'pymobiledevice3>="
-                            f"{'.'.join(map(str, MIN_PYMOBILEDEVICE3))}' (or install pytest-iosmem with its "
-                            "[device] extra from your checkout)"))
-        return checks + [Check(n, SKIP, "needs pymobiledevice3") for n in
-                         ("device", "developer mode", "disk image", "tunnel", "jetsam row")] + _device_wda(args)
+                            f"{venv_python} -m pip install '{device_adapter.REQUIREMENT}' (or install pytest-iosmem "
+                            "with its [device] extra from your checkout)"))
+        return checks + [Check(n, SKIP, "needs pymobiledevice3") for n in later] + wda
     if _version_tuple(facts.version)[:3] < MIN_PYMOBILEDEVICE3:
         checks.append(Check("pymobiledevice3", FAIL, f"{facts.version} is too old",
-                            f"{venv_python} -m pip install -U 'pymobiledevice3>="
-                            f"{'.'.join(map(str, MIN_PYMOBILEDEVICE3))}'"))
+                            f"{venv_python} -m pip install -U '{device_adapter.REQUIREMENT}'"))
     else:
         checks.append(Check("pymobiledevice3", OK, f"{facts.version}"))
     device = _device_check(facts, args)
     checks.append(device)
     if device.status != OK:
-        return checks + [Check(n, SKIP, "needs a paired device") for n in
-                         ("developer mode", "disk image", "tunnel", "jetsam row")] + _device_wda(args)
+        return checks + [Check(n, SKIP, "needs a paired device") for n in later[1:]] + wda
     checks.append(_developer_mode_check(facts))
     checks.append(_ddi_check(facts))
-    checks.append(_tunnel_check(facts, venv_python))
+    checks.append(_connection_check(facts))
+    checks.append(_sysmon_check(facts, wda[0]))
+    checks.append(_entitlement_check(facts, getattr(args, "app", None)))
     checks.append(_jetsam_check(facts.product_type, facts.product_version,
                                 f"{facts.product_type} on iOS {facts.product_version}"))
-    return checks + _device_wda(args)
+    return checks + wda
 
 
 def _device_check(facts, args: argparse.Namespace) -> Check:
@@ -378,21 +511,44 @@ def _ddi_check(facts) -> Check:
                  f"{sys.executable} -m pymobiledevice3 mounter auto-mount (or open Xcode's Devices window once)")
 
 
-def _tunnel_check(facts, venv_python: str) -> Check:
-    version = _version_tuple(facts.product_version or "")
-    if version[:1] and version[0] < 17:
-        return Check("tunnel", SKIP, f"iOS {facts.product_version}: lockdown, no tunnel needed")
-    if facts.tunnel:
-        return Check("tunnel", OK, "tunneld serves this device")
-    detail = facts.tunnel_problem or "no running tunneld serves this device"
-    return Check("tunnel", FAIL, detail,
-                 f"in another terminal, with this environment's Python: sudo {venv_python} -m pymobiledevice3 "
-                 "remote tunneld (the device target reaches iOS 17+ through tunneld; `sudo python3` would run "
-                 "the system Python, which has no pymobiledevice3)")
+def _connection_check(facts) -> Check:
+    from ..targets.device_adapter import NO_TUNNEL_HINT
+
+    if facts.route:
+        return Check("connection", OK, f"reached through {facts.route}; Instruments (DVT) open")
+    return Check("connection", FAIL, facts.route_problem or "the device target could not connect",
+                 NO_TUNNEL_HINT if (_version_tuple(facts.product_version or "")[:1] or (0,))[0] >= 17
+                 else "unlock the device and check the cable; then run again")
+
+
+def _sysmon_check(facts, wda: Check) -> Check:
+    if not facts.route:
+        return Check("sysmontap", SKIP, "needs the connection")
+    during = " while WebDriverAgent answered" if wda.status == OK else ""
+    if facts.sysmon_rows is not None:
+        return Check("sysmontap", OK, f"one sample read{during} ({facts.sysmon_rows} processes)")
+    return Check("sysmontap", FAIL, f"{facts.sysmon_problem or 'no sample'}{during}",
+                 "sysmontap is reported to return no data while an XCUITest session runs on the device "
+                 "(pymobiledevice3 issue #1682): stop WebDriverAgent and run again to tell; then report it"
+                 if during else "mount the developer disk image and run again")
+
+
+def _entitlement_check(facts, app: str | None) -> Check:
+    if not app:
+        return Check("get-task-allow", SKIP, "give --app BUNDLE_ID to check your app's entitlement")
+    if facts.get_task_allow:
+        return Check("get-task-allow", OK, f"{app} is development-signed (get-task-allow)")
+    fix = "build and install the app with a development signing identity (Debug configuration), not an " \
+          "App Store, Ad Hoc or TestFlight build"
+    if facts.get_task_allow is None:
+        return Check("get-task-allow", WARN, f"could not be read: {facts.get_task_allow_problem}", fix)
+    return Check("get-task-allow", FAIL, f"{app} has no get-task-allow: the memory graph and stack logging need it",
+                 fix)
 
 
 def _device_wda(args: argparse.Namespace) -> list[Check]:
     if args.wda_url:
         return [_wda_status_check(args.wda_url, 10.0)]
     return [Check("webdriveragent", WARN, "not checked: give --wda-url URL",
-                  "UI tests need WebDriverAgent on the device (docs/device.md, step 8)")]
+                  "UI tests need WebDriverAgent on the device (docs/device.md, step 8), and Settings > Developer "
+                  "> Enable UI Automation on (not readable from here: WebDriverAgent answering shows it)")]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from .common import EXIT_OK, EXIT_REGRESSION, CliError, add_parser, read_source
@@ -40,7 +41,7 @@ def register(sub: Any) -> None:
                    help="frames that are the app's own: fn:NAME, lib:BINARY, file:PATH (fnmatch; repeatable)")
     p.add_argument("--system", action="append", default=[], metavar="PATTERN",
                    help="more frames to fold as system (same syntax; repeatable)")
-    p.add_argument("--json", action="store_true", help="print the grown stacks as JSON (the report's 'stacks' rows)")
+    p.add_argument("--json", action="store_true", help="print the grown stacks as JSON (the report's 'stacks' rows) on stdout; notes go to stderr")
     p.set_defaults(handler=run)
 
 
@@ -88,6 +89,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"no allocation stack grew by {args.floor} or more per iteration")
     else:
         print(format_grown_stacks(rows, stacks=args.top, frames=args.frames))
-    for note in dict.fromkeys(before.notes + after.notes):
-        print(f"note: {note}")
+    for note in dict.fromkeys(before.notes + after.notes):  # with --json, stdout holds JSON only
+        print(f"note: {note}", file=sys.stderr if args.json else sys.stdout)
     return EXIT_REGRESSION if rows else EXIT_OK

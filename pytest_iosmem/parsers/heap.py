@@ -100,5 +100,9 @@ def parse_heap(text: str) -> HeapReport:
         else:
             rows.append(HeapRow(rest.strip(), int(count), int(size)))
     if state == "before":
-        raise ParseError("heap", "no 'COUNT BYTES AVG CLASS_NAME' table", text)
+        header = parse_header(text)
+        why = "no 'COUNT BYTES AVG CLASS_NAME' table"
+        if header.process:  # a header and no table: the output was cut (or heap stopped) before the table
+            why += f" after the header of {header.process} [{header.pid}]: the output ends before the class table"
+        raise ParseError("heap", why, text)
     return HeapReport(parse_header(text), total_nodes, total_bytes, found, rows)

@@ -15,7 +15,17 @@ What a report holds (recorded on iOS Simulators 15.5 and 17.2, macOS 14 and 26):
         1 (32 bytes) ROOT LEAK: <LeakySwiftObject 0x600001431a40> [32]
 
 Only *root* nodes are kept (what a developer fixes); nodes under them are
-what the root keeps alive.  ``leaks -diffFrom=BEFORE AFTER`` prints the same
+what the root keeps alive.  Without MallocStackLogging a root may have no
+type at all, ``ROOT LEAK: 0x6000017ebc40 [32]`` (recorded on an iOS 15.2
+Simulator); it is kept, typed :data:`UNTYPED`, so a diff never reads it as
+"no leak".
+
+A restricted process (``Process N is not debuggable. Due to security
+restrictions, leaks can only show or save contents of readonly memory…``)
+is still scanned: real runs then report 0, 1 (a deliberate leak), 875 and
+1241 leaks.  The restriction is on showing and saving *contents*; counts,
+sizes and roots stand, and the report keeps the sentence in ``restricted``
+so a reader is told contents were not shown.  ``leaks -diffFrom=BEFORE AFTER`` prints the same
 report restricted to leaks new since BEFORE (its stdout was not found
 recorded anywhere public; the shape is Apple's leaks(1)), so the same parser reads it.
 
@@ -36,12 +46,17 @@ from typing import Iterable
 from ..errors import ParseError
 from ._common import ToolHeader, parse_header
 
-__all__ = ["LeakRoot", "LeakStack", "LeaksReport", "parse_leaks", "interpret_exit", "LeaksOutcome", "split_allowed",
-           "inspection_refused"]
+_NOT_DEBUGGABLE = re.compile(r"^Process (\d+) is not debuggable\.?(.*)$", re.MULTILINE)
+
+__all__ = ["UNTYPED", "LeakRoot", "LeakStack", "LeaksReport", "parse_leaks", "interpret_exit", "LeaksOutcome", "split_allowed",
+           "inspection_refused", "restricted_note"]
 
 _TOTAL = re.compile(r"^Process (\d+): (\d+) leaks? for (\d+) total leaked bytes\.")
 _NODES = re.compile(r"^Process (\d+): (\d+) nodes malloced for (\d+) KB")
-_ROOT = re.compile(r"ROOT (CYCLE|LEAK): <(?P<type>.+?)(?: (?P<addr>0x[0-9a-fA-F]+))?> \[(?P<size>\d+)\]")
+_ROOT = re.compile(r"ROOT (CYCLE|LEAK): (?:<(?P<type>.+?)(?: (?P<addr>0x[0-9a-fA-F]+))?>|(?P<bare>0x[0-9a-fA-F]+))"
+                   r" \[(?P<size>\d+)\]")
+#: The type given to a root printed without one (``ROOT LEAK: 0x6000017ebc40 [32]``).
+UNTYPED = "(untyped)"
 _VERSION = re.compile(r"^leaks Report Version: ([\d.]+)")
 _STACK = re.compile(r"^STACK OF (\d+) INSTANCES? OF '(.*)':\s*$")
 
@@ -51,7 +66,7 @@ class LeakRoot:
     """A ROOT CYCLE or ROOT LEAK: the object nothing reachable points to."""
 
     kind: str  # "CYCLE" or "LEAK"
-    type: str  # "LeakySwiftObject", "CFDictionary (Value Storage)", "malloc in foo"
+    type: str  # "LeakySwiftObject", "CFDictionary (Value Storage)", "malloc in foo", or UNTYPED
     address: str | None
     size: int  # bytes of the root node itself
 
@@ -76,6 +91,18 @@ class LeaksReport:
     leaked_bytes: int
     roots: list[LeakRoot] = field(default_factory=list)
     stacks: list[LeakStack] = field(default_factory=list)
+    restricted: str | None = None  # "Process N is not debuggable. …": counts stand, contents were not shown
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What a reader of the counts must be told (the process was restricted)."""
+        note = restricted_note(self.restricted or "")
+        return (note,) if note else ()
+
+    @property
+    def unread_roots(self) -> bool:
+        """Leaks were counted but no root line was read: a diff of these roots would say nothing."""
+        return self.leaks > 0 and not self.roots
 
     @property
     def leaked_types(self) -> Counter[str]:
@@ -88,8 +115,12 @@ class LeaksReport:
         return [r.type for r in self.roots if r.kind == "CYCLE"]
 
 
-def parse_leaks(text: str) -> LeaksReport:
-    """Parse ``leaks`` output; raises ParseError when the totals line is missing."""
+def parse_leaks(text: str, stderr: str = "") -> LeaksReport:
+    """Parse ``leaks`` output; raises ParseError when the totals line is missing.
+
+    ``stderr`` is only searched for the "not debuggable" sentence, which a
+    terminal shows interleaved with the report and may come on either stream.
+    """
     version = None
     pid = nodes = kb = leaks = leaked = None
     roots: list[LeakRoot] = []
@@ -114,19 +145,23 @@ def parse_leaks(text: str) -> LeaksReport:
         elif line.startswith("Binary Images:"):
             break
         elif m := _ROOT.search(line):
-            roots.append(LeakRoot(m.group(1), m.group("type"), m.group("addr"), int(m.group("size"))))
+            roots.append(LeakRoot(m.group(1), m.group("type") or UNTYPED, m.group("addr") or m.group("bare"),
+                                  int(m.group("size"))))
     if stack is not None:
         stacks.append(LeakStack(stack[0], stack[1], tuple(stack[2])))
     if leaks is None or leaked is None:
         raise ParseError("leaks", "no 'Process N: K leaks for B total leaked bytes.' line", text)
-    return LeaksReport(parse_header(text), version, pid, nodes, kb, leaks, leaked, roots, stacks)
+    restricted = _NOT_DEBUGGABLE.search(text) or _NOT_DEBUGGABLE.search(stderr)
+    return LeaksReport(parse_header(text), version, pid, nodes, kb, leaks, leaked, roots, stacks,
+                       restricted.group(0).strip() if restricted else None)
 
 
-_NOT_DEBUGGABLE = re.compile(r"^Process (\d+) is not debuggable\.?(.*)$", re.MULTILINE)
+_TOTALS_ANYWHERE = re.compile(_TOTAL.pattern, re.MULTILINE)
 #: How the task port refusal reads: task_for_pid's own name, leaks/heap's "unable to get task",
-#: and "Failed to get DYLD info for task" (macOS 26 against an iOS 26 simulator process).
+#: "Failed to get DYLD info for task" (macOS 26 against an iOS 26 simulator process), and
+#: "Not allowed to attach to process" (debugserver's refusal, as lldb prints it).
 _TASK_REFUSED = re.compile(r"task_for_pid|unable to get task|Failed to get DYLD info for task|"
-                           r"not permitted to (?:debug|inspect)", re.IGNORECASE)
+                           r"not permitted to (?:debug|inspect)|not allowed to attach", re.IGNORECASE)
 
 #: What to do, said once for both kinds of refusal.
 DEBUGGABLE_HINT = ("the app must be debuggable: a Debug build (get-task-allow), run by the user who runs "
@@ -139,17 +174,16 @@ SIMULATOR_TASK_HINT = ("recent macOS releases are reported to refuse heap/leaks 
 
 
 def inspection_refused(stdout: str, stderr: str = "", tool: str = "leaks") -> str | None:
-    """Why ``leaks``/``heap`` could not really inspect the process, or None when it could.
+    """Why ``leaks``/``heap`` could not inspect the process at all, or None when it could.
 
-    ``leaks`` on a process it may not debug prints ``Process N is not
-    debuggable…`` and then, having read only read-only memory, a normal
-    report ending in ``0 leaks`` with exit status 0 (recorded on macOS 11 and
-    13).  That is "leak check not possible", never "no leaks".  A refused task
-    port (``task_for_pid`` failures, ``Failed to get DYLD info for task``)
-    is said the same way, with what to do.
+    ``Process N is not debuggable…`` followed by a report is *not* a refusal:
+    the scan ran and its counts stand (see :attr:`LeaksReport.restricted`).
+    Only when no totals line follows is it one.  A refused task port
+    (``task_for_pid`` failures, ``Failed to get DYLD info for task``) is
+    "leak check not possible", with what to do.
     """
     m = _NOT_DEBUGGABLE.search(stdout) or _NOT_DEBUGGABLE.search(stderr)
-    if m:
+    if m and not _TOTALS_ANYWHERE.search(stdout):
         why = f"process {m.group(1)} is not debuggable ({m.group(2).strip() or 'security restrictions'})"
         return f"{tool}: leak check not possible: {why}; {DEBUGGABLE_HINT}"
     for text in (stderr, stdout):
@@ -158,6 +192,15 @@ def inspection_refused(stdout: str, stderr: str = "", tool: str = "leaks") -> st
             line = next((ln.strip() for ln in text.splitlines() if t.group(0) in ln), t.group(0))
             return f"{tool}: leak check not possible: the process's task port was refused ({line}); {SIMULATOR_TASK_HINT}"
     return None
+
+
+def restricted_note(stdout: str, stderr: str = "") -> str | None:
+    """What to tell a reader when leaks ran on a restricted process (contents hidden), else None."""
+    m = _NOT_DEBUGGABLE.search(stdout) or _NOT_DEBUGGABLE.search(stderr)
+    if m is None:
+        return None
+    return (f"leaks ran on a restricted process ({m.group(0).strip()}): counts, sizes and roots are real, "
+            "but the contents of writable memory were not shown or saved")
 
 
 def interpret_exit(code: int) -> str:

@@ -19,6 +19,11 @@ line, its depth given by the column its count starts at::
 A node's own blocks are its count minus its children's; each node with
 blocks of its own becomes one stack (root to node).  Sizes in the tree are
 rounded by the tool ("7.82M"), so bytes from a call tree are approximate.
+Not every tree starts at ``<< TOTAL >>``: a recorded ``-callTree
+-showContent`` starts at its first real frame (``1 (4.00K) _dyld_start``),
+which is then a frame like any other, never dropped.  ``-showContent`` puts a
+``CONTENT:  malloc<4096>`` line under the frame that allocated the block: it
+describes the block (kept in the node's ``contents``), it is not a frame.
 
 An address (``malloc_history PID ADDRESS``): ``ALLOC``/``FREE`` events of
 the blocks at that address, each with its stack on one line.
@@ -28,12 +33,17 @@ and footprint header lines, "Stack logging was dynamically enabled…" and
 "Stack logging was enabled for N seconds…" (kept as notes: stacks are
 missing for earlier allocations), "Malloc blocks with no stack: N total
 size: S" (kept as numbers).  Lines a person added around a pasted excerpt
-(a ``$ command`` line, ``[..]``/``...`` cut marks, a common indentation)
-are tolerated; a cut is recorded in ``truncated``.
+(a ``$ command`` line, cut marks such as ``[..]``, ``[...]``, ``...``, ``…``,
+``(snip)`` or a Japanese post's ``(省略)``, also behind the tree's ``+ ! :``
+guides, a common indentation) are tolerated; a cut after the report began
+is recorded in ``truncated``, one before it in ``notes``.
+
+In an address history, a record's first ``|`` part is its thread only when
+it reads like one (``thread_a08eb500``); newer records start straight at a
+frame (``0x19a0b3154 (dyld) start``) and keep every frame.
 
 Not covered, because no public recording of them exists: ``-allEvents``,
-``-allByCount``, ``-highWaterMark`` output and ``-showContent``'s content
-lines (the recorded ``-showContent`` tree is cut before any content line).
+``-allByCount`` and ``-highWaterMark`` output.
 Unknown lines inside a call graph are counted in ``skipped``, not guessed at.
 """
 
@@ -59,7 +69,10 @@ _EVENT = re.compile(
 _NODE = re.compile(r"^(?P<prefix>[ +!:|]*?)(?P<count>\d+) \((?P<size>[^)]*)\) (?P<what>.*)$")
 _IN_LIB = re.compile(r"^(?P<fn>.*?)\s+\(in (?P<lib>[^)]+)\)(?:\s+\+\s*\d+)?(?:\s+\[0x[0-9a-fA-F]+\])?(?:\s+.*)?$")
 _NO_STACK = re.compile(r"^\s*(?P<what>Malloc blocks|VM regions) with no stack:\s*(?P<n>\d+)\s+total size:\s*(?P<size>\S+)")
-_CUT = re.compile(r"^\s*(\[\.\.\]|\.\.\.|…)\s*$")
+_CUT = re.compile(r"^[\s+!:|]*(\[\.\.\.?\]|\[…\]|\.\.\.|…|\(\.\.\.\)|[(\[<]snip[)\]>]|\(省略\))\s*$", re.IGNORECASE)
+_THREAD = re.compile(r"^[Tt]hread_[0-9A-Za-z]+$")
+_CONTENT = "CONTENT:"
+_TOTAL_NODE = "<< TOTAL >>"
 _NOTE_PREFIXES = ("Stack logging was", "Deallocation of", "VM region sizes shown", "malloc_history cannot",
                   "Process has no", "No stack logging", "process ", "Malloc stack logging")
 _TREE_END = "Total number in stack"
@@ -85,6 +98,7 @@ class CallNode:
     bytes: int | None  # the tool rounds sizes: approximate
     frame: Frame
     children: list["CallNode"] = field(default_factory=list)
+    contents: list[str] = field(default_factory=list)  # -showContent: "malloc<4096>", what the blocks hold
 
     def self_count(self) -> int:
         return max(0, self.count - sum(c.count for c in self.children))
@@ -128,11 +142,16 @@ class MallocHistoryReport:
 
 
 def _split_frames(rest: str) -> tuple[str, tuple[str, ...]]:
-    """``thread_X |start | main`` -> ("thread_X", ("start", "main")); empty frames dropped."""
+    """``thread_X |start | main`` -> ("thread_X", ("start", "main")); empty frames dropped.
+
+    A record with no thread name (``0x19a0b3154 (dyld) start | …``) keeps its first frame.
+    """
     parts = [p.strip() for p in rest.split("|")]
     parts = [p for p in parts if p]
     if not parts:
         return "", ()
+    if not _THREAD.match(parts[0]):
+        return "", tuple(parts)
     return parts[0], tuple(parts[1:])
 
 
@@ -151,15 +170,22 @@ def _is_extra(line: str) -> bool:
     return s.startswith("$ ") or s.startswith("# ")
 
 
-def _parse_tree(lines: list[str], start: int) -> tuple[CallNode | None, int, bool]:
-    """The call graph from ``lines[start:]``: (root, skipped lines, cut)."""
-    root: CallNode | None = None
-    path: list[tuple[int, CallNode]] = []  # (column, node) from the root down
+def _parse_tree(lines: list[str], start: int) -> tuple[CallNode | None, int, bool, int]:
+    """The call graph from ``lines[start:]``: (root, skipped lines, cut, index after the graph).
+
+    The root is the ``<< TOTAL >>`` node when the tree has one; otherwise a
+    ``<< TOTAL >>`` made here over the tree's top nodes, so every real frame
+    stays a frame.
+    """
+    tops: list[CallNode] = []
+    path: list[tuple[int, CallNode]] = []  # (column, node) from a top node down
     skipped = 0
     cut = False
-    for line in lines[start:]:
+    i = start
+    for i in range(start, len(lines)):
+        line = lines[i]
         if not line.strip():
-            if root is not None:
+            if tops:
                 break  # a blank line ends the graph
             continue
         if line.lstrip().startswith(_TREE_END):
@@ -173,6 +199,14 @@ def _parse_tree(lines: list[str], start: int) -> tuple[CallNode | None, int, boo
             continue
         column = len(m.group("prefix"))
         what = m.group("what").strip()
+        while path and path[-1][0] >= column:
+            path.pop()
+        if what.startswith(_CONTENT):  # the block's content, under the frame that allocated it
+            if path:
+                path[-1][1].contents.append(what[len(_CONTENT):].strip())
+            else:
+                skipped += 1
+            continue
         lib = _IN_LIB.match(what)
         frame = Frame(lib.group("fn").strip(), lib.group("lib").strip()) if lib else Frame(what)
         size_text = m.group("size").strip()
@@ -180,21 +214,26 @@ def _parse_tree(lines: list[str], start: int) -> tuple[CallNode | None, int, boo
         if size is None and (bm := re.match(r"^(\d+) bytes?$", size_text)):
             size = int(bm.group(1))
         node = CallNode(int(m.group("count")), size, frame)
-        while path and path[-1][0] >= column:
-            path.pop()
         if path:
             path[-1][1].children.append(node)
-        elif root is None:
-            root = node
-        else:
-            skipped += 1  # a second top-level node: not a tree we know
+        elif tops and tops[0].frame.function == _TOTAL_NODE:
+            skipped += 1  # a second top-level node beside << TOTAL >>: not a tree we know
             continue
+        else:
+            tops.append(node)
         path.append((column, node))
-    return root, skipped, cut
+    else:
+        i = len(lines)
+    if not tops:
+        return None, skipped, cut, i
+    if len(tops) == 1 and tops[0].frame.function == _TOTAL_NODE:
+        return tops[0], skipped, cut, i
+    total = CallNode(sum(t.count for t in tops), sum(t.bytes or 0 for t in tops), Frame(_TOTAL_NODE), tops)
+    return total, skipped, cut, i
 
 
 def _tree_stacks(root: CallNode) -> list[StackStat]:
-    """Each node with blocks of its own -> one stack, root (``<< TOTAL >>``) excluded."""
+    """Each node with blocks of its own -> one stack; the ``<< TOTAL >>`` root is not a frame."""
     out: list[StackStat] = []
     todo: list[tuple[CallNode, tuple[Frame, ...]]] = [(c, (c.frame,)) for c in root.children]
     if not root.children and root.count:
@@ -248,12 +287,16 @@ def parse_malloc_history(text: str) -> MallocHistoryReport:
             continue
         if stripped == "Call graph:":
             close_record()
-            tree, skipped, cut = _parse_tree(lines, i)
-            truncated = truncated or cut
+            tree, skipped, cut, end = _parse_tree(lines, i)
+            # a cut mark after the graph's blank line cut the graph too
+            truncated = truncated or cut or any(_CUT.match(ln) for ln in lines[end:])
             break
         if _CUT.match(line):
             close_record()
-            truncated = True
+            if records or events:
+                truncated = True
+            else:
+                notes.append(f"lines before the report were cut ({stripped})")
             continue
         if m := _NO_STACK.match(line):
             size = apple_size(m.group("size")) or 0

@@ -217,11 +217,25 @@ def _test_section(r: dict[str, Any], index: int) -> str:
         parts.append(f"<div class=chart>{svg}</div>")
     if caption:
         parts.append("<p class=caption>" + "<br>".join(_e(c) for c in caption) + "</p>")
+    if r.get("history"):
+        parts.append(_history(r["history"]))
     notes = r.get("notes") or []
     if notes:
         parts.append("<h3>Notes</h3><ul class=muted>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
     parts += [_attribution(r), _stacks(r), _limits(r), _details(r), "</section>"]
     return "\n".join(p for p in parts if p)
+
+
+def _history(history: dict[str, Any]) -> str:
+    """The test's memory history across recorded runs (when the run had ``--iosmem-history``)."""
+    from .history_chart import history_chart
+
+    svg = history_chart(history)
+    runs = len(history.get("points") or [])
+    if not svg:
+        return f"<h3>History</h3><p class=muted>{runs} recorded run(s): too few to draw</p>"
+    return (f"<h3>History</h3><p class=muted>{runs} recorded runs, "
+            f"{len(history.get('change_points') or [])} change points</p><div class=chart>{svg}</div>")
 
 
 def _profiles(tests: list[dict[str, Any]]) -> str:

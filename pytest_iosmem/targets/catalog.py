@@ -60,12 +60,17 @@ SIMULATOR_OPTIONS = (
 
 DEVICE_OPTIONS = (
     TargetOption("device_udid", "device to use, by UDID (default: the only connected one)"),
+    TargetOption("device_rsd", "'HOST PORT' of a RemoteXPC tunnel you started (`pymobiledevice3 remote start-tunnel` "
+                               "prints RSD Address and Port); tried before anything else"),
+    TargetOption("device_tunneld", "HOST:PORT of a running pymobiledevice3 tunneld (default 127.0.0.1:49151); "
+                                   "without one, iOS 17+ gets an in-process tunnel (no root), iOS 16 lockdown"),
     TargetOption("device_sysmon_interval", "seconds between sysmontap samples of the device (default 0.5)", "0.5"),
     TargetOption(
         "device_memory_warning",
-        "off (default: say memory warnings are not available on a device) or experimental "
-        "(Instruments' process-control MemoryEvent, not yet shown on a device)",
-        "off",
+        "auto (default: `xcrun devicectl device process sendMemoryWarning` on a Mac with Xcode 15+, else none), "
+        "devicectl, experimental (Instruments' process-control MemoryEvent) or off; a warning counts only once a "
+        "memory notification for the app confirms it",
+        "auto",
     ),
     TargetOption(
         "device_memgraph",

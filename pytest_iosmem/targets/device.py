@@ -20,23 +20,29 @@ recorded sysmontap rows and notification payloads.
   before, or a last footprint at the known limit), and says which.
 - Memory warnings *received* from the OS (``memoryLevelNotification:`` for
   our pid) go into the timeline (a failure of that stream is a note, never a
-  footprint read failure: the two streams have separate error callbacks); sending one is not possible through any
-  public tool, so ``memory_warning()`` raises NotSupported unless the
-  experimental process-control event was asked for.
+  footprint read failure: the two streams have separate error callbacks).
+- Memory warnings *sent*: ``xcrun devicectl device process sendMemoryWarning
+  --device UDID --pid PID`` (Xcode 15+, a Mac host; what appium-xcuitest-driver's
+  ``mobileSendMemoryWarning`` runs), or the experimental process-control event.
+  Either counts only when a memory notification for the pid follows (the
+  stream above); otherwise :class:`~pytest_iosmem.errors.WarningUnconfirmed`,
+  so the reclaim check is not run rather than failing a healthy app.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from ..errors import NotSupported, ParseError, ReadFailed, TargetError, UsageError
+from ..errors import NotSupported, ParseError, ReadFailed, TargetError, UsageError, WarningUnconfirmed
 from ..parsers.sysmontap import footprint_bytes, process_rows
 from ..timeline import EventKind
-from ..settings import parse_device_memory_warning, parse_jetsam_limit, parse_sysmon_interval
+from ..settings import (parse_device_memory_warning, parse_device_rsd, parse_device_tunneld, parse_jetsam_limit,
+                        parse_sysmon_interval)
 from . import TargetContext
 from .base import App, AppSpec, Reading, TargetEvent, Termination
 from ..values import ClassStat, JetsamLimit, Profile
@@ -112,6 +118,21 @@ class SysmonTracker:
     def gone(self) -> bool:
         """Seen at least once, then absent from ``missing_limit`` samples in a row."""
         return self.samples > 0 and self.missing >= self.missing_limit
+
+
+# -- memory warnings sent ------------------------------------------------------------------------
+#: a sent warning's memory notification arrives within about a second; 5 s is generous and bounded
+WARNING_CONFIRM_TIMEOUT = 5.0
+DEVICECTL_TIMEOUT = 60.0
+
+
+def devicectl_warning_argv(udid: str, pid: int) -> list[str]:
+    """``xcrun devicectl device process sendMemoryWarning --device UDID --pid PID`` (Xcode 15+).
+
+    The command appium-xcuitest-driver's ``mobileSendMemoryWarning`` runs
+    (``lib/devicectl``: subcommand, ``--device UDID``, then ``--pid``).
+    """
+    return ["xcrun", "devicectl", "device", "process", "sendMemoryWarning", "--device", udid, "--pid", str(pid)]
 
 
 # -- notifications -----------------------------------------------------------------------------
@@ -301,6 +322,8 @@ class DeviceTarget:
         self._stream_error: str | None = None
         self._notification_error: str | None = None
         self._pressure_code: int | None = None
+        #: seconds a sent memory warning has to show up as a memory notification for the app
+        self.warning_confirm_timeout = WARNING_CONFIRM_TIMEOUT
 
     # -- identity --------------------------------------------------------------------------
     def profile(self) -> Profile:
@@ -309,7 +332,10 @@ class DeviceTarget:
         model = self._info.get("ProductType") or "unknown"
         version = self._info.get("ProductVersion") or "?"
         name = jetsam_limits.marketing_name(model) or self._info.get("DeviceName", "")
-        return Profile("device", model, f"{_os_name(model, version)} {_release(version)}", name=name)
+        os_name = f"{_os_name(model, version)} {_release(version)}"
+        if self.stack_logging:  # MallocStackLogging adds to the footprint: its baselines are not the untraced app's
+            os_name = f"{os_name}-stacks"
+        return Profile("device", model, os_name, name=name)
 
     def jetsam_limit(self) -> JetsamLimit | None:
         if self.jetsam_override:
@@ -473,12 +499,54 @@ class DeviceTarget:
         return out
 
     def memory_warning(self, app: App) -> None:
-        if self.warning_mode != "experimental":
-            raise NotSupported(
-                "no public tool sends a memory warning to an app on a device, so none was sent "
-                "(--iosmem-device-memory-warning experimental tries Instruments' process-control MemoryEvent)"
-            )
-        _at_seam("the experimental memory warning", self.session.send_memory_warning, app.pid)
+        """Send a memory warning (devicectl, or the experimental event), then wait for the device to confirm it."""
+        mode = self.warning_mode
+        if mode == "off":
+            raise NotSupported("--iosmem-device-memory-warning off: no memory warning was sent")
+        sent_at = time.monotonic()
+        if mode == "experimental":
+            _at_seam("the experimental memory warning", self.session.send_memory_warning, app.pid)
+            how = "Instruments' process-control MemoryEvent"
+        else:
+            if shutil.which("xcrun") is None:
+                raise NotSupported("a memory warning is sent to a device app with Xcode 15+'s `xcrun devicectl device "
+                                   "process sendMemoryWarning`, which needs a Mac host; none here, so none was sent "
+                                   "(--iosmem-device-memory-warning experimental tries Instruments' MemoryEvent)")
+            self._devicectl_warning(app.pid)
+            how = "devicectl"
+        self._confirm_warning(app, sent_at, how)
+
+    def _devicectl_warning(self, pid: int) -> None:
+        from .host_tools import last_words, run_tool
+
+        udid = self._info.get("UniqueDeviceID")
+        if not udid:
+            raise NotSupported("the device did not say its UDID, which devicectl needs (--device); no memory "
+                               "warning was sent")
+        argv = devicectl_warning_argv(udid, pid)
+        proc = run_tool(argv, DEVICECTL_TIMEOUT)
+        if proc.returncode != 0:
+            raise NotSupported(f"'{' '.join(argv)}' failed (exit {proc.returncode}): {last_words(proc)}; "
+                               "no memory warning was sent (devicectl needs Xcode 15 or later and the device paired "
+                               "with this Mac)")
+
+    def _confirm_warning(self, app: App, sent_at: float, how: str) -> None:
+        """Wait for a memory notification for the app's pid after ``sent_at``; none: WarningUnconfirmed."""
+        w: _Watch = app.handle
+        deadline = sent_at + self.warning_confirm_timeout
+        while True:
+            with w.lock:
+                if w.warned_at is not None and w.warned_at >= sent_at:
+                    w.events.append(TargetEvent(EventKind.NOTE, f"memory warning sent through {how}, confirmed by "
+                                                                "the device's memory notification for the app"))
+                    return
+            if self._notification_error or time.monotonic() >= deadline:
+                break
+            time.sleep(0.05)
+        why = (f"the memory notification stream stopped ({self._notification_error})" if self._notification_error
+               else f"no memory notification for pid {app.pid} within {self.warning_confirm_timeout:g}s")
+        raise WarningUnconfirmed(f"a memory warning was sent through {how} but not confirmed: {why}; "
+                                 "the reclaim check is not run")
 
     def failure_artifacts(self, app: App, label: str) -> list[str]:
         """On a failed gate, with --iosmem-device-memgraph: the app's memory graph (see FailureArtifacts)."""
@@ -575,7 +643,8 @@ def create(ctx: TargetContext) -> DeviceTarget:
 
     from .device_adapter import connect
 
-    session = connect(ctx.option("device_udid") or None)
+    session = connect(ctx.option("device_udid") or None, parse_device_rsd(ctx.option("device_rsd")),
+                      parse_device_tunneld(ctx.option("device_tunneld")))
     try:
         return DeviceTarget(session, int(seconds * 1000), override, mode, ctx.option("wda_url"),
                             memgraph_dir=memgraph_dir,

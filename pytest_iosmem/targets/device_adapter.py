@@ -23,9 +23,23 @@ tasks on that loop that call back into the target; ``close()`` cancels them
 and tears the connection down, each step bounded, so a wedged device cannot
 hang pytest.
 
-Connection: a RemoteXPC tunnel served by tunneld when one serves the device
-(iOS 17 and later need it), else usbmux/lockdown (older iOS).  pymobiledevice3
-is imported inside functions only: installing the plugin must not import it.
+Connection, in the order pymobiledevice3 recommends (its ``ios17-tunnels``
+guide; :func:`_connect_provider`):
+
+1. ``--iosmem-device-rsd HOST PORT``: the RSD of a tunnel the user started
+   (``remote start-tunnel``, which prints ``RSD Address`` and ``RSD Port``);
+2. a running ``tunneld`` that serves the device (``--iosmem-device-tunneld
+   HOST:PORT``, default ``127.0.0.1:49151``);
+3. iOS 17 and later: an in-process tunnel, no root
+   (``PreferredRsdTunnel(serial=…)``: user-space, falling back on macOS to
+   Apple's own ``remoted`` tunnel for iOS 17.0–17.3.1);
+4. iOS 16 and older: lockdown over usbmux.
+
+When none works the error names what to run.  Every call used here is in
+pymobiledevice3 11.26.0 (``PreferredRsdTunnel`` and tunneld's
+``tunneld_address`` included; checked against the 11.26.0 and 11.45.0
+wheels), so that stays the floor.  pymobiledevice3 is imported inside
+functions only: installing the plugin must not import it.
 """
 
 from __future__ import annotations
@@ -41,13 +55,23 @@ from ..errors import NotSupported, TargetError, TargetUnavailable
 from .device_session import MemoryGraph
 
 __all__ = ["connect", "list_devices", "translate", "PymobiledeviceSession", "INSTALL_HINT", "TUNNELD_HINT",
-           "DeviceFacts", "doctor_probe"]
+           "DeviceFacts", "doctor_probe", "TUNNELD_DEFAULT", "REQUIREMENT"]
+
+#: what pyproject's [device] extra pins; the doctor's and the errors' install hints say the same
+REQUIREMENT = "pymobiledevice3>=11.26.0,<12"
+#: where pymobiledevice3's tunneld listens unless told otherwise (tunneld/api.py TUNNELD_DEFAULT_ADDRESS)
+TUNNELD_DEFAULT = ("127.0.0.1", 49151)
 
 # This interpreter, not a bare `python3`: under sudo or outside the venv that is the system Python,
 # which has no pymobiledevice3.
 _PY = sys.executable or "python3"
-INSTALL_HINT = f"{_PY} -m pip install -e 'path/to/pytest-iosmem[device]' (from a checkout: it is not on the index)"
+INSTALL_HINT = (f"{_PY} -m pip install -e 'path/to/pytest-iosmem[device]' (from a checkout: it is not on the index; "
+                f"it installs {REQUIREMENT!r})")
 TUNNELD_HINT = f"sudo {_PY} -m pymobiledevice3 remote tunneld"
+#: what to run when no route reaches an iOS 17+ device (only tunneld needs root, as pymobiledevice3 says)
+NO_TUNNEL_HINT = (f"on macOS, without root: {_PY} -m pymobiledevice3 remote start-tunnel --native, then give the "
+                  "address it prints as --iosmem-device-rsd 'HOST PORT'; elsewhere (iOS 17.0-17.3.1 has no "
+                  f"in-process tunnel): {TUNNELD_HINT} and keep it running")
 MOUNT_HINT = f"{_PY} -m pymobiledevice3 mounter auto-mount"
 DEV_MODE_HINT = "turn on Settings > Privacy & Security > Developer Mode on the device (it restarts), " \
                 f"or, on a device without a passcode only: {_PY} -m pymobiledevice3 amfi enable-developer-mode"
@@ -146,16 +170,18 @@ class _Loop:
             self.loop.close()
 
 
-async def _tunnel_provider(udid: str | None) -> Any | None:
+async def _tunnel_provider(udid: str | None, address: tuple[str, int] = TUNNELD_DEFAULT) -> Any | None:
     """The RSD of the device from a running tunneld, None when tunneld serves none (or does not run)."""
     from pymobiledevice3.exceptions import TunneldConnectionError
     from pymobiledevice3.tunneld.api import get_tunneld_device_by_udid, get_tunneld_devices
 
     try:
         if udid:
-            return await get_tunneld_device_by_udid(udid)
-        rsds = await get_tunneld_devices()
+            return await get_tunneld_device_by_udid(udid, tunneld_address=address)
+        rsds = await get_tunneld_devices(tunneld_address=address)
     except TunneldConnectionError:
+        return None
+    except IndexError:  # older releases: tunneld lists the device but none of its tunnels connected
         return None
     if len(rsds) > 1:
         ids = ", ".join(f"{r.udid} ({r.product_type})" for r in rsds)
@@ -165,40 +191,89 @@ async def _tunnel_provider(udid: str | None) -> Any | None:
     return rsds[0] if rsds else None
 
 
-async def _open(udid: str | None) -> tuple[Any, Any]:
-    """(service provider, connected DvtProvider): tunnel first, then usbmux/lockdown."""
+def _major(version: object) -> int | None:
+    head = str(version or "").split(".")[0]
+    return int(head) if head.isdigit() else None
+
+
+async def _connect_provider(udid: str | None, rsd: tuple[str, int] | None,
+                            tunneld: tuple[str, int]) -> tuple[Any, Any, str]:
+    """(service provider, tunnel to close after it or None, how it was reached), in pymobiledevice3's order."""
+    if rsd is not None:
+        from pymobiledevice3.remote.remote_service_discovery import RemoteServiceDiscoveryService
+
+        provider = RemoteServiceDiscoveryService(rsd)
+        try:
+            await provider.connect()
+        except (OSError, ConnectionError, asyncio.TimeoutError) as exc:
+            raise TargetUnavailable(
+                f"device: nothing answers at --iosmem-device-rsd '{rsd[0]} {rsd[1]}' ({type(exc).__name__}: {exc}): "
+                f"is the tunnel that printed it still running? {NO_TUNNEL_HINT}") from None
+        return provider, None, f"the tunnel at --iosmem-device-rsd '{rsd[0]} {rsd[1]}'"
+    provider = await _tunnel_provider(udid, tunneld)
+    if provider is not None:
+        return provider, None, f"tunneld at {tunneld[0]}:{tunneld[1]}"
     from pymobiledevice3.lockdown import create_using_usbmux
+
+    lockdown = await create_using_usbmux(serial=udid)
+    version = getattr(lockdown, "product_version", None)
+    major = _major(version)
+    if major is None or major < 17:
+        return lockdown, None, "lockdown over usbmux"
+    serial = udid or getattr(lockdown, "udid", None)
+    await lockdown.close()
+    from pymobiledevice3.remote.rsd_tunnel import PreferredRsdTunnel
+
+    tunnel = PreferredRsdTunnel(serial=serial)
+    try:
+        return await tunnel.aopen(), tunnel, "an in-process tunnel (no root)"
+    except Exception as exc:
+        try:
+            await tunnel.aclose()
+        except Exception:  # noqa: BLE001 - the reason to report is the open's
+            pass
+        raise TargetUnavailable(
+            f"device: iOS {version} is reached through a RemoteXPC tunnel; no tunneld serves it at "
+            f"{tunneld[0]}:{tunneld[1]} and the in-process tunnel did not open ({type(exc).__name__}: {exc}); "
+            f"{NO_TUNNEL_HINT}") from exc
+
+
+async def _open(udid: str | None, rsd: tuple[str, int] | None = None,
+                tunneld: tuple[str, int] = TUNNELD_DEFAULT) -> tuple[Any, Any, Any, str]:
+    """(service provider, connected DvtProvider, tunnel or None, route) through the first route that works."""
     from pymobiledevice3.services.dvt.instruments.dvt_provider import DvtProvider
 
-    provider = await _tunnel_provider(udid)
-    if provider is None:
-        provider = await create_using_usbmux(serial=udid)
+    provider, tunnel, route = await _connect_provider(udid, rsd, tunneld)
     dvt = DvtProvider(provider)
     try:
         await dvt.__aenter__()
     except Exception as exc:
-        version = str(getattr(provider, "product_version", "0")).split(".")[0]
+        version = getattr(provider, "product_version", None)
         await provider.close()
+        if tunnel is not None:
+            await tunnel.aclose()
         over_lockdown = not hasattr(provider, "peer_info")
-        if over_lockdown and version.isdigit() and int(version) >= 17:
+        if over_lockdown and (_major(version) or 0) >= 17:
             raise TargetUnavailable(
-                f"device: iOS {provider.product_version} reaches Instruments through a RemoteXPC tunnel only: "
-                f"{TUNNELD_HINT} (and keep it running) [{type(exc).__name__}: {exc}]"
+                f"device: iOS {version} reaches Instruments through a RemoteXPC tunnel only: {NO_TUNNEL_HINT} "
+                f"[{type(exc).__name__}: {exc}]"
             ) from exc
         raise
-    return provider, dvt
+    return provider, dvt, tunnel, route
 
 
 class PymobiledeviceSession:
     """:class:`~pytest_iosmem.targets.device_session.DeviceSession` on pymobiledevice3."""
 
-    def __init__(self, udid: str | None, connect_timeout: float = 60.0) -> None:
+    def __init__(self, udid: str | None, connect_timeout: float = 60.0, rsd: tuple[str, int] | None = None,
+                 tunneld: tuple[str, int] = TUNNELD_DEFAULT) -> None:
         _require()
         self._loop = _Loop()
         self._tasks: list[concurrent.futures.Future] = []
         self._pc: Any = None
         try:
-            self._provider, self._dvt = self._loop.run(_open(udid), connect_timeout, "connecting to the device")
+            self._provider, self._dvt, self._tunnel, self.route = self._loop.run(
+                _open(udid, rsd, tunneld), connect_timeout, "connecting to the device")
         except BaseException:
             self._loop.stop()
             raise
@@ -324,7 +399,11 @@ class PymobiledeviceSession:
             try:
                 await asyncio.wait_for(self._dvt.__aexit__(None, None, None), 3)
             finally:
-                await asyncio.wait_for(self._provider.close(), 2)
+                try:
+                    await asyncio.wait_for(self._provider.close(), 2)
+                finally:
+                    if self._tunnel is not None:  # the in-process tunnel outlives the RSD on it
+                        await asyncio.wait_for(self._tunnel.aclose(), 2)
 
         try:
             self._loop.run(teardown(), 6, "disconnecting")
@@ -334,9 +413,12 @@ class PymobiledeviceSession:
             self._loop.stop()
 
 
-def connect(udid: str | None) -> PymobiledeviceSession:
-    """A session on the device ``udid``, or on the only connected device."""
+def connect(udid: str | None, rsd: tuple[str, int] | None = None,
+            tunneld: tuple[str, int] = TUNNELD_DEFAULT) -> PymobiledeviceSession:
+    """A session on the device ``udid``, or on the only connected device (routes: :func:`_connect_provider`)."""
     _require()
+    if rsd is not None:  # the tunnel the user started names its device
+        return PymobiledeviceSession(udid, rsd=rsd, tunneld=tunneld)
     if udid is None:
         devices = list_devices(details=False)
         if len(devices) > 1:
@@ -347,7 +429,7 @@ def connect(udid: str | None) -> PymobiledeviceSession:
         if devices:
             udid = devices[0]["UniqueDeviceID"]
         # none on usbmux: a tunnel (tunneld, possibly remote) may still serve one
-    return PymobiledeviceSession(udid)
+    return PymobiledeviceSession(udid, tunneld=tunneld)
 
 
 def list_devices(details: bool = True) -> list[dict[str, str]]:
@@ -418,8 +500,12 @@ class DeviceFacts:
     developer_mode_problem: str = ""
     ddi_mounted: bool | None = None
     ddi_problem: str = ""
-    tunnel: bool | None = None  # a running tunneld serves this device (iOS 17+)
-    tunnel_problem: str = ""
+    route: str | None = None  # how the target's own connection reached the device, DVT open
+    route_problem: str = ""
+    sysmon_rows: int | None = None  # processes in the first sysmontap sample; None: none read
+    sysmon_problem: str = ""
+    get_task_allow: bool | None = None  # the app's entitlement (--app), from installation_proxy
+    get_task_allow_problem: str = ""
 
 
 def _version_of_pymobiledevice3() -> str:
@@ -433,15 +519,18 @@ def _version_of_pymobiledevice3() -> str:
         return str(getattr(pymobiledevice3, "__version__", "unknown"))
 
 
-def doctor_probe(udid: str | None, timeout: float = 15.0) -> DeviceFacts:
+def doctor_probe(udid: str | None, timeout: float = 15.0, rsd: tuple[str, int] | None = None,
+                 tunneld: tuple[str, int] = TUNNELD_DEFAULT, app: str | None = None) -> DeviceFacts:
     """Ask the device (``udid``, or the only one connected) what the doctor checks; never raises.
 
     Lockdown over usbmux without pairing first (``autopair=False``: the doctor
     reports an untrusted device instead of raising the trust dialog): product
     type and version, paired or not; when paired, Developer Mode
-    (``get_developer_mode_status``) and whether the developer disk image is
-    mounted (``Personalized`` on iOS 17+, ``Developer`` before); on iOS 17+,
-    whether a running tunneld serves the device.
+    (``get_developer_mode_status``), whether the developer disk image is
+    mounted (``Personalized`` on iOS 17+, ``Developer`` before) and, with
+    ``app``, its ``get-task-allow`` entitlement (installation_proxy); then the
+    target's own connection (:class:`PymobiledeviceSession`: the same routes,
+    DVT opened) and one sysmontap sample read through it.
     """
     facts = DeviceFacts()
     try:
@@ -463,29 +552,75 @@ def doctor_probe(udid: str | None, timeout: float = 15.0) -> DeviceFacts:
         if udid is None and len(facts.connected) == 1:
             udid = facts.connected[0]
         facts.udid = udid
-        if udid is None:
+        if udid is None and rsd is None:
             return facts
-        _probe_lockdown(loop, facts, udid, timeout)
-        major = _major(facts.product_version)
-        if major is not None and major >= 17:
-            try:
-                provider = loop.run(_tunnel_provider(udid), timeout, "tunneld")
-                facts.tunnel = provider is not None
-                if provider is not None:
-                    loop.run(provider.close(), 5, "tunneld")
-            except TargetError as exc:
-                facts.tunnel_problem = str(exc)
-        return facts
+        if udid is not None:
+            _probe_lockdown(loop, facts, udid, timeout, app)
     finally:
         loop.stop()
+    if facts.paired is False or facts.pair_problem:
+        return facts
+    _probe_session(facts, udid, rsd, tunneld, timeout)
+    return facts
 
 
-def _major(version: str | None) -> int | None:
-    head = (version or "").split(".")[0]
-    return int(head) if head.isdigit() else None
+def _probe_session(facts: DeviceFacts, udid: str | None, rsd: tuple[str, int] | None,
+                   tunneld: tuple[str, int], timeout: float) -> None:
+    """Open the target's connection and wait for one sysmontap sample (bounded by ``timeout``)."""
+    try:
+        session = PymobiledeviceSession(udid, connect_timeout=timeout, rsd=rsd, tunneld=tunneld)
+    except TargetError as exc:
+        facts.route_problem = str(exc)
+        return
+    facts.route = session.route
+    got = threading.Event()
+    rows: list[int] = []
+    errors: list[str] = []
+
+    def on_sample(attributes: Sequence[str], message: Any) -> None:
+        processes = message.get("Processes") if isinstance(message, Mapping) else None
+        if processes:
+            rows.append(len(processes))
+            got.set()
+
+    def on_error(message: str) -> None:
+        errors.append(message)
+        got.set()
+
+    try:
+        session.start_sysmon(500, on_sample, on_error)
+        if not got.wait(timeout):
+            facts.sysmon_problem = f"no sysmontap sample within {timeout:g}s"
+        elif rows:
+            facts.sysmon_rows = rows[0]
+        else:
+            facts.sysmon_problem = errors[0]
+    finally:
+        session.close()
 
 
-def _probe_lockdown(loop: _Loop, facts: DeviceFacts, udid: str, timeout: float) -> None:
+def _probe_entitlement(loop: _Loop, facts: DeviceFacts, lockdown: Any, app: str, timeout: float) -> None:
+    """The app's ``get-task-allow`` entitlement, as installation_proxy reports its ``Entitlements``."""
+    try:
+        from pymobiledevice3.services.installation_proxy import InstallationProxyService
+
+        apps = loop.run(InstallationProxyService(lockdown=lockdown).get_apps(bundle_identifiers=[app]), timeout,
+                        "installation_proxy")
+    except Exception as exc:  # noqa: BLE001 - an answer the doctor reports
+        facts.get_task_allow_problem = str(translate(exc))
+        return
+    info = (apps or {}).get(app)
+    if info is None:
+        facts.get_task_allow_problem = f"{app} is not installed on the device"
+        return
+    entitlements = info.get("Entitlements")
+    if not isinstance(entitlements, Mapping):
+        facts.get_task_allow_problem = f"the device did not list {app}'s entitlements"
+        return
+    facts.get_task_allow = bool(entitlements.get("get-task-allow"))
+
+
+def _probe_lockdown(loop: _Loop, facts: DeviceFacts, udid: str, timeout: float, app: str | None = None) -> None:
     from pymobiledevice3.lockdown import create_using_usbmux
 
     try:
@@ -514,6 +649,8 @@ def _probe_lockdown(loop: _Loop, facts: DeviceFacts, udid: str, timeout: float) 
             facts.ddi_mounted = bool(loop.run(mounter.is_image_mounted(kind), timeout, "the image mounter"))
         except Exception as exc:  # noqa: BLE001
             facts.ddi_problem = str(translate(exc))
+        if app:
+            _probe_entitlement(loop, facts, lockdown, app, timeout)
     finally:
         try:
             loop.run(lockdown.close(), 5, "lockdown")

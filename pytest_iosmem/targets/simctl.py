@@ -242,6 +242,27 @@ class Simctl:
         except TargetError as exc:
             raise TargetError(f"no memory warning was posted: {first}; then {exc}") from None
 
+    def memory_warning_evidence(self, udid: str, pid: int, since: str) -> str | None:
+        """A log line of ``pid`` since ``since`` (``YYYY-MM-DD HH:MM:SS``) that mentions a memory warning, or None.
+
+        ``simctl spawn <device> log show --style compact --start … --predicate …``:
+        UIKit logs "Received memory warning." in the app's process when the
+        warning arrives (and apps often log their own).  ``log show`` prints
+        its filter first ("Filtering the log data using …", which holds the
+        words searched for) and a column header; neither is evidence.  A
+        failing ``log show`` raises TargetError: the caller says it could not confirm.
+        """
+        predicate = f'processIdentifier == {int(pid)} AND eventMessage CONTAINS[c] "memory warning"'
+        proc = self.run(["simctl", "spawn", udid, "log", "show", "--style", "compact", "--start", since,
+                         "--predicate", predicate], timeout=60)
+        for line in proc.stdout.splitlines():
+            text = line.strip()
+            if not text or text.startswith(("Filtering the log data", "Timestamp", "Skipping info and debug")):
+                continue
+            if "memory warning" in text.lower():
+                return text
+        return None
+
     def app_pid(self, udid: str, bundle_id: str) -> int | None:
         """Host pid of an app launched by someone else (WebDriverAgent), from launchd_sim's job list."""
         proc = self.run(["simctl", "spawn", udid, "launchctl", "list"])

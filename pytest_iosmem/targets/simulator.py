@@ -6,8 +6,12 @@ A thin layer over Apple's tools, each call an argument list with a timeout:
 - the app is a host process, so libproc's ``proc_pid_rusage`` reads its
   phys_footprint and lifetime peak (:func:`read_host_footprint`, the seam
   tests replace);
-- the memory warning is what Simulator's menu posts:
-  ``simctl spawn <udid> notifyutil -p com.apple.UIKit.SimulatorMemoryWarning``;
+- the memory warning is what Simulator's menu posts (``simctl notify_post``,
+  else ``simctl spawn <udid> notifyutil -p com.apple.UIKit.SimulatorMemoryWarning``),
+  which exit 0 whether or not the app got it; so it counts only once the
+  app's log shows it arrived (UIKit's "Received memory warning."), else it is
+  :class:`~pytest_iosmem.errors.WarningUnconfirmed` and the reclaim check is
+  not run (never a failure of a healthy app);
 - "who allocated": ``heap PID`` class histograms (MallocStackLogging on when
   attribution is asked for), and ``leaks`` memgraphs diffed with
   ``leaks -diffFrom`` and an allowlist, raw outputs kept as artifacts;
@@ -39,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import jetsam_limits
-from ..errors import NotSupported, ParseError, TargetError, TargetUnavailable, UsageError
+from ..errors import NotSupported, ParseError, TargetError, TargetUnavailable, UsageError, WarningUnconfirmed
 from .host_tools import last_words, run_tool
 from ..settings import parse_jetsam_limit
 from . import TargetContext
@@ -47,7 +51,7 @@ from .base import App, AppSpec, Reading, TargetEvent, Termination
 from ..values import ClassStat, JetsamLimit, Profile
 from .catalog import SIMULATOR_OPTIONS
 from .pool import Leases, parse_pool
-from ..parsers.leaks import inspection_refused
+from ..parsers.leaks import inspection_refused, restricted_note
 from .simctl import Simctl
 
 if TYPE_CHECKING:
@@ -70,6 +74,7 @@ OPTIONS = SIMULATOR_OPTIONS
 TOOL_TIMEOUT = 180.0  # heap/leaks on a big app take a while; a hung tool must not hang the run
 WDA_START_TIMEOUT = 300.0  # a first test-without-building on a cold simulator takes minutes; bounded anyway
 WDA_FIRST_PORT = 8100  # WebDriverAgent's own default port
+WARNING_CONFIRM_TIMEOUT = 3.0  # seconds the app's log has to show a posted memory warning arrived
 
 
 # -- footprint --------------------------------------------------------------------------------
@@ -260,6 +265,8 @@ class SimulatorTarget:
         self.wda_start_timeout = wda_start_timeout
         self.leak_diffs: list[LeaksDiff] = []
         self._events: list[TargetEvent] = []
+        #: seconds a posted memory warning has to show up in the app's log (see memory_warning)
+        self.warning_confirm_timeout = WARNING_CONFIRM_TIMEOUT
         self._installed = False
         self._booted = False
         self._limit_noted = False
@@ -348,7 +355,27 @@ class SimulatorTarget:
         return events
 
     def memory_warning(self, app: App) -> None:
+        """Post the warning, then look for the app's log line saying it arrived (polled, bounded)."""
+        from datetime import datetime, timedelta
+
+        since = (datetime.now() - timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S")  # the log's clock is the host's
         self.simctl.memory_warning(self.udid)
+        deadline = time.monotonic() + self.warning_confirm_timeout
+        why = f"no log line of pid {app.pid} mentions a memory warning within {self.warning_confirm_timeout:g}s"
+        while True:
+            try:
+                line = self.simctl.memory_warning_evidence(self.udid, app.pid, since)
+            except TargetError as exc:
+                why = f"the simulator's log could not be read ({exc})"
+                break
+            if line is not None:
+                self._events.append(TargetEvent("note", f"memory warning confirmed by the app's log: {line}"))
+                return
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.5)
+        raise WarningUnconfirmed(f"a memory warning was posted to simulator {self.udid} but not confirmed: {why}; "
+                                 "the reclaim check is not run")
 
     def terminate(self, app: App) -> Termination | None:
         if not (app.launched and app.bundle_id):
@@ -432,21 +459,23 @@ class SimulatorTarget:
         """``leaks PID`` as a :class:`~pytest_iosmem.parsers.leaks.LeaksOutcome` (raw output saved).
 
         Absolute counts on real apps are dominated by system frameworks; prefer
-        :meth:`diff_memgraphs`.  The tool's own failure raises NotSupported.
+        :meth:`diff_memgraphs`.  The tool's own failure raises NotSupported; a
+        restricted ("not debuggable") process keeps its counts, with the note
+        in ``report.notes``.
         """
         from ..parsers.leaks import LeaksOutcome, interpret_exit, parse_leaks
 
         proc = run_tool(tool_argv("leaks", app.pid), TOOL_TIMEOUT)
         raw = self._artifact(f"leaks-{app.pid}.txt")
-        raw.write_text(proc.stdout)
+        raw.write_text(proc.stdout + ("\n--- stderr ---\n" + proc.stderr if proc.stderr else ""))
         refused = inspection_refused(proc.stdout, proc.stderr)
-        if refused:  # it may still print "0 leaks" and exit 0: that is not a pass
+        if refused:  # nothing was scanned
             raise NotSupported(f"{refused}; output in {raw}")
         status = interpret_exit(proc.returncode)
         if status == "failed":
             raise NotSupported(f"leaks cannot inspect pid {app.pid} (exit {proc.returncode}): {last_words(proc)}")
         try:
-            return LeaksOutcome(status, proc.returncode, parse_leaks(proc.stdout), proc.stderr)
+            return LeaksOutcome(status, proc.returncode, parse_leaks(proc.stdout, proc.stderr), proc.stderr)
         except ParseError as exc:
             raise NotSupported(f"{exc}; output in {raw}") from None
 
@@ -461,11 +490,13 @@ class SimulatorTarget:
         from ..parsers.leaks import interpret_exit
 
         refused = inspection_refused(proc.stdout, proc.stderr)
-        if refused:  # a graph of read-only memory only would diff as "no new leaks"
+        if refused:  # nothing was scanned
             raise NotSupported(refused)
         if interpret_exit(proc.returncode) == "failed" or not os.path.exists(path):
             raise NotSupported(f"leaks could not save a memgraph of pid {app.pid} (exit {proc.returncode}): "
                                f"{last_words(proc)}")
+        if restricted_note(proc.stdout, proc.stderr):  # the graph holds nodes and roots, not contents
+            self._events.append(TargetEvent("note", f"memgraph {path}: {restricted_note(proc.stdout, proc.stderr)}"))
         return path
 
     def diff_memgraphs(self, before: str, after: str) -> LeaksDiff:
@@ -485,6 +516,9 @@ class SimulatorTarget:
             report = parse_leaks(proc.stdout)
         except ParseError as exc:
             raise NotSupported(f"{exc}; output in {raw}") from None
+        if report.unread_roots:  # "no new leak" would be a guess
+            raise NotSupported(f"leaks -diffFrom counted {report.leaks} new leak(s) but printed no root line "
+                               f"this parser reads; output in {raw}")
         kept, allowed = split_allowed(report.roots, self.leaks_allowlist)
         return LeaksDiff(status, kept, allowed, before, after, str(raw))
 
@@ -551,12 +585,11 @@ def create(ctx: TargetContext) -> SimulatorTarget:
     runtime = listing.runtime_of(device)
     from ..parsers.simctl import runtime_label
 
-    profile = Profile(
-        "simulator",
-        device.device_type or device.name,
-        runtime.name if runtime and runtime.name else runtime_label(listing, device),
-        name=dtype.name if dtype else device.name,
-    )
+    attribution = str(ctx.option("attribution") or "").strip().lower() == "on"
+    os_name = runtime.name if runtime and runtime.name else runtime_label(listing, device)
+    if attribution:  # MallocStackLogging adds to the footprint: its baselines are not the untraced app's
+        os_name = f"{os_name}-stacks"
+    profile = Profile("simulator", device.device_type or device.name, os_name, name=dtype.name if dtype else device.name)
     model = (dtype.model_identifier if dtype and dtype.model_identifier else None) or \
         jetsam_limits.model_for_device_type(device.device_type or device.name)
     clone_of = None
@@ -567,7 +600,6 @@ def create(ctx: TargetContext) -> SimulatorTarget:
         except TargetError as exc:
             raise type(exc)(f"cannot clone a simulator on host {ctx.host!r} (xdist worker {ctx.worker_id}): {exc}") from None
         clone_of = device.udid
-    attribution = str(ctx.option("attribution") or "").strip().lower() == "on"
     return SimulatorTarget(
         simctl, target_udid, profile, model,
         jetsam_override=override,

@@ -73,8 +73,11 @@ def _limit(metric: str, policy: dict[str, Any], base_values: list[float]) -> flo
 
 
 def decide(pairs: list[tuple[dict, dict]], policy: dict[str, Any], planned: int, confidence: float,
-           at_bound: bool = False) -> list[Decision]:
-    """One decision per judged metric from ``(base metrics, head metrics)`` pairs."""
+           at_bound: bool = False, max_pairs: int | None = None) -> list[Decision]:
+    """One decision per judged metric from ``(base metrics, head metrics)`` pairs.
+
+    ``max_pairs``: the bound of the sequential plan, so every look tests at its per-look level
+    (:func:`.paired.judge_shift`); None judges one look at ``confidence``."""
     decisions = []
     for metric in ("end", "peak", "leak"):
         usable = [(b[metric], h[metric]) for b, h in pairs if b.get(metric) is not None and h.get(metric) is not None]
@@ -82,7 +85,7 @@ def decide(pairs: list[tuple[dict, dict]], policy: dict[str, Any], planned: int,
         if limit is None or not usable:
             continue
         d = judge_shift(f"ab-{metric}", [h - b for b, h in usable], limit, planned, confidence,
-                        describe=lambda x: format_size(x, signed=True))
+                        describe=lambda x: format_size(x, signed=True), max_steps=max_pairs)
         decisions.append(d.at_bound() if at_bound else d)
     return decisions
 

@@ -35,7 +35,9 @@ def leak_decision(timeline: Timeline, policy: Policy) -> Decision | None:
     if not ys:
         return None
     planned = int(timeline.plan["planned"]) if timeline.plan else len(ys)
-    return judge_leak(xs, ys, policy.leak_per_iteration, policy.trend_alpha, planned)
+    # the loop looks after every reading from the planned to the bound: the per-look level accounts for all
+    bound = int(timeline.plan["max"]) if timeline.plan else None
+    return judge_leak(xs, ys, policy.leak_per_iteration, policy.trend_alpha, planned, bound)
 
 
 def _pct(delta: float, base: float) -> str:

@@ -22,6 +22,8 @@ class FindingKind:
     #: a sequential check still undecided at its bound, when the policy says inconclusive fails
     INCONCLUSIVE = "inconclusive"
     OBJECTS = "objects"  # a class whose instances grew in every measured iteration (see objects.py)
+    CREEP = "creep"  # grew past --iosmem-max-creep since a reference in the history (history/creep.py)
+    HISTORY = "history"  # the history could not be read, with --iosmem-history-unreachable=fail
 
 
 @dataclass(frozen=True)

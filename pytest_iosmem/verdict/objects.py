@@ -8,7 +8,10 @@ simulator, the reference app's ``/iosmem/objects``) is read once before the
 first measured iteration and once after each, and a class is a leak when its
 instance count grows by at least ``per_iteration`` in *every* measured
 iteration: CPython's refleak rule (``regrtest -R``: every delta >= 1), which
-needs no statistics because a growth that never once pauses is not noise.
+needs no statistics because a growth that never once pauses is not noise —
+judged over every window of :data:`WINDOW` (2) iterations, so that a leak whose
+objects are freed one iteration late (counts ``0, 2, 2, 4, 4``: an autorelease
+pool or a deferred ``deinit``) still grows ``2 * per_iteration`` in each window.
 
 The hard cases, and what the rule does with them (tests/test_objects.py):
 
@@ -16,10 +19,14 @@ The hard cases, and what the rule does with them (tests/test_objects.py):
   the class is a bounded pool that refilled;
 - a class missing from a histogram that was read has no live instances
   (count 0), so a class appearing mid-series starts from 0 there;
-- a histogram that could not be read (None): the growth across the gap must
-  be at least ``per_iteration`` times the iterations it spans; a missing
-  first histogram starts the series at the first one read.  Fewer than
-  :data:`MIN_DELTAS` deltas readable: not judged, with a note;
+- a histogram that could not be read (None) hides what happened in the windows
+  that touch it: a known window that does not grow is still "not a leak", but
+  growth where every known window grows is only a finding once
+  :data:`MIN_AFTER_GAP` consecutive deltas after the last gap grow too (a gap
+  cannot make a leak of a series that paused inside it); until then the check
+  is undecided and asks the loop for more iterations.  Histograms not read at
+  the end count as a gap.  Fewer than :data:`MIN_DELTAS` deltas readable: not
+  judged, with a note;
 - counts that shrink are never a leak;
 - the watch list says which classes are judged (by default view controllers
   and views, as MLeaksFinder does: the objects whose lifetime a screen
@@ -41,6 +48,9 @@ from ..units import format_size
 __all__ = [
     "DEFAULT_WATCH",
     "MIN_DELTAS",
+    "MIN_AFTER_GAP",
+    "WINDOW",
+    "grows_every_window",
     "ObjectRules",
     "ObjectLeak",
     "ObjectCheck",
@@ -53,6 +63,10 @@ __all__ = [
 DEFAULT_WATCH: tuple[str, ...] = ("*ViewController", "*View")
 #: fewest readable deltas (histogram pairs) the rule needs; CPython's ``-R 3:3`` judges 3
 MIN_DELTAS = 3
+#: iterations per window: growth is judged over every window of this many iterations
+WINDOW = 2
+#: consecutive deltas, read after the last gap, a series with gaps needs before it is a finding
+MIN_AFTER_GAP = 6
 #: at most this many classes are named in a failure message
 MAX_NAMED = 5
 
@@ -168,6 +182,8 @@ class ObjectCheck:
     histograms_read: int
     leaks: list[ObjectLeak] = field(default_factory=list)
     note: str | None = None  # set when the check could not be judged
+    #: classes that grew in every window that could be read, but gaps leave it open
+    pending: list[str] = field(default_factory=list)
 
     @property
     def judged(self) -> bool:
@@ -178,7 +194,7 @@ class ObjectCheck:
         """In the verdict engine's words: ``finding``, ``clear``, or ``undecided`` (too few histograms)."""
         if self.leaks:
             return "finding"
-        return "clear" if self.judged else "undecided"
+        return "clear" if self.judged and not self.pending else "undecided"
 
     @property
     def reason(self) -> str:
@@ -186,6 +202,12 @@ class ObjectCheck:
             return self.leaks[0].message()
         if not self.judged:
             return self.note or ""
+        if self.pending:
+            named = ", ".join(self.pending[:MAX_NAMED])
+            return (
+                f"{named} grew in every measured iteration that could be read, but histograms were not read "
+                f"in between: {MIN_AFTER_GAP} consecutive iterations read after the last gap are needed"
+            )
         return "no watched class grew in every measured iteration"
 
     def decision(self, planned: int | None = None, limit: int | None = None) -> Decision:
@@ -218,6 +240,7 @@ class ObjectCheck:
             "histograms_read": self.histograms_read,
             "note": self.note,
             "leaks": [leak.to_dict() for leak in self.leaks],
+            "pending": list(self.pending),
         }
 
 
@@ -243,18 +266,50 @@ def judge_objects(histograms: Sequence[Histogram | Iterable[ClassStat] | None], 
         if not rules.judged(name):
             continue
         counts = tuple(None if h is None else (h[name].count if name in h else 0) for h in hists)
-        if _grows_every_iteration(counts, read, rules.per_iteration):
+        verdict_of_class = grows_every_window(counts, rules.per_iteration)
+        if verdict_of_class == "finding":
             sizes = tuple(None if h is None else (h[name].bytes if name in h else 0) for h in hists)
             verdict.leaks.append(ObjectLeak(name, counts, sizes, rules.per_iteration))
+        elif verdict_of_class == "undecided":
+            verdict.pending.append(name)
     verdict.leaks.sort(key=lambda leak: (-leak.bytes_per_iteration, -leak.count_per_iteration, leak.name))
     return verdict
 
 
-def _grows_every_iteration(counts: Sequence[int | None], read: Sequence[int], per_iteration: int) -> bool:
-    for a, b in zip(read, read[1:]):
-        if counts[b] - counts[a] < per_iteration * (b - a):  # type: ignore[operator]
-            return False
-    return True
+def grows_every_window(counts: Sequence[int | None], per_iteration: int) -> str:
+    """One class's counts (None: not read) under the window rule: ``finding``, ``clear``, ``undecided``.
+
+    ``clear`` as soon as one window that could be read grows less than ``WINDOW * per_iteration``
+    (or, with fewer iterations than a window, one delta less than ``per_iteration``), or a count
+    falls below the leak's line ``first + per_iteration * k``; ``finding``
+    when every window grows and the deltas read since the last gap are enough; else ``undecided``.
+    """
+    start = next(i for i, c in enumerate(counts) if c is not None)
+    counts = counts[start:]  # a missing first histogram: the series starts at the first one read
+    n = len(counts) - 1  # measured iterations
+    w = min(WINDOW, n)
+    gap = False
+    for i in range(n - w + 1):
+        a, b = counts[i], counts[i + w]
+        if a is None or b is None:
+            gap = True
+            continue
+        if b - a < per_iteration * w:
+            return "clear"
+    # a leak never falls below its line: deferred frees only add to it
+    first = counts[0]
+    if any(c is not None and c - first < per_iteration * k for k, c in enumerate(counts)):  # type: ignore[operator]
+        return "clear"
+    if any(c is None for c in counts):
+        gap = True
+    if not gap:
+        return "finding"
+    read_tail = 0  # consecutive deltas read at the end
+    for a, b in zip(reversed(counts[:-1]), reversed(counts[1:])):
+        if a is None or b is None:
+            break
+        read_tail += 1
+    return "finding" if read_tail >= MIN_AFTER_GAP else "undecided"
 
 
 def object_findings(check: ObjectCheck, rules: ObjectRules) -> list[Finding]:

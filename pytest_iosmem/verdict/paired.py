@@ -29,14 +29,16 @@ The decision (same shape and outcome names as the leak verdict engine):
 * ``undecided``: the interval straddles the limit: run another pair while
   the bound allows; at the bound it becomes ``inconclusive`` — never a pass.
 
-The two one-sided errors are each at most ``alpha/2`` per look (the 95%
-interval for ``alpha = 5%``); looking after every pair from the planned
-number on repeats the test, so the measured error rates (bench/ab_quality.py,
-docs/performance.md) are what to go by, not the nominal alpha.
+The two one-sided errors are each at most ``alpha/2`` over *all* looks: with a
+plan (``max_steps``) each look tests, and takes its interval, at the per-look
+level of :func:`.sequential.pair_look_alpha` (a repeated confidence interval:
+the intervals of all looks cover the shift together with the stated
+confidence).  Measured rates: bench/verdict_calibration.py, docs/performance.md.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -45,9 +47,10 @@ from typing import Sequence
 
 # A/B differences are one more kind of evidence answering through the engine's Decision.
 from .decision import CLEAR, FINDING, INCONCLUSIVE, UNDECIDED, Decision
+from .stats import signed_rank_null as _null_counts
 
 __all__ = [
-    "walsh_averages", "hodges_lehmann", "hl_interval", "SignedRank", "signed_rank", "judge_shift", "combine",
+    "walsh_averages", "hodges_lehmann", "hl_interval", "SignedRank", "signed_rank", "judge_shift", "combine", "walsh_counts", "shift_tail",
     "min_pairs_for",
 ]
 
@@ -71,18 +74,6 @@ def hodges_lehmann(d: Sequence[float]) -> float:
     if not d:
         raise ValueError("no differences")
     return median(walsh_averages(d))
-
-
-@lru_cache(maxsize=64)
-def _null_counts(n: int) -> tuple[int, ...]:
-    """Counts of W+ = 0 .. n(n+1)/2 over the 2^n sign patterns (ranks 1..n, no ties)."""
-    counts = [1]
-    for r in range(1, n + 1):
-        new = counts + [0] * r
-        for s, c in enumerate(counts):
-            new[s + r] += c
-        counts = new
-    return tuple(counts)
 
 
 def _k_for(n: int, confidence: float) -> int:
@@ -162,6 +153,25 @@ def signed_rank(d: Sequence[float]) -> SignedRank:
     return SignedRank(observed / 2, n, p_greater, p_less)
 
 
+def walsh_counts(d: Sequence[float], limit: float) -> tuple[int, int]:
+    """How many Walsh averages lie above ``limit``, and how many at or below it.
+
+    These are the statistics the interval inverts (for untied data the first is W+ of
+    ``d - limit``): p-values taken from them agree with the interval also under ties.
+    """
+    w = walsh_averages(d)
+    above = len(w) - bisect.bisect_right(w, limit)
+    return above, len(w) - above
+
+
+def shift_tail(n: int, count: int) -> float:
+    """P(W+ >= count) for n untied pairs under "symmetric about the limit"."""
+    from .sequential import w_upper_tails
+
+    tails = w_upper_tails(n)
+    return tails[count] if count < len(tails) else 0.0
+
+
 def judge_shift(
     check: str,
     diffs: Sequence[float],
@@ -169,9 +179,15 @@ def judge_shift(
     planned: int,
     confidence: float = 0.95,
     describe=None,
+    max_steps: int | None = None,
 ) -> Decision:
     """The decision for one metric's differences ``head − base`` against ``limit`` (head may exceed base by that).
 
+    ``max_steps``: the most pairs the loop may run; each look from ``planned`` on then tests at
+    the per-look level of :func:`.sequential.pair_look_alpha`, so that a wrong finding (and a
+    wrong clear) over all looks is each at most ``(1 - confidence) / 2``.  None: one look.
+    The p-values count the Walsh averages above (at or below) the limit, the interval is the same
+    test inverted: ``finding`` exactly when ``low > limit``, ``clear`` when ``high <= limit``.
     ``describe(x)`` formats an amount for the reason line (bytes by default).
     """
     diffs = _finite(diffs, check)
@@ -179,19 +195,33 @@ def judge_shift(
     n = len(diffs)
     if n == 0:
         return Decision(check, UNDECIDED, 0, planned, limit=limit, reason="no pairs yet")
-    estimate = hodges_lehmann(diffs)
-    low, high = hl_interval(diffs, confidence)
-    p = signed_rank([v - limit for v in diffs]).p_greater
-    common = dict(check=check, steps=n, planned=planned, estimate=estimate, low=low, high=high, p=p, limit=limit)
-    level = f"{confidence * 100:g}%"
-    if low > limit:
-        return Decision(outcome=FINDING, reason=f"the {level} interval lies above the limit {fmt(limit)}", **common)
-    if high <= limit:
-        return Decision(outcome=CLEAR, reason=f"the {level} interval lies at or below the limit {fmt(limit)}", **common)
-    if not math.isfinite(low):
-        why = f"{n} pair(s) give no finite {level} interval (at least {min_pairs_for(confidence)} are needed)"
+    side = (1 - confidence) / 2
+    if max_steps is None:
+        level = side
     else:
-        why = f"the {level} interval [{fmt(low)}, {fmt(high)}] straddles the limit {fmt(limit)}"
+        from .sequential import pair_look_alpha
+
+        first, later = pair_look_alpha(planned, max_steps, side)
+        level = first if n <= planned else later
+    look_confidence = 1 - 2 * level
+    estimate = hodges_lehmann(diffs)
+    low, high = hl_interval(diffs, look_confidence) if level > 0 else (-math.inf, math.inf)
+    above, at_or_below = walsh_counts(diffs, limit)
+    p = shift_tail(n, above)
+    p_below = shift_tail(n, at_or_below)
+    common = dict(check=check, steps=n, planned=planned, estimate=estimate, low=low, high=high, p=p, limit=limit)
+    # a repeated confidence interval: taken at the per-look level, the intervals of all looks cover the
+    # shift together with the stated confidence, so it is labelled with that, not the per-look one
+    level_text = f"{confidence * 100:g}%"
+    if p <= level:
+        return Decision(outcome=FINDING, reason=f"the {level_text} interval lies above the limit {fmt(limit)}", **common)
+    if p_below <= level:
+        return Decision(outcome=CLEAR, reason=f"the {level_text} interval lies at or below the limit {fmt(limit)}", **common)
+    if not math.isfinite(low):
+        need = f" (at least {min_pairs_for(look_confidence)} are needed)" if level > 0 else ""
+        why = f"{n} pair(s) give no finite {level_text} interval{need}"
+    else:
+        why = f"the {level_text} interval [{fmt(low)}, {fmt(high)}] straddles the limit {fmt(limit)}"
     return Decision(outcome=UNDECIDED, reason=why, **common)
 
 

@@ -138,6 +138,12 @@ def _parse(key: str, value: Any, where: str) -> Any:
         raise UsageError(f"{where}: {key}={value!r}: {exc}") from None
     if key == "jetsam_headroom" and not 0 <= parsed < 1:
         raise UsageError(f"{where}: jetsam_headroom={value!r} must be a fraction of the limit below 100%")
+    if key == "leak_per_iteration" and parsed <= 0:
+        # a flat app is not "slower than 0 per iteration": with 0 the check could never end clear
+        raise UsageError(
+            f"{where}: leak_per_iteration={value!r} must be above 0 (a flat app can never be judged clear "
+            "against 0 per iteration); give a small size such as 16KB, or none to switch the check off"
+        )
     if key == "trend_alpha" and not 0 < parsed < 0.5:
         raise UsageError(f"{where}: trend_alpha={value!r} must be between 0 and 50%")
     return parsed

@@ -57,10 +57,13 @@ EXACT_MAX_N = 60
 __all__ = [
     "EXACT_MAX_N",
     "check_finite",
+    "check_readings",
+    "MAX_READING",
     "theil_sen",
     "repeated_median",
     "kendall_s",
     "kendall_null",
+    "signed_rank_null",
     "mann_kendall",
     "exceeds",
     "sen_interval",
@@ -81,6 +84,26 @@ def check_finite(values: Sequence[float], name: str = "value") -> list[float]:
             raise ValueError(f"{name}[{i}] = {v!r} is not a number") from None
         if not ok:
             raise ValueError(f"{name}[{i}] = {v!r}: statistics need finite numbers (no NaN or infinity)")
+    return out
+
+
+#: the largest reading accepted, in bytes (2**63: what any memory counter can hold)
+MAX_READING = 2**63
+
+
+def check_readings(values: Sequence[float], name: str = "reading") -> list[float]:
+    """Footprint readings as a list; ValueError naming the position of the first that is not a
+    finite, non-negative number of bytes (``True`` is not a reading, nor is ``10**400``)."""
+    out = list(values)
+    for i, v in enumerate(out):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ValueError(f"{name}[{i}] = {v!r} is not a number of bytes")
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ValueError(f"{name}[{i}] = {v!r}: statistics need finite numbers (no NaN or infinity)")
+        if v < 0:
+            raise ValueError(f"{name}[{i}] = {v!r}: a footprint cannot be negative")
+        if v > MAX_READING:
+            raise ValueError(f"{name}[{i}] = {v!r}: larger than any footprint (at most 2**63 bytes)")
     return out
 
 
@@ -192,6 +215,18 @@ def kendall_null(groups: tuple[int, ...]) -> tuple[int, ...]:
         for i in range(2, t + 1):
             poly = _div_qint(poly, i)
     return tuple(poly)
+
+
+@lru_cache(maxsize=64)
+def signed_rank_null(n: int) -> tuple[int, ...]:
+    """Counts of the signed-rank sum W+ = 0 .. n(n+1)/2 over the 2^n sign patterns (ranks 1..n, no ties)."""
+    counts = [1]
+    for r in range(1, n + 1):
+        new = counts + [0] * r
+        for s, c in enumerate(counts):
+            new[s + r] += c
+        counts = new
+    return tuple(counts)
 
 
 @dataclass(frozen=True)
