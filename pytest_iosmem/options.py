@@ -30,7 +30,8 @@ class _Flag:
 
 
 GENERAL: tuple[TargetOption, ...] = (
-    TargetOption("target", "where the app runs: local (default), simulator or device", "local"),
+    TargetOption("target", "where the app runs: local (default; a test's Appium session on a simulator or device "
+                 "picks that kind), simulator or device"),
     TargetOption(
         "app",
         "the app under test: a command line on the local target (default: the bundled reference app; "
@@ -60,6 +61,14 @@ GENERAL: tuple[TargetOption, ...] = (
     TargetOption("app_env", "environment for the app, KEY=VALUE (repeatable; ini: one per line)", None, "linelist"),
     TargetOption("pid", "attach to this running process instead of launching the app (never terminated)"),
     TargetOption("wda_url", "WebDriverAgent URL that drives the app (default: what the target learns)"),
+    TargetOption(
+        "driver_fixture",
+        "Appium: the fixture that gives a test's Appium session (the app, device and lifecycle the gate uses); "
+        "default driver",
+        "driver",
+    ),
+    TargetOption("appium_url", "Appium: the server the appium_driver fixture connects to on simulator/device "
+                 "(default http://127.0.0.1:4723; on the local target the app itself)", "http://127.0.0.1:4723"),
     TargetOption("wda_timeout", "seconds to wait for WebDriverAgent to answer /status (default 30)", "30"),
     TargetOption(
         "jetsam_limit",

@@ -25,7 +25,7 @@ import pytest
 from .errors import BaselineError, IosMemError, TargetError, UsageError
 from .options import OptionReader, add_options
 from .outcome import GateFailed
-from .stash_keys import BUILD_KEY, POLICY_KEY, RESULT_KEY, RUN_KEY
+from .stash_keys import BUILD_KEY, LIFECYCLE_KEY, POLICY_KEY, RESULT_KEY, RUN_KEY
 
 
 # -- set-up -------------------------------------------------------------------------------
@@ -108,7 +108,8 @@ def pytest_testnodedown(node, error) -> None:
     )
 
 
-_OUR_FIXTURES = frozenset({"iosmem", "iosmem_app", "iosmem_target", "wda_client", "wda_session"})
+_OUR_FIXTURES = frozenset({"iosmem", "iosmem_app", "iosmem_target", "wda_client", "wda_session", "appium_driver",
+                           "iosmem_appium_url"})
 
 
 @pytest.hookimpl(trylast=True)
@@ -148,9 +149,21 @@ def iosmem_target(request: pytest.FixtureRequest):
 
 
 @pytest.fixture
-def iosmem_app(request: pytest.FixtureRequest, iosmem_target):
-    """The app under test, running: fresh per test by default (``--iosmem-relaunch``)."""
+def iosmem_app(request: pytest.FixtureRequest):
+    """The app under test, running: fresh per test by default (``--iosmem-relaunch``).
+
+    On a simulator or device, a test with an Appium session (``--iosmem-driver-fixture``)
+    measures the app that session drives (appium_glue.py); the target is made after the
+    session said which device (so ``iosmem_target`` is asked for only afterwards).
+    """
     run = _run(request.config)
+    driver = _appium_session(request, run) if run.settings.target != "local" or _may_pick_kind(request, run) else None
+    if driver is not None and run.settings.target == "local":
+        driver = driver if run.pick_target_kind(driver) else None
+    if driver is not None:
+        yield from _attached_app(request, run, driver)
+        return
+    request.getfixturevalue("iosmem_target")
     marker = request.node.get_closest_marker("iosmem_app")
     args = [str(a) for a in marker.kwargs.get("args", ())] if marker else None
     env = {str(k): str(v) for k, v in (marker.kwargs.get("env") or {}).items()} if marker else None
@@ -164,19 +177,105 @@ def iosmem_app(request: pytest.FixtureRequest, iosmem_target):
     run.release_app(app)
 
 
+def _appium_session(request: pytest.FixtureRequest, run):
+    """The test's Appium session (the fixture ``--iosmem-driver-fixture`` names, else ``appium_driver``),
+    or None when the test has none: a facebook-wda test, or a fixture of that name that is no session."""
+    from .appium_glue import is_driver
+
+    for name in (run.settings.driver_fixture, "appium_driver"):
+        if name in request.fixturenames:
+            driver = request.getfixturevalue(name)
+            return (name, driver) if is_driver(driver) else None
+    return None
+
+
+#: fixtures that give the plugin's own (local) app: a session made on one of them is on the local target
+_PLUGIN_APP = frozenset({"iosmem", "iosmem_app", "iosmem_appium_url", "appium_driver", "iosmem_target"})
+
+
+def _may_pick_kind(request: pytest.FixtureRequest, run) -> bool:
+    """No --iosmem-target given, no target made yet, and the test's session fixture does not depend
+    on the plugin's local app: its session may say which kind of device it drives."""
+    if run.settings.target_given or run.has_target:
+        return False
+    names = [n for n in (run.settings.driver_fixture,) if n in request.fixturenames]
+    defs = getattr(getattr(request.node, "_fixtureinfo", None), "name2fixturedefs", {})
+    seen: set[str] = set()
+    while names:
+        name = names.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in _PLUGIN_APP:
+            return False
+        for fixturedef in defs.get(name, ())[-1:]:
+            names.extend(fixturedef.argnames)
+    return len(seen) > 0
+
+
+def _attached_app(request: pytest.FixtureRequest, run, session):
+    """iosmem_app on simulator/device for an Appium test: the app its session drives."""
+    name, driver = session
+    try:
+        app, lifecycle = run.acquire_from_driver(driver, name, build=request.node.stash.get(BUILD_KEY, "head"))
+        problem = None
+    except UsageError as exc:
+        app, problem = None, str(exc)
+    except IosMemError as exc:
+        app, problem = None, f"iosmem: cannot find the app of the Appium session: {exc}"
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    request.getfixturevalue("iosmem_target")  # made by now, for the session's device; closed at the end
+    request.node.stash[LIFECYCLE_KEY] = lifecycle
+    yield app
+    run.release_app(app)  # attached: never stopped; the session is the user's
+
+
+def _local_lifecycle(request: pytest.FixtureRequest, run, target, app):
+    """Local target: the plugin launched the app; an Appium session on it carries the lifecycle."""
+    session = _appium_session(request, run)
+    if session is None:
+        return None
+    from .appium_glue import DriverLifecycle, server_url, session_facts
+
+    name, driver = session
+    facts = session_facts(driver, name, need_udid=False)
+    url, served = server_url(driver), _wda_url(run, target, app)
+    if url and served and url.rstrip("/") != served.rstrip("/"):
+        raise UsageError(f"iosmem: the Appium session of fixture {name!r} talks to {url}, but the app under test "
+                         f"serves {served}: create it on the iosmem_appium_url fixture")
+    return DriverLifecycle(driver, target, facts.bundle_id)
+
+
 @pytest.fixture
-def iosmem(request: pytest.FixtureRequest, iosmem_target, iosmem_app):
+def iosmem(request: pytest.FixtureRequest, iosmem_app):
     """Measures the app's footprint during the test; see :class:`pytest_iosmem.measure.IosMem`."""
     run = _run(request.config)
     item = request.node
+    target = request.getfixturevalue("iosmem_target")
+    lifecycle = item.stash.get(LIFECYCLE_KEY, None)
+    if lifecycle is None and target.kind == "local":
+        try:
+            lifecycle, problem = _local_lifecycle(request, run, target, iosmem_app), None
+        except (UsageError, IosMemError) as exc:
+            lifecycle, problem = None, str(exc)
+        if problem:
+            pytest.fail(problem, pytrace=False)
+    if lifecycle is not None:
+        from .appium_glue import driver_target
+
+        target = driver_target(target, lifecycle)
     mem = run.measurement(
-        iosmem_target, iosmem_app, item.stash.get(POLICY_KEY, None), progress=_progress_writer(request.config, item.nodeid)
+        target, iosmem_app, item.stash.get(POLICY_KEY, None), progress=_progress_writer(request.config, item.nodeid)
     )
+    if lifecycle is not None:
+        mem.notes.extend(lifecycle.notes)  # a fallback to the target's tools is said in the test's notes
+        lifecycle.notes = mem.notes
     from .baseline import NeighbourBaselineError
 
     stop = True
     try:
-        mem.baseline = run.baseline_for(iosmem_target.profile(), item.nodeid)
+        mem.baseline = run.baseline_for(target.profile(), item.nodeid)
         problem = None
     except NeighbourBaselineError as exc:  # another profile's file: this test's lookup only, not the session
         problem, stop = f"iosmem: {exc}", False
@@ -242,6 +341,39 @@ def _gone(target, app) -> bool:
         return target.poll_termination(app) is not None
     except Exception:  # noqa: BLE001 - cannot tell: try the close, which is bounded
         return False
+
+
+@pytest.fixture
+def iosmem_appium_url(request: pytest.FixtureRequest) -> str:
+    """Where an Appium session for the app under test connects: on the local target the app itself
+    (the reference app answers as an Appium server would), else ``--iosmem-appium-url``."""
+    run = _run(request.config)
+    if run.settings.target != "local":
+        return run.settings.appium_url
+    app = request.getfixturevalue("iosmem_app")
+    target = request.getfixturevalue("iosmem_target")
+    try:
+        return _wda_url(run, target, app)
+    except TargetError as exc:
+        problem = f"iosmem: {exc}"
+    pytest.fail(problem, pytrace=False)
+
+
+@pytest.fixture
+def appium_driver(request: pytest.FixtureRequest, iosmem_appium_url: str):
+    """An Appium (XCUITest) session on the app under test, made by the plugin and quit after the test:
+    for suites without a driver fixture of their own (needs the ``appium`` extra)."""
+    from .appium_glue import open_driver
+
+    run = _run(request.config)
+    try:
+        driver, problem = open_driver(iosmem_appium_url, run.appium_capabilities(iosmem_appium_url)), None
+    except (UsageError, IosMemError) as exc:
+        driver, problem = None, str(exc)
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    yield driver
+    driver.quit()
 
 
 def _progress_writer(config: pytest.Config, nodeid: str):

@@ -18,6 +18,7 @@ from .verdict.ab import BASE, HEAD
 from .verdict.policy import Policy, build_policy
 
 if TYPE_CHECKING:  # imported lazily below: a run that gates nothing must not pay for them
+    from .appium_glue import DriverLifecycle
     from .baseline import BaselineStore
     from .measure import IosMem
     from .repeat import Repeat
@@ -44,6 +45,8 @@ class IosMemRun:
         self.failed_writes = False
         self._target: Target | None = None
         self._session_app: App | None = None
+        #: the UDID an Appium session named, used when the target is made (see acquire_from_driver)
+        self._session_udid: str | None = None
         #: every option, checked at once (a UsageError names each bad value)
         self.settings = read_settings(reader, reader.flag, rootdir)
         self._store: BaselineStore | None = None
@@ -103,8 +106,16 @@ class IosMemRun:
         if self._target is None:
             from .targets import TargetContext, create_target
 
+            udid_option = f"{self.settings.target}_udid"
+            session_udid = self._session_udid
+
+            def option(name: str) -> Any:
+                if name == udid_option and session_udid and not self.option(name):
+                    return session_udid  # the device the user's Appium session drives
+                return self.option(name)
+
             ctx = TargetContext(
-                option=self.option,
+                option=option,
                 worker_id=self.worker_id,
                 worker_count=self.worker_count,
                 artifacts_dir=str(self.artifacts_dir),
@@ -232,6 +243,77 @@ class IosMemRun:
                 app = self._session_app = target.launch(spec)
             return self._with_wda_url(app)
         return self._with_wda_url(target.launch(spec))
+
+    @property
+    def has_target(self) -> bool:
+        return self._target is not None
+
+    def pick_target_kind(self, session: tuple[str, Any]) -> bool:
+        """No --iosmem-target given: a session on a simulator or device (its UDID's shape) makes this
+        run's target that kind; True when it did.  A session naming no such device leaves it local."""
+        from .appium_glue import read_capabilities
+
+        try:
+            kind = read_capabilities(session[1].capabilities).device_kind
+        except Exception:  # noqa: BLE001 - unreadable here: session_facts says why, on the local path
+            kind = None
+        if kind is None or self._target is not None:
+            return False
+        self.settings.target = kind
+        return True
+
+    def acquire_from_driver(self, driver: Any, fixture: str, build: str = HEAD) -> "tuple[App, DriverLifecycle]":
+        """The app the user's Appium session drives (simulator/device), fresh per test by default.
+
+        The session's capabilities say the bundle id and the UDID; the UDID picks the
+        simulator or device of this worker's target (a session on another device is an
+        error naming both).  Relaunch, A/B builds and memory warnings go through the
+        driver's ``mobile:`` commands, the target's tools when it refuses; the app is
+        attached (never stopped by the plugin) and the session is never quit.
+        """
+        from .appium_glue import DriverLifecycle, session_facts
+
+        kind = self.settings.target
+        facts = session_facts(driver, fixture, need_udid=True)
+        if facts.device_kind and facts.device_kind != kind:
+            raise UsageError(f"iosmem: the Appium session of fixture {fixture!r} drives a {facts.device_kind} "
+                             f"({facts.udid}), but the target is --iosmem-target={kind}")
+        if self._target is None:
+            self._session_udid = facts.udid
+        target = self.target
+        current = getattr(target, "udid", None)
+        if isinstance(current, str) and facts.udid and current.upper() != facts.udid.upper():
+            raise UsageError(f"iosmem: the Appium session of fixture {fixture!r} drives {facts.udid}, but this "
+                             f"worker's {kind} is {current} (one device per worker: give each worker's session its own)")
+        lifecycle = DriverLifecycle(driver, target, facts.bundle_id)
+        bundle = facts.bundle_id
+        if build == BASE:
+            if not self.settings.base_app:
+                raise UsageError("--iosmem-base-app: give the base build's bundle id")
+            bundle = self.settings.base_app
+        if self.settings.relaunch == "test" or build == BASE or lifecycle.state(bundle) not in (3, 4):
+            app = lifecycle.relaunch(bundle)
+        else:
+            app = lifecycle.find(bundle)
+        app.launched = False  # the session's app: the plugin never stops it
+        return self._with_wda_url(app), lifecycle
+
+    def appium_capabilities(self, url: str) -> dict[str, Any]:
+        """What the ``appium_driver`` fixture asks for: the app under test (the local app names its own
+        bundle id in ``/status``; elsewhere ``--iosmem-app``) and the device the run names, if it does."""
+        if self.settings.target == "local":
+            from .wda_glue import wait_until_ready
+
+            status = wait_until_ready(url, self.wda_timeout).get("value") or {}
+            bundle = (status.get("refapp") or {}).get("bundleId") or self.settings.app
+            return {"bundleId": bundle} if bundle else {}
+        if not self.settings.app:
+            raise UsageError("--iosmem-app: the appium_driver fixture opens a session on this bundle id; give it")
+        caps: dict[str, Any] = {"bundleId": self.settings.app}
+        udid = self.option(f"{self.settings.target}_udid")
+        if udid:
+            caps["udid"] = udid
+        return caps
 
     def _with_wda_url(self, app: App) -> App:
         url = self.option("wda_url")

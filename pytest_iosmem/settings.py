@@ -9,6 +9,7 @@ bad value never waits for a simulator to boot before it is reported.
 
 from __future__ import annotations
 
+import re
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,6 +191,8 @@ class Settings:
     """The checked options of one run (the marker's limits are checked per test, at collection)."""
 
     target: str = "local"
+    #: whether --iosmem-target (or its ini twin) was given: if not, an Appium session's device may pick the kind
+    target_given: bool = False
     interval: float = 0.04
     wda_timeout: float = 30.0
     settle: SettleConfig = field(default_factory=SettleConfig)
@@ -206,6 +209,9 @@ class Settings:
     pid: int | None = None
     #: A/B mode (``--iosmem-base-app``): the base build, the pairs plan and the interval's confidence
     base_app: str | None = None
+    #: Appium: the fixture that gives a test's session, and the server appium_driver connects to
+    driver_fixture: str = "driver"
+    appium_url: str = "http://127.0.0.1:4723"
     ab_plan: "ABPlan | None" = None
     ab_confidence: float = 0.95
     #: A/B: base and head launched differently in anything but the build: "refuse" the run, or "warn" on every test
@@ -246,6 +252,7 @@ def read_settings(option: Option, flag: Callable[[str], bool], rootdir: Path) ->
         return p if p.is_absolute() else rootdir / p
 
     s.target = str(option("target") or "local").strip().lower()
+    s.target_given = bool(option("target"))
     if s.target not in TARGET_MODULES:
         errors.append(f"--iosmem-target={s.target!r} is not a target; choose one of {', '.join(sorted(TARGET_MODULES))}")
     s.interval = check(lambda: _positive_float(option, "interval")) or s.interval
@@ -273,6 +280,12 @@ def read_settings(option: Option, flag: Callable[[str], bool], rootdir: Path) ->
         except ValueError:
             errors.append(f"--iosmem-pid={pid!r} is not a process id")
     s.base_app = (option("base_app") or "").strip() or None
+    s.driver_fixture = str(option("driver_fixture") or "driver").strip()
+    if not s.driver_fixture.isidentifier():
+        errors.append(f"--iosmem-driver-fixture={s.driver_fixture!r} is not a fixture name")
+    s.appium_url = str(option("appium_url") or s.appium_url).strip().rstrip("/")
+    if not re.match(r"^https?://[^/\s]+", s.appium_url):
+        errors.append(f"--iosmem-appium-url={s.appium_url!r} is not an http(s) URL")
     if s.base_app:
         if s.relaunch != "test":
             errors.append("--iosmem-base-app: A/B trials launch each build fresh; --iosmem-relaunch=session cannot be used")

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from .results import GateResult
     from .run import IosMemRun
 
-__all__ = ["RUN_KEY", "POLICY_KEY", "RESULT_KEY", "BUILD_KEY"]
+__all__ = ["RUN_KEY", "POLICY_KEY", "RESULT_KEY", "BUILD_KEY", "LIFECYCLE_KEY"]
 
 #: the run's state (config.stash)
 RUN_KEY = pytest.StashKey["IosMemRun"]()
@@ -24,3 +24,5 @@ POLICY_KEY = pytest.StashKey[Any]()
 RESULT_KEY = pytest.StashKey["GateResult"]()
 #: which build an A/B trial launches (item.stash): "base" or "head"
 BUILD_KEY = pytest.StashKey[str]()
+#: the app's lifecycle through the test's Appium session, when it has one (item.stash; appium_glue.py)
+LIFECYCLE_KEY = pytest.StashKey[Any]()

@@ -94,7 +94,7 @@ def register(sub: Any) -> None:
                    "  iosmem doctor --target device --wda-url http://127.0.0.1:8100")
     from ..options import GENERAL
 
-    default = next(o.default for o in GENERAL if o.name == "target")
+    default = next(o.default for o in GENERAL if o.name == "target") or "local"
     p.add_argument("--target", choices=("local", "simulator", "device"), default=default,
                    help=f"which target to check (default: {default}, the plugin's default target)")
     p.add_argument("--simulator-udid", help="the simulator to check, by UDID")

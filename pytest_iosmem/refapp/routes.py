@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import allocations
+from .appium import CapabilityError, MOBILE_COMMANDS, merge_capabilities, parse_mobile_script, strip_prefixes
 from .memory import live
 from .model import SCREEN_KEYS, App
 from .query import InvalidArgument, InvalidSelector, locate
@@ -83,6 +84,7 @@ class Routes:
         self.app = app
         self.host = host
         self.session_id: str | None = None
+        self.session_caps: dict[str, Any] = {}
         self.started = time.strftime("%b %d %Y %H:%M:%S")
         self.pasteboard = b""
         self.settings: dict[str, Any] = {"shouldUseCompactResponses": True, "snapshotMaxDepth": 50}
@@ -112,6 +114,8 @@ class Routes:
             ("GET", r"/appium/settings", SESSION, lambda r: dict(self.settings)),
             ("POST", r"/appium/settings", SESSION, self.update_settings),
             ("POST", r"/url", SESSION, self.ok),
+            # what an Appium server adds for the XCUITest driver (refapp/appium.py)
+            ("POST", r"/execute/(?:sync|async)", SESSION, self.execute),
             # FBDebugCommands
             ("GET", r"/source", BOTH, self.source),
             ("GET", r"/wda/accessibleSource", BOTH, lambda r: to_json(self.tree())),
@@ -212,7 +216,8 @@ class Routes:
         what = "with this method" if allowed else "at all"
         return 404, WDAError(404, "unknown command",
                              f"Unhandled endpoint: {path} -- {method} is not served {what} "
-                             f"(the reference app serves the part of WebDriverAgent that facebook-wda uses)"
+                             "(the reference app serves the part of WebDriverAgent that facebook-wda uses, and the "
+                             f"mobile: commands {', '.join(MOBILE_COMMANDS)} of an Appium server)"
                              ).payload(self.session_id)
 
     # -- status and sessions ---------------------------------------------------------------
@@ -232,24 +237,40 @@ class Routes:
         }
 
     def _capabilities(self) -> dict:
+        """WDA's own session capabilities; for an Appium-style request, what an Appium 2 server answers
+        instead: the session's capabilities with the ``appium:`` prefixes stripped (WDA's are not merged
+        in: tests/data/appium/createSession_result_w3c_sim_appium2-1-3_tai2.json)."""
+        if self.session_caps:
+            return dict(self.session_caps)
         return {"device": "iphone", "browserName": "RefApp", "sdkVersion": "17.4",
                 "CFBundleIdentifier": self.app.config.bundle_id}
 
+    def device_udid(self) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_DNS, self.app.config.bundle_id)).upper()
+
     def create_session(self, request: Request) -> dict:
-        caps = request.body.get("capabilities", {})
-        if not isinstance(caps, dict):
-            raise invalid_argument("'capabilities' must be an object")
-        always = caps.get("alwaysMatch") or request.body.get("desiredCapabilities") or {}
-        if not isinstance(always, dict):
-            raise invalid_argument("'capabilities.alwaysMatch' must be an object")
-        bundle = always.get("bundleId")
+        try:
+            asked = merge_capabilities(request.body)
+        except CapabilityError as exc:
+            raise invalid_argument(str(exc)) from None
+        caps = strip_prefixes(asked)
+        platform = caps.get("platformName")
+        if platform is not None and (not isinstance(platform, str) or platform.lower() != "ios"):
+            raise WDAError(500, "session not created", f"platformName {platform!r}: the reference app is an iOS app")
+        bundle = caps.get("bundleId")
         if bundle is not None and not isinstance(bundle, str):
             raise invalid_argument("'bundleId' must be a string")
         if bundle and bundle != self.app.config.bundle_id:
             raise WDAError(500, "session not created", f"Application '{bundle}' is not installed on the device")
-        if bundle:
+        if bundle and caps.get("autoLaunch", True) is not False:
             self.app.launch()  # XCUIApplication.launch: terminates a running app, starts it fresh
         self.session_id = str(uuid.uuid4()).upper()
+        if any(":" in key for key in asked) or "automationName" in caps:
+            # an Appium server answers with the session's capabilities as it resolved them
+            self.session_caps = {"platformName": "iOS", "automationName": "XCUITest", "platformVersion": "17.4",
+                                 "deviceName": "RefApp iPhone", "udid": self.device_udid(), **caps}
+        else:
+            self.session_caps = {}
         return {"sessionId": self.session_id, "capabilities": self._capabilities()}
 
     def get_session(self, request: Request) -> dict:
@@ -257,6 +278,7 @@ class Routes:
 
     def delete_session(self, request: Request) -> None:
         self.session_id = None
+        self.session_caps = {}
 
     def update_settings(self, request: Request) -> dict:
         settings = request.body.get("settings")
@@ -286,7 +308,7 @@ class Routes:
 
     def device_info(self, request: Request) -> dict:
         return {"currentLocale": "en_US", "timeZone": "UTC", "name": "RefApp iPhone", "model": "iPhone",
-                "uuid": str(uuid.uuid5(uuid.NAMESPACE_DNS, self.app.config.bundle_id)).upper(),
+                "uuid": self.device_udid(),
                 "userInterfaceIdiom": 0, "userInterfaceStyle": "light", "isSimulator": False, "thermalState": 0}
 
     def set_orientation(self, request: Request) -> None:
@@ -444,6 +466,31 @@ class Routes:
 
     def app_list(self, request: Request) -> list[dict]:
         return [{"pid": os.getpid(), "bundleId": self.app.config.bundle_id}] if self.app.state != 1 else []
+
+    def execute(self, request: Request) -> Any:
+        """``mobile:`` commands, as appium-xcuitest-driver maps them onto WDA (refapp/appium.py)."""
+        script = request.body.get("script")
+        name = parse_mobile_script(script)
+        if name is None:
+            raise WDAError(404, "unknown command", f"{script!r}: only mobile: commands are supported in the "
+                           "native context, and the reference app has no web context")
+        if name not in MOBILE_COMMANDS:
+            raise WDAError(404, "unknown command", f'Unknown mobile command "{name}". Only '
+                           f"{', '.join(MOBILE_COMMANDS)} commands are supported.")
+        args = request.body.get("args", [])
+        if not isinstance(args, list) or (args and not isinstance(args[0], dict)):
+            raise invalid_argument("'args' must be a list holding one object of named arguments")
+        sub = Request(body=dict(args[0]) if args else {}, query=request.query, params=request.params)
+        if name == "terminateApp":
+            return self.app_terminate(sub)
+        if name == "queryAppState":
+            return self.app_state(sub)
+        if name == "sendMemoryWarning":
+            if self._bundle(sub) != self.app.config.bundle_id or self.app.state == 1:
+                raise WDAError(500, "unknown error", f"The application '{sub.body['bundleId']}' is not running")
+            self.app.memory_warning()
+            return None
+        return self.app_launch(sub)  # launchApp and activateApp: WDA's apps/launch and apps/activate
 
     # -- pytest-iosmem's debug endpoints -----------------------------------------------------
     def objects(self, request: Request) -> list[dict]:
