@@ -43,8 +43,19 @@ def _flag_name(name: str) -> str:
     return "--iosmem-" + name.replace("_", "-")
 
 
-def _positive_float(option: Option, name: str) -> float:
+def _given(option: Option, name: str) -> Any:
+    """The option's value, or the default the option catalog states for it (a caller that reads
+    options without pytest, e.g. a test's own reader, gets the same defaults as the command line)."""
     raw = option(name)
+    if raw is None:
+        from .options import GENERAL
+
+        raw = next((o.default for o in GENERAL if o.name == name), None)
+    return raw
+
+
+def _positive_float(option: Option, name: str) -> float:
+    raw = _given(option, name)
     try:
         value = float(raw)
     except (TypeError, ValueError):
@@ -55,7 +66,7 @@ def _positive_float(option: Option, name: str) -> float:
 
 
 def _count(option: Option, name: str, minimum: int) -> int:
-    raw = option(name)
+    raw = _given(option, name)
     try:
         value = int(raw)
     except (TypeError, ValueError):
