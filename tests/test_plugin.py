@@ -52,7 +52,9 @@ def test_a_known_leak_fails_with_an_estimate_within_25_percent(project):
     leak = 300 * 1024
     result = run(project, app("--leak", str(leak), "--noise", "65536", "--seed", "3"), "--iosmem-json=r.json")
     result.assert_outcomes(failed=1)
-    result.stdout.re_match_lines([r".*leak: \+\d+ KB per iteration over 6 iterations \(trend p=0\.00\d+\), limit 100 KB"])
+    # 6 planned readings; the sequential rule may add one or two when a reading wobbles (issue 19)
+    result.stdout.re_match_lines([r".*leak: \+\d+ KB per iteration over [678] iterations \((\d added to decide; )?"
+                                  r"trend p=0\.00\d+\), limit 100 KB"])
     [r] = report(project)["tests"]
     assert r["findings"][0]["kind"] == "leak"
     assert r["metrics"]["leak"]["per_iteration"] == pytest.approx(leak, rel=0.25)

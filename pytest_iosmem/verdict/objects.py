@@ -309,7 +309,12 @@ def grows_every_window(counts: Sequence[int | None], per_iteration: int) -> str:
         if a is None or b is None:
             break
         read_tail += 1
-    return "finding" if read_tail >= MIN_AFTER_GAP else "undecided"
+    if read_tail < MIN_AFTER_GAP:
+        return "undecided"
+    # the deltas read after the last gap must make a leak on their own: a gap may hide the one
+    # window that would have cleared the class, so the evidence before it cannot count
+    tail = counts[len(counts) - 1 - read_tail:]
+    return "finding" if grows_every_window(tail, per_iteration) == "finding" else "undecided"
 
 
 def object_findings(check: ObjectCheck, rules: ObjectRules) -> list[Finding]:
