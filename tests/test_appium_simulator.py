@@ -63,6 +63,7 @@ def test_second(driver, iosmem):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the footprint seam reads /proc here")
 @pytest.mark.parametrize("target_option", [["--iosmem-target", "simulator"], []], ids=["named", "from-the-session"])
+@pytest.mark.slow
 def test_an_appium_session_on_a_simulator(pytester, monkeypatch, tmp_path, target_option):
     """With --iosmem-target, or without it: the session's simulator UDID then picks the simulator target."""
     proc, url, _ = start_refapp()

@@ -73,6 +73,7 @@ def test_taps(wda_session, iosmem):
 
 @linux_only
 @pytest.mark.parametrize("sig", SIGNALS)
+@pytest.mark.slow
 def test_a_signal_swallowed_by_a_bare_except_still_stops_the_run(tmp_path, sig):
     proc, report = inner_run(tmp_path, SWALLOWED.replace("{sig}", sig))
     out = proc.stdout
@@ -103,6 +104,7 @@ def test_loop(iosmem):
 
 
 @linux_only
+@pytest.mark.slow
 def test_the_iteration_loop_is_a_checkpoint(tmp_path):
     proc, report = inner_run(tmp_path, SWALLOWED_IN_ITERATIONS)
     assert proc.returncode == pytest.ExitCode.INTERRUPTED, proc.stdout[-3000:]
@@ -124,6 +126,7 @@ def test_waits(iosmem):
 
 @linux_only
 @pytest.mark.parametrize("sig", SIGNALS)
+@pytest.mark.slow
 def test_each_signal_interrupts_and_writes_an_interrupted_report(tmp_path, sig):
     # SIGHUP (a closed terminal, some CI runners) killed pytest outright with no report
     proc, report = inner_run(tmp_path, WAITS.replace("{sig}", sig))
@@ -164,6 +167,7 @@ def test_fine(iosmem):
 
 
 @linux_only
+@pytest.mark.slow
 def test_a_signal_during_the_end_of_run_writes_waits_for_them(tmp_path, monkeypatch):
     monkeypatch.setenv("IOSMEM_SIGNALS", "1")
     proc, report = inner_run(tmp_path, PASSES, "--iosmem-update-baselines", conftest=SLOW_WRITE)
@@ -178,6 +182,7 @@ def test_a_signal_during_the_end_of_run_writes_waits_for_them(tmp_path, monkeypa
 
 
 @linux_only
+@pytest.mark.slow
 def test_a_second_signal_ends_at_once_naming_what_was_not_written(tmp_path, monkeypatch):
     monkeypatch.setenv("IOSMEM_SIGNALS", "2")
     proc, report = inner_run(tmp_path, PASSES, conftest=SLOW_WRITE)
@@ -199,6 +204,7 @@ def test_waits(iosmem):
 
 @linux_only
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+@pytest.mark.slow
 def test_an_xdist_controller_handles_signals_before_any_result(tmp_path, sig):
     # the controller installed its handler only when the first result arrived: killed outright before
     (tmp_path / "test_inner.py").write_text(XDIST_WAITS)
@@ -236,6 +242,7 @@ def test_frozen(wda_session, iosmem):
 
 
 @linux_only
+@pytest.mark.slow
 def test_a_frozen_app_fails_within_the_wda_timeout_naming_the_stopped_state(tmp_path):
     # facebook-wda waited 180 s in the body and 180 s more for session.close() at teardown
     started = time.monotonic()
@@ -263,6 +270,7 @@ def pytest_sessionstart(session):
 
 @linux_only
 @pytest.mark.parametrize("sig", SIGNALS)
+@pytest.mark.slow
 def test_a_signal_while_pytest_starts_still_ends_with_an_interrupted_report(tmp_path, sig):
     proc, report = inner_run(tmp_path, PASSES, conftest=EARLY.replace("{sig}", sig))
     out = proc.stdout
@@ -284,6 +292,7 @@ def test_dies(wda_session, iosmem):
 
 
 @linux_only
+@pytest.mark.slow
 def test_no_session_close_on_a_dead_app(tmp_path):
     conftest = '''
 import wda

@@ -92,6 +92,7 @@ def wda_server():
 
 
 # -- local (the default) -----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_the_default_is_the_local_target_and_this_machine_is_ready_for_it(tmp_path):
     # no Xcode, no xcrun, no heap on PATH: the local target needs none of them
     bare = {**os.environ, "PATH": str(tmp_path)}
@@ -134,6 +135,7 @@ def test_a_ready_simulator_host_passes_every_check(env, tmp_path, wda_server):
             f"id={IPHONE15}"] in tools
 
 
+@pytest.mark.slow
 def test_no_xcode_at_all(env, tmp_path):
     bare = {**env, "PATH": str(tmp_path)}  # Linux, or a Mac without Xcode: no xcodebuild, no xcrun, no heap
     out = subprocess.run([sys.executable, "-m", "pytest_iosmem.cli", "doctor", "--target", "simulator"],
@@ -148,6 +150,7 @@ def test_no_xcode_at_all(env, tmp_path):
     assert re.search(r"^\d+ check\(s\) failed$", out.stdout, re.M)
 
 
+@pytest.mark.slow
 def test_command_line_tools_only(env):
     out = run_doctor({**env, "FAKE_XCODEBUILD_EXIT": "1"})
     xcode = line(out.stdout, "xcode")
@@ -157,6 +160,7 @@ def test_command_line_tools_only(env):
     assert out.returncode == 1
 
 
+@pytest.mark.slow
 def test_an_old_xcode_is_a_warning(env):
     out = run_doctor({**env, "FAKE_XCODE_VERSION": "Xcode 15.4\nBuild version 15F31d"})
     xcode = line(out.stdout, "xcode")
@@ -164,6 +168,7 @@ def test_an_old_xcode_is_a_warning(env):
     assert out.returncode == 0  # warnings do not fail
 
 
+@pytest.mark.slow
 def test_a_simulator_the_host_does_not_have(env):
     """The docs' old example, iPhone 15 on iOS 18.5: not in a fresh Xcode 16 listing."""
     out = run_doctor(env, "--simulator-name", "iPhone 15", "--simulator-runtime", "iOS 18.5")
@@ -198,6 +203,7 @@ def test_heap_refused_the_task_port_names_devtoolssecurity(env):
     assert out.returncode == 1
 
 
+@pytest.mark.slow
 def test_an_attach_refusal_names_devtoolssecurity(env):
     # debugserver's refusal in lldb's words, as leaks would pass it on
     refusal = "error: attach failed: Not allowed to attach to process.  Look in the console messages (Console.app)"
@@ -208,6 +214,7 @@ def test_an_attach_refusal_names_devtoolssecurity(env):
     assert out.returncode == 1
 
 
+@pytest.mark.slow
 def test_without_an_app_the_doctor_inspects_a_process_it_starts_itself(env, tmp_path, app):
     out = run_doctor(env, "--simulator-udid", IPHONE15)
     for tool in ("heap", "leaks", "malloc_history"):
@@ -220,6 +227,7 @@ def test_without_an_app_the_doctor_inspects_a_process_it_starts_itself(env, tmp_
     assert ["malloc_history", pids.pop(), "-allBySize"] in tools
 
 
+@pytest.mark.slow
 def test_a_memory_warning_the_apps_log_never_shows_is_a_warning(env):
     out = run_doctor({**env, "FAKE_XCRUN_LOG_SHOW": "none"}, "--simulator-udid", IPHONE15, "--app", "com.example.MyApp")
     check = line(out.stdout, "memory warning")
@@ -229,6 +237,7 @@ def test_a_memory_warning_the_apps_log_never_shows_is_a_warning(env):
     assert out.returncode == 0
 
 
+@pytest.mark.slow
 def test_malloc_history_without_stack_logging_says_so(env):
     out = run_doctor({**env, "FAKE_MALLOC_HISTORY_EXIT": "1",
                       "FAKE_MALLOC_HISTORY_STDERR": "malloc_history: process 2345 has no stack logging"},
@@ -281,6 +290,7 @@ def test_without_wda_options_wda_default_port_is_probed(monkeypatch, wda_server)
     assert check.status == "OK" and f"{wda_server} answers /status (WDA 8.5.2, iOS 17.4)" in check.detail
 
 
+@pytest.mark.slow
 def test_without_wda_options_wda_is_a_warning(env):
     out = run_doctor(env, "--simulator-udid", IPHONE15)
     wda = line(out.stdout, "webdriveragent")  # (nothing listens on WebDriverAgent's default port here)

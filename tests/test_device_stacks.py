@@ -64,6 +64,7 @@ def test_no_graph_from_the_leaks_channel_is_not_supported(tmp_path):
         target.allocation_stacks(app)
 
 
+@pytest.mark.slow
 def test_a_measurement_on_a_device_reads_both_generations_though_it_has_no_class_histogram(tmp_path, monkeypatch):
     """The device has no class histogram (NotSupported): the stacks must still be read at the last iteration."""
     from pytest_iosmem.measure import IosMem

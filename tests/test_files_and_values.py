@@ -75,6 +75,7 @@ def test_gated(iosmem):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the test app's readiness check reads /proc")
+@pytest.mark.slow
 def test_a_report_that_cannot_be_written_fails_the_run(pytester):
     from .test_newcomer import memapp_run
 

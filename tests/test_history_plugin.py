@@ -35,6 +35,7 @@ def run(pytester, *args, n=1):
     return pytester.runpytest("-p", "no:cacheprovider", *args)
 
 
+@pytest.mark.slow
 def test_a_run_appends_its_results_once_also_under_xdist(pytester, history_target, monkeypatch):
     monkeypatch.setenv("IOSMEM_HISTORY_COMMIT", "abc1234")
     res = run(pytester, f"--iosmem-history={history_target}", "--iosmem-history-record=always", "-n", "2", n=4)
@@ -44,6 +45,7 @@ def test_a_run_appends_its_results_once_also_under_xdist(pytester, history_targe
         assert store.run_count() == 1 and store.result_count() == 4
 
 
+@pytest.mark.slow
 def test_auto_records_the_main_branch_only(pytester, monkeypatch, tmp_path):
     db = tmp_path / "h.db"
     monkeypatch.setenv("IOSMEM_HISTORY_BRANCH", "feature/x")

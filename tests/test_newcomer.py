@@ -52,6 +52,7 @@ def test_fine():
 """
 
 
+@pytest.mark.slow
 def test_a_bad_marker_on_a_deselected_test_stops_nothing(pytester):
     pytester.makepyfile(test_x=DESELECTED)
     res = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "fine")
@@ -71,6 +72,7 @@ def test_clean(iosmem, visit):
 
 
 @linux_only
+@pytest.mark.slow
 def test_a_passing_test_carries_no_allocation_stacks_note(pytester):
     import json
 
@@ -98,6 +100,7 @@ sys.modules["pygal"] = None  # stands for an environment where pygal is not inst
 
 
 @linux_only
+@pytest.mark.slow
 def test_an_html_report_that_cannot_be_made_says_why_and_fails_the_run(pytester):
     res = memapp_run(pytester, {"test_suite": "def test_x(iosmem):\n    pass\n"}, "--iosmem-html=r.html", conftest=NO_PYGAL)
     res.assert_outcomes(passed=1)
@@ -115,6 +118,7 @@ def test_two(iosmem):
 
 
 @linux_only
+@pytest.mark.slow
 def test_a_truncated_baseline_of_another_profile_stops_neither_plain_nor_update_runs(pytester):
     from .helpers import inner_conftest, memapp_command
 
@@ -156,6 +160,7 @@ def test_skips(iosmem):
 
 
 @linux_only
+@pytest.mark.slow
 def test_an_update_run_does_not_call_a_skipped_test_refused(pytester):
     res = memapp_run(pytester, {"test_s": SKIPS}, "--iosmem-update-baselines")
     res.assert_outcomes(skipped=1)

@@ -54,6 +54,7 @@ def run(pytester, *args):
     )
 
 
+@pytest.mark.slow
 def test_every_read_failing_is_inconclusive_not_pass(pytester):
     res = run(pytester)
     res.assert_outcomes(passed=1, warnings=1)
@@ -64,6 +65,7 @@ def test_every_read_failing_is_inconclusive_not_pass(pytester):
     assert t["metrics"]["peak"] is None
 
 
+@pytest.mark.slow
 def test_every_read_failing_fails_under_inconclusive_fail(pytester):
     res = run(pytester, "--iosmem-inconclusive=fail")
     res.assert_outcomes(failed=1)

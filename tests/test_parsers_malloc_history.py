@@ -233,6 +233,7 @@ _FRAGMENTS = [line for name in SAMPLES for line in read(name).splitlines()] + [
     st.lists(st.sampled_from(_FRAGMENTS), max_size=30).map("\n".join),
     st.lists(st.one_of(st.sampled_from(_FRAGMENTS), st.text(max_size=40)), max_size=20).map("\n".join),
 ))
+@pytest.mark.slow
 def test_fuzz_only_parse_errors(text):
     try:
         report = parse_malloc_history(text)

@@ -138,6 +138,7 @@ def test_no_bundle_id_is_a_usage_error(tmp_path):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the footprint seam reads /proc here")
+@pytest.mark.slow
 def test_the_simulator_installs_the_copy_beside_the_head_and_uninstalls_it_at_close(fakes, tmp_path, monkeypatch):
     state = tmp_path / "installed.json"
     state.write_text(json.dumps({IPHONE15: {HEAD_ID: "/Apps/Shop.app"}}))  # the head, installed by the team
@@ -180,6 +181,7 @@ def test_waits_to_be_cancelled(iosmem):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the footprint seam reads /proc here")
+@pytest.mark.slow
 def test_a_cancelled_ab_run_uninstalls_the_base_copy(tmp_path):
     """SIGTERM (a cancelled CI job) during the base's first trial: the copy is uninstalled all the same."""
     app_proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])  # the app's host process
