@@ -2,6 +2,7 @@
 
 =============  ============================================================================
 ``stats``      robust slopes and exact rank tests for short series
+``sequential`` per-look levels that keep a sequential check's overall error rates at alpha
 ``decision``   :class:`Decision` (finding / clear / undecided → inconclusive) and :class:`Plan`
 ``leak``       the leak rule: grows faster than the limit per iteration?
 ``paired``     A/B statistics: Hodges–Lehmann shift, signed-rank interval, the shift decision
