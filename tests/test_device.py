@@ -234,9 +234,11 @@ def _device_answers(session, log, payload_for):
     """Stands for the device: once devicectl was run, the notification stream delivers ``payload_for(pid)``."""
     def answer():
         deadline = time.monotonic() + 10
-        while not log.exists() and time.monotonic() < deadline:
+        lines: list[str] = []
+        while not lines and time.monotonic() < deadline:  # the stand-in creates the log, then writes its line
+            lines = log.read_text().splitlines() if log.exists() else []
             time.sleep(0.01)
-        pid = int(json.loads(log.read_text().splitlines()[-1])["argv"][-1])
+        pid = int(json.loads(lines[-1])["argv"][-1])
         session.notify(payload_for(pid))
 
     thread = threading.Thread(target=answer, daemon=True)
